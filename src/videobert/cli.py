@@ -1,0 +1,67 @@
+"""`videobert` command line: a thin layer over the Python API.
+
+Each stage module exposes ``add_parser(subparsers)``; its parser sets ``func`` to a
+function taking the parsed ``argparse.Namespace`` and returning an exit status.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# (module, ...) each defines add_parser(subparsers). Order = order in --help.
+COMMAND_MODULES = [
+    "videobert.ingest.cli",
+    "videobert.vocab.cli",
+    "videobert.train.cli",
+    "videobert.tasks.cli",
+    "videobert.vision.cli",
+    "videobert.synth.cli",
+    "videobert.demo",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="videobert",
+        description="VideoBERT: joint video-language models from narrated videos.",
+    )
+    p.add_argument("--version", action="version", version=f"videobert {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:  # a stage not built yet in this checkout
+            if e.name == name:
+                continue
+            raise
+        mod.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2) if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted; finished work is saved, re-run the same command to resume", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+        if args.verbose >= 2:
+            raise
+        print(f"videobert {args.command}: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

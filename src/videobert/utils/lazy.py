@@ -1,0 +1,21 @@
+"""Optional dependencies are imported lazily; a missing one says which extra installs it."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+
+class MissingDependency(ImportError):
+    pass
+
+
+def require(module: str, extra: str, purpose: str = "") -> ModuleType:
+    """Import `module` or raise with the pip command that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        what = f" for {purpose}" if purpose else ""
+        raise MissingDependency(
+            f"{module!r} is needed{what} but is not installed ({e}). "
+            f"Install it with: pip install 'videobert[{extra}]'"
+        ) from e
