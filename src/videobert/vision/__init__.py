@@ -1,0 +1,7 @@
+"""ViT and DeiT: frame-level transformer backbones for ingest, and a DeiT-distilled visual tokenizer.
+
+Importing this package registers the ``vit_*`` / ``deit_*`` backbones with
+`videobert.ingest.backbones` (which imports it lazily). timm is an optional extra
+(``pip install 'videobert[vision]'``), imported only when a model is built.
+"""
+from . import backbones  # noqa: F401  (registers vit_ / deit_ backbones)

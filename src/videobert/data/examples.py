@@ -1,0 +1,198 @@
+"""Pretraining examples from a corpus and its visual-token sequences (DESIGN.md section 1).
+
+Per video: each sentence becomes a *segment* = its WordPiece ids + the visual tokens of the
+clips overlapping ``[start, end]``; stretches of clips no sentence covers become video-only
+segments of (up to) 16 tokens. Each epoch, with a seeded generator:
+
+- neighbouring sentences are randomly concatenated into one longer segment (the paper's
+  robustness trick, `concat_prob`, up to `max_concat` sentences);
+- video tokens are subsampled at a random rate 1..`subsample_max` (random phase);
+- each sentence segment becomes one example of a kind drawn from `kind_mix`: text-only,
+  video-only or video-text; every no-speech segment becomes a video-only example;
+- a `negative_rate` fraction of video-text examples pair the text with the video of a segment
+  from ANOTHER video (alignment label 1); the rest keep their own video (label 0).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Sequence
+
+import numpy as np
+
+TEXT, VIDEO, VIDEO_TEXT = 0, 1, 2
+KIND_NAMES = ("text", "video", "video_text")
+IGNORE = -100
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleSpec:
+    """How examples are made (a subset of `PretrainConfig`, so the data code stands alone)."""
+    max_len: int = 128
+    kind_mix: tuple[float, float, float] = (1.0, 1.0, 2.0)  # text, video, video-text (normalized)
+    concat_prob: float = 0.3
+    max_concat: int = 3
+    subsample_max: int = 5
+    silent_segment_len: int = 16
+    negative_rate: float = 0.5
+
+
+@dataclasses.dataclass
+class Segment:
+    text_ids: list[int] | None  # None: a no-speech (video-only) segment
+    lo: int  # first clip (inclusive)
+    hi: int  # last clip (exclusive)
+
+
+@dataclasses.dataclass
+class VideoData:
+    video_id: str
+    tokens: np.ndarray  # (N,) int64 leaf ids, one per clip
+    segments: list[Segment]
+
+
+@dataclasses.dataclass
+class Example:
+    input_ids: np.ndarray  # (T,) int64, unmasked
+    token_type_ids: np.ndarray  # (T,) int64
+    kind: int  # TEXT | VIDEO | VIDEO_TEXT
+    align_label: int  # 0 aligned, 1 not aligned, IGNORE for single-modality examples
+    source: tuple[str, int]  # (video_id, index of the segment the text/video came from)
+    video_source: tuple[str, int] | None = None  # where the video tokens came from
+
+
+def video_data(rec, tokens: np.ndarray, tokenizer, clip_seconds: float = 1.5, silent_len: int = 16) -> VideoData:
+    """Segments of one `VideoRecord` (+ its (N,) visual tokens)."""
+    tokens = np.asarray(tokens, dtype=np.int64)
+    if len(tokens) != rec.num_clips:
+        raise ValueError(f"video {rec.video_id!r}: {len(tokens)} visual tokens but {rec.num_clips} clips in the corpus")
+    starts = np.asarray(rec.clip_starts, dtype=np.float64)
+    covered = np.zeros(len(tokens), dtype=bool)
+    segments: list[Segment] = []
+    for s in rec.sentences:
+        ids = tokenizer.encode_text(s.text)
+        if not ids or not len(tokens):
+            continue
+        hit = np.nonzero((starts < s.end) & (starts + clip_seconds > s.start))[0]
+        lo, hi = (int(hit[0]), int(hit[-1]) + 1) if len(hit) else (rec.clip_index_at(s.start), rec.clip_index_at(s.start) + 1)
+        covered[lo:hi] = True
+        segments.append(Segment(ids, lo, hi))
+    segments.sort(key=lambda g: g.lo)
+    # no-speech stretches -> video-only segments of `silent_len` clips
+    i = 0
+    while i < len(tokens):
+        if covered[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and not covered[j]:
+            j += 1
+        segments += [Segment(None, a, min(a + silent_len, j)) for a in range(i, j, silent_len)]
+        i = j
+    return VideoData(rec.video_id, tokens, segments)
+
+
+def _subsample(tokens: np.ndarray, rng: np.random.Generator, max_rate: int) -> np.ndarray:
+    rate = int(rng.integers(1, max_rate + 1))
+    out = tokens[int(rng.integers(0, rate)) :: rate]
+    return out if len(out) else tokens[:1]
+
+
+def _fit(text: list[int], video: np.ndarray | None, max_len: int) -> tuple[list[int], np.ndarray | None]:
+    """Truncate so the built sequence fits `max_len`; each modality keeps at least half if it needs it."""
+    budget = max_len - (3 if video is not None else 2)
+    nv = 0 if video is None else len(video)
+    if len(text) + nv <= budget:
+        return text, video
+    keep_text = min(len(text), max(budget // 2, budget - nv))
+    text = text[:keep_text]
+    if video is not None:
+        video = video[: budget - len(text)]
+    return text, video
+
+
+def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng: np.random.Generator) -> list[Example]:
+    """One epoch of examples (deterministic given `rng`'s state)."""
+    mix = np.asarray(spec.kind_mix, dtype=np.float64)
+    mix = mix / mix.sum()
+    pool = [(v, k) for v in videos for k in range(len(v.segments))]  # candidate negative videos
+    can_negate = len({v.video_id for v in videos}) > 1
+    out: list[Example] = []
+    for v in videos:
+        k = 0
+        while k < len(v.segments):
+            seg = v.segments[k]
+            if seg.text_ids is None:  # no speech: video-only
+                vid = _subsample(v.tokens[seg.lo : seg.hi], rng, spec.subsample_max)
+                out.append(_example(tokenizer, [], vid, VIDEO, IGNORE, (v.video_id, k), spec.max_len))
+                k += 1
+                continue
+            # concatenate this sentence with up to max_concat-1 following sentences
+            n = 1
+            while (n < spec.max_concat and k + n < len(v.segments) and v.segments[k + n].text_ids is not None
+                   and rng.random() < spec.concat_prob):
+                n += 1
+            group = v.segments[k : k + n]
+            text = [t for g in group for t in g.text_ids]
+            lo, hi = min(g.lo for g in group), max(g.hi for g in group)
+            kind = int(rng.choice(3, p=mix))
+            src = (v.video_id, k)
+            if kind == TEXT:
+                out.append(_example(tokenizer, text, None, TEXT, IGNORE, src, spec.max_len))
+            elif kind == VIDEO:
+                vid = _subsample(v.tokens[lo:hi], rng, spec.subsample_max)
+                out.append(_example(tokenizer, [], vid, VIDEO, IGNORE, src, spec.max_len))
+            else:
+                label, vsrc, vtok = 0, src, v.tokens[lo:hi]
+                if can_negate and rng.random() < spec.negative_rate:
+                    while True:  # a segment of ANOTHER video
+                        ov, ok = pool[int(rng.integers(len(pool)))]
+                        if ov.video_id != v.video_id:
+                            break
+                    og = ov.segments[ok]
+                    label, vsrc, vtok = 1, (ov.video_id, ok), ov.tokens[og.lo : og.hi]
+                vid = _subsample(vtok, rng, spec.subsample_max)
+                out.append(_example(tokenizer, text, vid, VIDEO_TEXT, label, src, spec.max_len, vsrc))
+            k += n
+    return out
+
+
+def _example(tokenizer, text, video, kind, label, src, max_len, vsrc=None) -> Example:
+    text, video = _fit(list(text), video, max_len)
+    b = tokenizer.build(text, video)
+    return Example(np.asarray(b["input_ids"], dtype=np.int64), np.asarray(b["token_type_ids"], dtype=np.int64),
+                   kind, label, src, vsrc if vsrc is not None else (src if video is not None else None))
+
+
+def is_heldout(video_id: str, fraction: float) -> bool:
+    """Deterministic held-out membership from a hash of the video id (stable across runs and machines)."""
+    h = int.from_bytes(hashlib.sha1(video_id.encode("utf-8")).digest()[:8], "big") / 2**64
+    return h < fraction
+
+
+def split_videos(video_ids: Sequence[str], fraction: float) -> tuple[list[str], list[str]]:
+    """(train, held-out). With fraction > 0 and >= 2 videos, at least one video is held out."""
+    held = [v for v in video_ids if is_heldout(v, fraction)]
+    if fraction > 0 and not held and len(video_ids) >= 2:
+        held = [min(video_ids, key=lambda v: hashlib.sha1(v.encode("utf-8")).digest())]
+    if len(held) == len(video_ids) and len(video_ids) >= 2:
+        held = held[:-1]
+    train = [v for v in video_ids if v not in set(held)]
+    return train, held
+
+
+def load_videos(corpus, vocab_dir, tokenizer, video_ids: Sequence[str], silent_len: int = 16) -> list[VideoData]:
+    """Read the corpus records + visual tokens of `video_ids` into segments (text tokenized once)."""
+    from ..vocab import read_tokens
+
+    cfg = corpus.config
+    clip_seconds = float(cfg.get("clip_frames", 30)) / float(cfg.get("fps", 20))
+    out = []
+    for vid in video_ids:
+        rec = corpus.read(vid)
+        toks = read_tokens(vocab_dir, vid)
+        if len(toks) and (toks.min() < 0 or toks.max() >= tokenizer.num_visual):
+            raise ValueError(f"{vocab_dir}: tokens of video {vid!r} lie outside [0, {tokenizer.num_visual}); "
+                             "the token files do not belong to this vocabulary/model")
+        out.append(video_data(rec, toks, tokenizer, clip_seconds, silent_len))
+    return out

@@ -1,0 +1,188 @@
+"""Clip feature backbones: a small registry plus torchvision's S3D.
+
+Contract (docs/CONTRACTS.md): a `Backbone` is an ``nn.Module`` with
+
+- ``feature_dim: int`` and ``input_size: int`` (frames reach the model as
+  ``input_size x input_size`` crops);
+- ``resize``: how the decoder resizes a frame before the center crop, with torchvision's
+  meaning: an ``int`` resizes the short side (keeps the aspect), a ``(h, w)`` tuple resizes to
+  exactly that size. The default (`Backbone.resize`) is the short side = ``input_size``;
+- ``preprocess(clips)``: uint8 ``(B, T, H, W, 3)`` -> the model's input tensor;
+- ``forward(x) -> (B, feature_dim)``: one float feature per clip.
+
+Other packages add backbones with ``register_backbone(prefix, factory)``; a factory is called
+as ``factory(name, weights, size, device)`` for every name that starts with ``prefix`` (the
+longest matching prefix wins), with torch's RNG already seeded (so ``weights="random"`` is
+reproducible). `create_backbone` imports `videobert.vision` once first, so the
+ViT/DeiT backbones registered there are found without the caller importing them.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+BackboneFactory = Callable[[str, str, int, str], "Backbone"]
+_REGISTRY: dict[str, BackboneFactory] = {}
+_PLUGINS = ("videobert.vision",)  # modules that register more backbones when imported
+_plugins_loaded = False
+
+
+class Backbone(nn.Module):
+    """Base class: uint8 clips -> normalized float input -> (B, feature_dim) features."""
+
+    feature_dim: int
+    input_size: int
+    pretrained: bool = False  # False for random init: recorded in the corpus metadata
+
+    def __init__(self, input_size: int, feature_dim: int, mean: Sequence[float], std: Sequence[float]):
+        super().__init__()
+        self.input_size = int(input_size)
+        self.feature_dim = int(feature_dim)
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1, 1), persistent=False)
+
+    @property
+    def resize(self) -> int | tuple[int, int]:
+        return self.input_size
+
+    @property
+    def device(self) -> torch.device:
+        return self.mean.device
+
+    def preprocess(self, clips: torch.Tensor) -> torch.Tensor:
+        """uint8 (B, T, H, W, 3) -> float (B, 3, T, H, W), scaled to [0, 1] and normalized."""
+        x = clips.to(self.device, non_blocking=True).permute(0, 4, 1, 2, 3).float().div_(255.0)  # (B, 3, T, H, W)
+        return (x - self.mean) / self.std
+
+
+# Kinetics-400 S3D weights' transform (torchvision S3D_Weights.KINETICS400_V1.transforms()):
+# resize to 256 x 256, center crop 224, these mean/std. We scale the 256/224 ratio to --size.
+KINETICS_MEAN = (0.43216, 0.394666, 0.37645)
+KINETICS_STD = (0.22803, 0.22145, 0.216989)
+_S3D_RESIZE, _S3D_CROP = 256, 224
+
+
+class S3DBackbone(Backbone):
+    """torchvision S3D; the feature is the 1024-d mean over (T, H, W) of `features(x)`.
+
+    torchvision's own head uses a fixed (2, 7, 7) average pool that fails below 224 px, so we
+    take the mean over all positions (identical at 224 for 30 frames, defined at any size).
+    """
+
+    def __init__(self, weights: str = "kinetics400", size: int = 224):
+        super().__init__(size, 1024, KINETICS_MEAN, KINETICS_STD)
+        from torchvision.models.video import s3d
+
+        self.weights = weights
+        model = s3d(weights=None)  # random init from torch's RNG (create_backbone seeds it)
+        if weights == "kinetics400":
+            model.load_state_dict(_kinetics400_state_dict())
+            self.pretrained = True
+        elif weights != "random":
+            _load_local_weights(model, weights)
+            self.pretrained = True
+        self.features = model.features  # classifier and fixed-size avgpool are not used
+        self.eval()
+
+    @property
+    def resize(self) -> tuple[int, int]:
+        r = round(self.input_size * _S3D_RESIZE / _S3D_CROP)
+        return (r, r)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x).mean((2, 3, 4))  # (B, 3, T, H, W) -> (B, 1024, t, h, w) -> (B, 1024)
+
+
+def _kinetics400_state_dict() -> dict:
+    from torchvision.models.video import S3D_Weights
+
+    try:
+        # Through torchvision (torch.hub cache first, then download).
+        return S3D_Weights.KINETICS400_V1.get_state_dict(progress=False, check_hash=True)
+    except Exception as e:  # URLError, HTTPError, SSL, timeouts...: all mean "could not fetch"
+        raise RuntimeError(
+            f"could not load torchvision's S3D Kinetics-400 weights ({type(e).__name__}: {e}); they are downloaded "
+            f"into the torch hub cache ({torch.hub.get_dir()}) on first use. Without network access use "
+            f"--weights random (seeded, untrained features) or --weights PATH (a local S3D state_dict .pth)."
+        ) from e
+
+
+def _load_local_weights(model: nn.Module, path: str) -> None:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--weights {path!r}: not 'kinetics400', 'random' or an existing file")
+    sd = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
+        sd = sd["state_dict"]
+    sd = {k.removeprefix("module."): v for k, v in sd.items()}
+    # The classifier may have another class count; only the feature trunk must match.
+    feats = {k: v for k, v in sd.items() if k.startswith("features.")}
+    missing = [k for k in model.state_dict() if k.startswith("features.") and k not in feats]
+    if missing:
+        raise ValueError(f"--weights {path}: not an S3D state_dict (missing {len(missing)} keys, e.g. {missing[0]!r})")
+    model.load_state_dict(feats, strict=False)
+
+
+# ---- registry -------------------------------------------------------------------------
+
+def register_backbone(prefix: str, factory: BackboneFactory) -> None:
+    """Register `factory(name, weights, size, device) -> Backbone` for names starting with `prefix`."""
+    _REGISTRY[prefix] = factory
+
+
+def list_backbones() -> list[str]:
+    _load_plugins()
+    return sorted(_REGISTRY)
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for mod in _PLUGINS:
+        try:
+            importlib.import_module(mod)
+        except ImportError as e:  # an optional extra (e.g. timm) missing: its backbones stay unlisted
+            log.debug("backbone plugin %s not loaded: %s", mod, e)
+        except Exception as e:  # a broken plugin must not take S3D down with it
+            log.warning("backbone plugin %s failed to load: %s", mod, e)
+
+
+def resolve_device(device: str = "auto") -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def create_backbone(
+    name: str, weights: str = "kinetics400", size: int = 224, device: str = "auto", seed: int = 0
+) -> Backbone:
+    """Build the backbone `name` in eval mode on `device` ("auto" = CUDA when available).
+
+    The factory runs with torch's CPU RNG seeded by `seed` (and the caller's RNG state restored
+    afterwards), so ``weights="random"`` gives the same model for the same seed.
+    """
+    _load_plugins()
+    matches = [p for p in _REGISTRY if name.startswith(p)]
+    if not matches:
+        raise ValueError(f"unknown backbone {name!r}; known: {', '.join(list_backbones())}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = _REGISTRY[max(matches, key=len)](name, weights, size, resolve_device(device))
+    return model.eval()
+
+
+def _s3d_factory(name: str, weights: str, size: int, device: str) -> Backbone:
+    if name != "s3d":
+        raise ValueError(f"unknown backbone {name!r}: the S3D family has only 's3d'")
+    return S3DBackbone(weights, size).to(device)
+
+
+register_backbone("s3d", _s3d_factory)

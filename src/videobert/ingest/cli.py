@@ -1,0 +1,58 @@
+"""`videobert ingest VIDEOS... --out CORPUS`: thin CLI over `videobert.ingest.ingest`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import ASR_ENGINES, PRECISIONS, IngestConfig
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    d = IngestConfig()
+    p = subparsers.add_parser(
+        "ingest",
+        help="videos -> 20 fps 1.5 s clips -> S3D features + timed sentences -> corpus",
+        description="Decode videos to 20 fps, cut 30-frame clips, extract clip features and timed sentences "
+        "(captions, annotations or ASR) into a sharded corpus. Re-running skips finished videos.",
+    )
+    p.add_argument("videos", nargs="+", metavar="VIDEOS", help="video files, folders (recursive) or .txt lists of paths")
+    p.add_argument("--out", required=True, metavar="CORPUS", help="corpus directory (created or resumed)")
+    p.add_argument("--backbone", default=d.backbone, help="clip feature backbone (default: %(default)s)")
+    p.add_argument("--weights", default=d.weights,
+                   help="kinetics400 (downloaded by torchvision), random (seeded, untrained) or PATH (default: %(default)s)")
+    p.add_argument("--size", type=int, default=d.size, help="crop size in pixels, e.g. 224 or 112 (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
+    p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt files")
+    p.add_argument("--annotations", metavar="JSON", help="YouCook II-style annotation JSON (sentences with segments)")
+    p.add_argument("--asr", choices=ASR_ENGINES, default=d.asr,
+                   help="speech recognition for videos without captions/annotations (default: %(default)s)")
+    p.add_argument("--whisper-model", default=d.whisper_model, help="faster-whisper model name (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default: %(default)s)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local process pool or a Ray cluster (needs videobert[dist]) (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="clips per forward pass (default: %(default)s)")
+    p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    p.add_argument("--precision", choices=PRECISIONS, default=d.precision,
+                   help="autocast dtype; auto = bf16/fp16 on CUDA, fp32 on CPU (default: %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from .pipeline import ingest
+
+    config = IngestConfig(
+        backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed,
+        captions_dir=args.captions, annotations=args.annotations, asr=args.asr, whisper_model=args.whisper_model,
+        batch_size=args.batch_size, device=args.device, precision=args.precision,
+    )
+    summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
+                     progress=not args.no_progress)
+    print(f"videobert ingest: {summary}; corpus: {args.out}")
+    if summary.failed:
+        print(f"{summary.failed} video(s) failed; reasons in {args.out}/failures.json:", file=sys.stderr)
+        for f in summary.failures[:10]:
+            print(f"  [{f['kind']}] {f['reason']}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,62 @@
+"""`IngestConfig`: everything that decides what `videobert ingest` produces for a video."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from ..utils.config import Config
+
+ASR_ENGINES = ("none", "pocketsphinx", "whisper")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+
+# Fields that change the clip grid or the features. A corpus refuses to mix runs that differ
+# in these (Corpus.init); text-side fields (asr, captions...) may change between runs.
+FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed")
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestConfig(Config):
+    # Clip grid: frames resampled to `fps`, grouped in `clip_frames`. The last, partial clip is
+    # kept (padded by repeating its last frame) when it has >= min_last_clip_frames frames.
+    fps: int = 20
+    clip_frames: int = 30
+    min_last_clip_frames: int = 15
+    # Features.
+    backbone: str = "s3d"
+    weights: str = "kinetics400"  # "kinetics400" | "random" | PATH to a state_dict
+    size: int = 224  # crop side in pixels fed to the backbone
+    seed: int = 0  # initializes `weights="random"`
+    batch_size: int = 8  # clips per forward pass
+    device: str = "auto"  # "auto" = CUDA when available, else CPU
+    precision: str = "auto"  # autocast dtype on CUDA: auto = fp16 (bf16 where supported); CPU stays fp32
+    # Text: first that exists: captions file, annotations JSON entry, ASR.
+    captions_dir: Optional[str] = None
+    annotations: Optional[str] = None  # YouCook II-style JSON
+    asr: str = "none"  # "none" | "pocketsphinx" | "whisper"
+    whisper_model: str = "small"
+    # Sentence splitting when the text has no punctuation.
+    sentence_pause: float = 0.6  # seconds of silence that end a sentence
+    sentence_max_words: int = 24
+
+    def validate(self) -> None:
+        for name in ("fps", "clip_frames", "size", "batch_size", "sentence_max_words"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v <= 0:
+                self.fail(name, v, "must be a positive integer")
+        if not 1 <= self.min_last_clip_frames <= self.clip_frames:
+            self.fail("min_last_clip_frames", self.min_last_clip_frames, f"must be in [1, clip_frames={self.clip_frames}]")
+        if self.size < 32:
+            self.fail("size", self.size, "must be >= 32 (S3D downsamples by 32)")
+        if not self.weights:
+            self.fail("weights", self.weights, "use 'kinetics400', 'random' or a file path")
+        if self.asr not in ASR_ENGINES:
+            self.fail("asr", self.asr, f"must be one of {ASR_ENGINES}")
+        if self.precision not in PRECISIONS:
+            self.fail("precision", self.precision, f"must be one of {PRECISIONS}")
+        if not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
+            self.fail("device", self.device, "must be 'auto', 'cpu', 'cuda' or 'cuda:N'")
+        if self.sentence_pause <= 0:
+            self.fail("sentence_pause", self.sentence_pause, "must be > 0 seconds")
+
+    def feature_dict(self) -> dict:
+        return {k: getattr(self, k) for k in FEATURE_KEYS}

@@ -1,0 +1,239 @@
+"""Streaming decode onto an exact 20 fps grid, cut into fixed-length clips.
+
+Timing is exact: a frame's time is ``pts * time_base`` as a `Fraction`, never an accumulated
+float, so 23.976/29.97 fps and variable-frame-rate (VFR) video land on the same grid.
+
+Resampling (sample-and-hold, like a player): grid frame ``k`` is at ``t0 + k / fps`` where
+``t0`` is the first frame's time, and shows the source frame on screen then, i.e. the last
+frame with ``t <= t0 + k / fps``. Frame ``i`` is on screen until frame ``i + 1``; the last
+frame for its own duration (from the container, else ``1 / average rate``). So a video that
+lasts ``D = t_end - t0`` seconds has ``ceil(D * fps)`` grid frames.
+
+Clips: grid frames ``[c*i, c*i + c)`` (c = clip_frames = 30, 1.5 s), clip ``i`` starts at
+``t0 + i * c / fps``. **Last partial clip policy**: a trailing clip with at least
+``min_last_clip_frames`` (default 15, i.e. >= 0.75 s) real frames is kept and padded to
+``c`` frames by repeating its last frame; a shorter tail is dropped. A video with no clip at
+all is an error (`too_short`).
+
+Frames are resized as the backbone's weights expect (``resize``: an int resizes the short
+side, an ``(h, w)`` tuple resizes to exactly that) and center-cropped to ``size x size``;
+only frames that land on the grid are converted. Only the current clip is held in memory.
+"""
+from __future__ import annotations
+
+import math
+import os
+from fractions import Fraction
+from typing import Iterator
+
+import av
+import av.logging
+import numpy as np
+
+
+class DecodeError(RuntimeError):
+    """A video that cannot be ingested; `kind` is one of FAILURE_KINDS."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+FAILURE_KINDS = ("unreadable", "corrupt", "truncated", "no_video_stream", "zero_length", "too_short")
+# A video whose decoded frames end this much before the duration its header declares is truncated.
+_TRUNCATION_TOLERANCE_S = Fraction(1)
+
+
+def resized_shape(width: int, height: int, resize: int | tuple[int, int]) -> tuple[int, int]:
+    """(h, w) after a torchvision-style resize: int = short side (aspect kept), tuple = exact."""
+    if isinstance(resize, (tuple, list)):
+        return int(resize[0]), int(resize[1])
+    short, long = (height, width) if height <= width else (width, height)
+    new_long = int(resize * long / short)
+    return (resize, new_long) if height <= width else (new_long, resize)
+
+
+class ClipReader:
+    """Iterate over uint8 clips ``(clip_frames, size, size, 3)`` of one video.
+
+    After iteration: ``t0``, ``end`` (exact `Fraction` seconds), ``duration``,
+    ``num_grid_frames``, ``num_clips``, ``last_clip_frames`` (real frames in the last clip),
+    and ``info`` (source width/height/fps/codec) are set.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        size: int,
+        resize: int | tuple[int, int] | None = None,
+        fps: int = 20,
+        clip_frames: int = 30,
+        min_last_clip_frames: int = 15,
+    ):
+        self.path = str(path)
+        self.size = size
+        self.resize = size if resize is None else resize
+        self.fps = fps
+        self.clip_frames = clip_frames
+        self.min_last_clip_frames = min_last_clip_frames
+        self.t0: Fraction | None = None
+        self.end: Fraction | None = None
+        self.num_grid_frames = 0
+        self.num_clips = 0
+        self.last_clip_frames = 0
+        self.info: dict = {}
+
+    @property
+    def duration(self) -> Fraction:
+        return self.end - self.t0
+
+    def clip_starts(self) -> list[Fraction]:
+        step = Fraction(self.clip_frames, self.fps)
+        return [self.t0 + i * step for i in range(self.num_clips)]
+
+    # ---- decoding ---------------------------------------------------------------------
+    def _open(self) -> av.container.InputContainer:
+        p = self.path
+        if not os.path.exists(p):
+            raise DecodeError("unreadable", f"{p}: no such file")
+        if os.path.isdir(p):
+            raise DecodeError("unreadable", f"{p}: is a directory, not a video file")
+        if not os.access(p, os.R_OK):
+            raise DecodeError("unreadable", f"{p}: permission denied")
+        if os.path.getsize(p) == 0:
+            raise DecodeError("zero_length", f"{p}: empty file (0 bytes)")
+        with av.logging.Capture(local=True) as logs:
+            try:
+                return av.open(p)
+            except av.error.InvalidDataError as e:
+                if any("moov atom not found" in m[2] for m in logs):  # MP4/MOV cut before its index
+                    raise DecodeError("truncated", f"{p}: truncated MP4/MOV file (no 'moov' index): {e}") from e
+                raise DecodeError("corrupt", f"{p}: not a readable media container: {e}") from e
+            except (av.error.FFmpegError, OSError) as e:
+                raise DecodeError("unreadable", f"{p}: cannot open: {e}") from e
+
+    def _convert(self, frame: av.VideoFrame) -> np.ndarray:
+        h, w = resized_shape(frame.width, frame.height, self.resize)
+        img = frame.to_ndarray(width=w, height=h, format="rgb24", interpolation="BILINEAR")  # (h, w, 3)
+        top, left = int(round((h - self.size) / 2)), int(round((w - self.size) / 2))
+        if top < 0 or left < 0:
+            raise ValueError(f"resize {self.resize} gives {h}x{w}, smaller than the {self.size} crop")
+        return img[top : top + self.size, left : left + self.size]
+
+    def _frames(self, container) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+        """(exact time in seconds, frame) in presentation order; non-increasing times dropped."""
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame + slice threads in the decoder
+        tb = Fraction(stream.time_base)
+        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
+        last: Fraction | None = None
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is not None:
+                    t = frame.pts * tb
+                elif last is not None:  # no timestamp: assume the nominal rate
+                    t = last + 1 / Fraction(rate)
+                else:
+                    t = Fraction(0)
+                if last is not None and t <= last:
+                    continue
+                last = t
+                yield t, frame
+        except av.error.FFmpegError as e:
+            raise DecodeError("corrupt", f"{self.path}: decoding failed after {last} s: {e}") from e
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        container = self._open()
+        try:
+            if not container.streams.video:
+                kinds = ", ".join(s.type for s in container.streams) or "none"
+                raise DecodeError("no_video_stream", f"{self.path}: no video stream (streams: {kinds})")
+            stream = container.streams.video[0]
+            rate = Fraction(stream.average_rate or stream.guessed_rate or 25)
+            self.info = {
+                "width": stream.codec_context.width,
+                "height": stream.codec_context.height,
+                "fps": f"{rate.numerator}/{rate.denominator}",
+                "codec": stream.codec_context.name,
+                "container": container.format.name,
+            }
+            clip = np.empty((self.clip_frames, self.size, self.size, 3), np.uint8)
+            n_in_clip = 0
+            k = 0  # next grid frame index
+            prev: tuple[Fraction, av.VideoFrame] | None = None
+
+            def emit(upto: Fraction, frame: av.VideoFrame) -> Iterator[np.ndarray]:
+                # Grid frames k with t0 + k/fps < upto show `frame`.
+                nonlocal k, n_in_clip
+                stop = math.ceil((upto - self.t0) * self.fps)
+                img = None
+                while k < stop:
+                    if img is None:
+                        img = self._convert(frame)
+                    clip[n_in_clip] = img
+                    n_in_clip += 1
+                    k += 1
+                    if n_in_clip == self.clip_frames:
+                        self.num_clips += 1
+                        self.last_clip_frames = n_in_clip
+                        n_in_clip = 0
+                        yield clip.copy()
+
+            n_frames = 0
+            for t, frame in self._frames(container):
+                n_frames += 1
+                if self.t0 is None:
+                    self.t0 = t
+                if prev is not None:
+                    yield from emit(t, prev[1])
+                prev = (t, frame)
+            if prev is None:
+                raise DecodeError("zero_length", f"{self.path}: the video stream has no decodable frames")
+            t_last, last = prev
+            tb = Fraction(stream.time_base)
+            last_dur = last.duration * tb if last.duration else 1 / rate
+            self.end = t_last + last_dur
+            yield from emit(self.end, last)
+            self.num_grid_frames = k
+            if n_in_clip >= self.min_last_clip_frames:  # keep the tail, padded with its last frame
+                clip[n_in_clip:] = clip[n_in_clip - 1]
+                self.num_clips += 1
+                self.last_clip_frames = n_in_clip
+                yield clip.copy()
+            self.info["frames"] = n_frames
+            self._check_truncation(container, stream)
+            if self.num_clips == 0:
+                raise DecodeError(
+                    "too_short",
+                    f"{self.path}: {float(self.duration):.3f} s gives {k} frames at {self.fps} fps, fewer than "
+                    f"the {self.min_last_clip_frames} needed for one clip",
+                )
+        finally:
+            container.close()
+
+    def _check_truncation(self, container, stream) -> None:
+        declared = None
+        if stream.duration:
+            declared = Fraction(stream.start_time or 0) * Fraction(stream.time_base) + stream.duration * Fraction(
+                stream.time_base
+            )
+        elif container.duration:  # microseconds; covers all streams
+            declared = Fraction(container.start_time or 0, 1_000_000) + Fraction(container.duration, 1_000_000)
+        if declared is not None and self.end < declared - _TRUNCATION_TOLERANCE_S:
+            raise DecodeError(
+                "truncated",
+                f"{self.path}: frames end at {float(self.end):.2f} s but the header declares "
+                f"{float(declared):.2f} s (file cut short?)",
+            )
+
+
+def iter_clip_batches(reader: ClipReader, batch_size: int) -> Iterator[np.ndarray]:
+    """Group a reader's clips into uint8 batches ``(B, T, size, size, 3)``."""
+    batch: list[np.ndarray] = []
+    for clip in reader:
+        batch.append(clip)
+        if len(batch) == batch_size:
+            yield np.stack(batch)
+            batch = []
+    if batch:
+        yield np.stack(batch)

@@ -1,0 +1,293 @@
+"""Ingest: video -> clip features + timed sentences -> corpus.
+
+`ingest_video` is a pure function of (video file, config): it is the unit that the local
+process pool and Ray map over. `ingest` runs it over many videos, writes each finished video
+to the corpus (the only writer is the driver process), skips videos already in the corpus
+(resume), and collects failures with their reasons in ``failures.json``.
+
+Within a video, a decode thread fills a small queue with batches of clips while the main
+thread runs the backbone, so decoding overlaps inference (PyAV and torch release the GIL).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import queue
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import nullcontext
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+
+from ..corpus import Corpus, Sentence, VideoRecord
+from ..utils.lazy import require
+from .annotations import annotation_sentences
+from .asr import transcribe
+from .backbones import Backbone, create_backbone, resolve_device
+from .captions import CaptionError, caption_words, find_captions
+from .config import FEATURE_KEYS, IngestConfig
+from .decode import ClipReader, DecodeError, iter_clip_batches
+from .inputs import assign_ids, expand_inputs
+from .sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+_backbones: dict[tuple, Backbone] = {}  # per process: built once, reused for every video
+
+
+def get_backbone(config: IngestConfig) -> Backbone:
+    key = (config.backbone, config.weights, config.size, config.seed, resolve_device(config.device))
+    if key not in _backbones:
+        _backbones[key] = create_backbone(config.backbone, config.weights, config.size, config.device, seed=config.seed)
+    return _backbones[key]
+
+
+def _autocast(backbone: Backbone, precision: str):
+    dev = backbone.device.type
+    if dev == "cuda" and precision != "fp32":
+        dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+        if dtype is None:  # auto
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.autocast("cuda", dtype=dtype)
+    if dev == "cpu" and precision in ("bf16", "fp16"):
+        return torch.autocast("cpu", dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+    return nullcontext()
+
+
+def _threaded(it: Iterator, maxsize: int = 2) -> Iterator:
+    """Run iterator `it` in a background thread; re-raise its exception in the consumer."""
+    q: queue.Queue = queue.Queue(maxsize)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    t = threading.Thread(target=work, daemon=True, name="videobert-decode")
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join()
+
+
+def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8, precision: str = "auto") -> np.ndarray:
+    """(num_clips, feature_dim) float16 features of every clip the reader yields."""
+    feats = []
+    with torch.inference_mode(), _autocast(backbone, precision):
+        for batch in _threaded(iter_clip_batches(reader, batch_size)):  # (B, T, S, S, 3) uint8
+            x = backbone.preprocess(torch.from_numpy(batch))
+            feats.append(backbone(x).float().cpu().numpy().astype(np.float16))  # (B, D)
+    return np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
+
+
+def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
+    """Timed sentences from the first source that exists: captions, annotations, ASR."""
+    cap = find_captions(path, config.captions_dir, names=(video_id,))
+    if cap is not None:
+        words = caption_words(cap)
+        return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
+    if config.annotations:
+        sents = annotation_sentences(config.annotations, video_id)
+        if sents is not None:
+            return sents, "annotations"
+    if config.asr != "none":
+        words = transcribe(path, config.asr, config.whisper_model)
+        return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"asr:{config.asr}"
+    return [], "none"
+
+
+def ingest_video(
+    path: str | os.PathLike, config: IngestConfig, video_id: str | None = None, backbone: Backbone | None = None
+) -> VideoRecord:
+    """Decode, featurize and transcribe one video. Raises `DecodeError` (with `.kind`) or
+    `CaptionError` for a video that cannot be ingested."""
+    path = str(path)
+    video_id = video_id or Path(path).stem
+    backbone = backbone if backbone is not None else get_backbone(config)
+    sentences, text_source = video_text(path, video_id, config)
+    reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
+                        config.fps, config.clip_frames, config.min_last_clip_frames)
+    features = extract_features(reader, backbone, config.batch_size, config.precision)  # (N, D)
+    return VideoRecord(
+        video_id=video_id,
+        source=path,
+        duration=float(reader.duration),
+        clip_starts=np.array([float(s) for s in reader.clip_starts()], dtype=np.float64),
+        features=features,
+        sentences=sentences,
+        text_source=text_source,
+        meta={
+            "t0": reader.t0,  # exact Fraction, stored as "num/den"
+            "end": reader.end,
+            "grid_frames": reader.num_grid_frames,
+            "last_clip_frames": reader.last_clip_frames,
+            "pretrained": bool(getattr(backbone, "pretrained", False)),
+            "features": {k: getattr(config, k) for k in FEATURE_KEYS},
+            "video": reader.info,
+        },
+    )
+
+
+# ---- many videos ----------------------------------------------------------------------
+
+@dataclasses.dataclass
+class IngestSummary:
+    total: int = 0  # videos given
+    done: int = 0  # ingested in this run
+    skipped: int = 0  # already in the corpus
+    failed: int = 0
+    clips: int = 0  # clips ingested in this run
+    seconds: float = 0.0
+    failures: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.done} ingested, {self.skipped} already done, {self.failed} failed of {self.total} videos; "
+                f"{self.clips} clips in {self.seconds:.1f} s")
+
+
+def _ingest_one(path: str, config: IngestConfig, video_id: str) -> tuple[str, Any]:
+    """("ok", VideoRecord) or ("failed", {...}). Config-level problems (ImportError) propagate."""
+    try:
+        return "ok", ingest_video(path, config, video_id)
+    except DecodeError as e:
+        return "failed", {"video_id": video_id, "path": path, "kind": e.kind, "reason": str(e)}
+    except CaptionError as e:
+        return "failed", {"video_id": video_id, "path": path, "kind": "bad_captions", "reason": str(e)}
+    except (ImportError, MemoryError):
+        raise
+    except Exception as e:  # unexpected: keep the batch going, but say what happened
+        log.debug("video %s failed", path, exc_info=True)
+        return "failed", {"video_id": video_id, "path": path, "kind": "error", "reason": f"{type(e).__name__}: {e}"}
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _run_local_pool(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = get_context("spawn")  # fork after torch/decoder threads exist is unsafe
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(threads,)) as pool:
+        def wait_any(futures):
+            return [(f, f.result()) for f in wait(futures, return_when=FIRST_COMPLETED)[0]]
+
+        yield from _bounded(lambda vid, p: pool.submit(_ingest_one, str(p), config, vid), wait_any, jobs, 2 * workers)
+
+
+def _run_ray(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
+    ray = require("ray", "dist", "--executor ray")
+    if not ray.is_initialized():
+        ray.init()  # joins the cluster named by RAY_ADDRESS, else starts a local one
+    remote = ray.remote(_ingest_one)
+    window = 2 * (workers if workers > 1 else int(ray.cluster_resources().get("CPU", 1)))
+
+    def wait_any(refs):
+        ready, _ = ray.wait(list(refs), num_returns=1)
+        return [(r, ray.get(r)) for r in ready]
+
+    yield from _bounded(lambda vid, p: remote.remote(str(p), config, vid), wait_any, jobs, window)
+
+
+def _bounded(submit: Callable, wait_any: Callable, jobs: list, window: int) -> Iterator:
+    """Keep at most `window` jobs in flight (not 300K queued tasks); yield results as they finish."""
+    todo = iter(jobs)
+    inflight: set = set()
+    while True:
+        while len(inflight) < window and (job := next(todo, None)) is not None:
+            inflight.add(submit(*job))
+        if not inflight:
+            return
+        for handle, result in wait_any(inflight):
+            inflight.discard(handle)
+            yield result
+
+
+def ingest(
+    inputs: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    config: IngestConfig,
+    workers: int = 1,
+    executor: str = "local",
+    progress: bool = True,
+) -> IngestSummary:
+    """Ingest every input video into the corpus at `out`; returns counts and failures."""
+    if executor not in ("local", "ray"):
+        raise ValueError(f"--executor must be 'local' or 'ray', got {executor!r}")
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {workers}")
+    t_start = time.time()
+    corpus = Corpus(out)
+    corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
+    jobs = assign_ids(expand_inputs(inputs))
+    summary = IngestSummary(total=len(jobs))
+    todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
+    summary.skipped = len(jobs) - len(todo)
+    if summary.skipped:
+        log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)
+    if config.asr == "pocketsphinx":  # fail once, up front, rather than once per video
+        require("pocketsphinx", "asr", "--asr pocketsphinx")
+    if config.asr == "whisper":
+        require("faster_whisper", "whisper", "--asr whisper")
+    backbone = get_backbone(config) if todo else None  # also checks --weights before any work
+    if backbone is not None and not backbone.pretrained:
+        log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
+    if executor == "ray":
+        results = _run_ray(todo, config, workers)
+    elif workers > 1:
+        results = _run_local_pool(todo, config, workers)
+    else:
+        results = (_ingest_one(str(p), config, vid) for vid, p in todo)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), unit="video", desc="ingest", dynamic_ncols=True)
+    try:
+        for status, value in results:
+            if status == "ok":
+                corpus.write(value)
+                summary.done += 1
+                summary.clips += value.num_clips
+            else:
+                summary.failed += 1
+                summary.failures.append(value)
+                corpus.write_failures(summary.failures)  # kept up to date in case the run is killed
+                log.warning("failed (%s): %s", value["kind"], value["reason"])
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(clips_s=f"{summary.clips / max(time.time() - t_start, 1e-9):.1f}", failed=summary.failed)
+    finally:
+        if bar is not None:
+            bar.close()
+        if hasattr(results, "close"):
+            results.close()
+    corpus.write_failures(summary.failures)
+    summary.seconds = time.time() - t_start
+    return summary

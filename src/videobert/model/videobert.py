@@ -1,0 +1,197 @@
+"""VideoBERT: a Hugging Face `BertForPreTraining` over the joint text + visual vocabulary.
+
+- The word embeddings are resized to the joint vocabulary (`JointTokenizer`); the MLM decoder
+  stays tied to them, so the masked-token head predicts text and visual words alike.
+- The next-sentence head is the linguistic-visual alignment classifier on `[CLS]`
+  (label 0 = aligned, BERT's "is next" convention).
+- Visual-word embeddings start from the k-means leaf centroids (`centroid_embeddings`).
+- The visual vocabulary and the ingest config travel with the model, so a saved model alone
+  tokenizes a raw video (`tokenize_video`).
+
+Saved directory layout::
+
+    MODEL/videobert.json        format tag, sizes, init, the ingest config (a dict)
+    MODEL/bert/                 HF `save_pretrained` (config.json + model.safetensors)
+    MODEL/text_tokenizer/       the WordPiece tokenizer; MODEL/joint_tokenizer.json
+    MODEL/visual_vocab/         `VisualVocab.save`
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..utils.io import atomic_write_json, read_json
+from .tokenizer import JointTokenizer
+
+log = logging.getLogger(__name__)
+FORMAT = "videobert-model/1"
+
+
+@dataclasses.dataclass
+class VideoBERTOutput:
+    logits: torch.Tensor  # (B, T, V) over the joint vocabulary
+    align_logits: torch.Tensor  # (B, 2); column 0 = aligned
+    hidden_states: torch.Tensor  # (B, T, H) last layer
+
+
+def centroid_embeddings(centroids: np.ndarray, hidden: int, target_std: float, seed: int = 0) -> torch.Tensor:
+    """Map k-means leaf centroids (K, D) to embedding rows (K, H).
+
+    Centre the centroids, project them on their top principal directions (PCA keeps the
+    geometry of the visual words: near centroids get near embeddings), zero-pad to H dims if
+    there are fewer components, rotate by a fixed seeded random orthogonal H x H matrix (so no
+    hidden unit is singled out by the PCA order), and rescale to the standard deviation of the
+    existing word embeddings so visual and text tokens enter the network at the same scale.
+    """
+    c = np.asarray(centroids, dtype=np.float64)
+    c = c - c.mean(0, keepdims=True)
+    _, _, vt = np.linalg.svd(c, full_matrices=False)  # vt (r, D)
+    r = min(hidden, vt.shape[0])
+    x = np.zeros((c.shape[0], hidden))
+    x[:, :r] = c @ vt[:r].T  # (K, r)
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((hidden, hidden)))  # (H, H) orthogonal
+    x = x @ q
+    std = x.std()
+    if std > 0:
+        x *= target_std / std
+    else:  # all centroids equal (degenerate vocabulary): small random rows instead
+        x = rng.standard_normal(x.shape) * target_std
+    return torch.from_numpy(x).float()
+
+
+class VideoBERT(nn.Module):
+    def __init__(self, bert, tokenizer: JointTokenizer, vocab, ingest_config: dict[str, Any], info: dict | None = None):
+        super().__init__()
+        rows = bert.get_input_embeddings().weight.shape[0]
+        if rows != tokenizer.vocab_size:
+            raise ValueError(
+                f"model/vocabulary mismatch: the BERT has {rows} embedding rows but the joint tokenizer "
+                f"has {tokenizer.vocab_size} ids ({tokenizer.num_text} text + [>] + {tokenizer.num_visual} visual)"
+            )
+        if vocab is not None and vocab.num_tokens != tokenizer.num_visual:
+            raise ValueError(
+                f"model/vocabulary mismatch: the visual vocabulary has {vocab.num_tokens} words but the model "
+                f"was built for {tokenizer.num_visual}"
+            )
+        self.bert = bert
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+        self.ingest_config = dict(ingest_config or {})
+        self.info = dict(info or {})
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def create(cls, init: str, vocab, ingest_config: dict | None = None, size: str = "base",
+               seed: int = 0, dropout: float | None = None) -> "VideoBERT":
+        """A fresh model for pretraining: `init` as in `videobert.model.init.load_init`."""
+        from .init import load_init
+
+        bert, text_tok = load_init(init, size=size, seed=seed)
+        if dropout is not None:
+            for m in bert.modules():
+                if isinstance(m, nn.Dropout):
+                    m.p = dropout
+            bert.config.hidden_dropout_prob = bert.config.attention_probs_dropout_prob = dropout
+        tok = JointTokenizer(text_tok, vocab.num_tokens)
+        old = bert.get_input_embeddings().weight.detach()
+        if old.shape[0] != tok.num_text:
+            raise ValueError(f"--init {init}: {old.shape[0]} embedding rows but its tokenizer has {tok.num_text} tokens")
+        std = float(old.std())
+        bert.resize_token_embeddings(tok.vocab_size, mean_resizing=False)
+        emb = bert.get_input_embeddings().weight
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            emb[tok.sep_video_id] = torch.randn(emb.shape[1], generator=g) * std
+            emb[tok.visual_offset:] = centroid_embeddings(vocab.leaf_centroids, emb.shape[1], std, seed)
+        bert.tie_weights()
+        info = {"init": init, "size": size if init == "scratch" else None, "visual_init": "centroids-pca"}
+        return cls(bert, tok, vocab, ingest_config or {}, info)
+
+    # ---- forward ------------------------------------------------------------------
+    def encode(self, input_ids, token_type_ids=None, attention_mask=None):
+        """Encoder only: ``(sequence (B, T, H), pooled [CLS] (B, H))``."""
+        out = self.bert.bert(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask)
+        return out.last_hidden_state, out.pooler_output
+
+    def mlm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(..., H) -> (..., V): the tied masked-token head over the joint vocabulary."""
+        return self.bert.cls.predictions(hidden)
+
+    def align_head(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.bert.cls.seq_relationship(pooled)  # (B, 2)
+
+    def forward(self, input_ids, token_type_ids=None, attention_mask=None) -> VideoBERTOutput:
+        hidden, pooled = self.encode(input_ids, token_type_ids, attention_mask)
+        return VideoBERTOutput(self.mlm_logits(hidden), self.align_head(pooled), hidden)
+
+    @torch.no_grad()
+    def alignment_score(self, input_ids, token_type_ids=None, attention_mask=None) -> torch.Tensor:
+        """P(text and video are aligned), (B,)."""
+        _, pooled = self.encode(input_ids, token_type_ids, attention_mask)
+        return self.align_head(pooled).float().softmax(-1)[:, 0]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # ---- video ------------------------------------------------------------------------
+    def tokenize_video(self, path: str | os.PathLike) -> np.ndarray:
+        """Raw video -> visual-word leaf ids (N,), with the stored ingest config and vocabulary."""
+        from ..ingest import IngestConfig, ingest_video  # lazy: ingest pulls in video decoding
+
+        rec = ingest_video(path, IngestConfig.from_dict(self.ingest_config, strict=False))
+        feats = np.asarray(rec.features, dtype=np.float32)
+        if feats.ndim != 2 or feats.shape[1] != self.vocab.feature_dim:
+            raise ValueError(
+                f"{path}: features of dim {feats.shape[-1]} but the model's visual vocabulary expects "
+                f"{self.vocab.feature_dim} (ingest config and vocabulary do not match)"
+            )
+        return np.asarray(self.vocab.assign(feats), dtype=np.int64)
+
+    # ---- persistence ------------------------------------------------------------------
+    def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        self.bert.save_pretrained(str(d / "bert"), safe_serialization=True)
+        self.tokenizer.save(d)
+        self.vocab.save(d / "visual_vocab")
+        atomic_write_json(d / "videobert.json", {
+            "format": FORMAT, "num_text": self.tokenizer.num_text, "num_visual": self.tokenizer.num_visual,
+            "vocab_size": self.tokenizer.vocab_size, "hidden_size": self.bert.config.hidden_size,
+            "num_layers": self.bert.config.num_hidden_layers, "ingest_config": self.ingest_config, **self.info,
+        })
+        return d
+
+    @classmethod
+    def from_pretrained(cls, directory: str | os.PathLike, device=None) -> "VideoBERT":
+        """Load a saved model directory (or a pretraining run directory holding ``model/``)."""
+        from transformers import BertForPreTraining
+
+        from ..vocab import VisualVocab
+
+        d = Path(directory)
+        if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
+            d = d / "model"
+        if not (d / "videobert.json").is_file():
+            raise FileNotFoundError(f"{d} is not a VideoBERT model directory (no videobert.json); "
+                                    "train one with `videobert pretrain CORPUS --out RUN` (it writes RUN/model)")
+        meta = read_json(d / "videobert.json")
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{d / 'videobert.json'}: unknown format {meta.get('format')!r}, expected {FORMAT!r}")
+        tok = JointTokenizer.load(d)
+        vocab = VisualVocab.load(d / "visual_vocab")
+        bert = BertForPreTraining.from_pretrained(str(d / "bert"))
+        info = {k: meta[k] for k in ("init", "size", "visual_init") if k in meta}
+        model = cls(bert, tok, vocab, meta.get("ingest_config", {}), info)
+        model.eval()
+        if device is not None:
+            model.to(device)
+        return model

@@ -1,0 +1,298 @@
+"""`videobert synth`: write narrated synthetic kitchen videos with known ground truth.
+
+Output directory::
+
+    OUT/
+      synth_0000.mp4 ...       H.264 (yuv420p) video, AAC mono 16 kHz narration when espeak-ng is used
+      synth_0000.vtt ...       WebVTT captions, one cue per spoken sentence
+      annotations.json         YouCook II format: the steps' true visual intervals, by subset
+      ground_truth.json        per video: steps (verb, noun, start, end), narration cues, idle stretches
+      verbs.txt, nouns.txt     the label vocabularies, one per line
+      synth_config.json        the resolved SynthConfig (+ whether audio was used)
+
+Every video is a pure function of (config, index): its script and pixels come from random
+generators seeded with (seed, index), so videos can be made in any order or in parallel,
+and a re-run skips finished videos (mp4 then vtt, each written atomically; the vtt marks
+a finished video) and rewrites the ground truth from the scripts alone.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..utils.config import Config
+from ..utils.io import atomic_write_json, atomic_write_text, read_json
+from .audio import RATE, Narrator, espeak_path
+from .render import Scene
+from .script import NOUNS, VERBS, Cue, Script, Step, make_script
+
+log = logging.getLogger(__name__)
+
+# Fields that do not change any video's content: a re-run may change them.
+_FREE_FIELDS = ("videos", "val_fraction")
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthConfig(Config):
+    videos: int = 8
+    seed: int = 0
+    fps: int = 25
+    width: int = 160
+    height: int = 120
+    val_fraction: float = 0.25
+    steps_min: int = 3
+    steps_max: int = 6
+    step_seconds: tuple[float, float] = (4.5, 9.0)  # a step lasts 3-6 clips of 1.5 s
+    idle_prob: float = 0.4  # chance of an empty-counter stretch before a step (not the first)
+    idle_seconds: tuple[float, float] = (2.0, 5.0)
+    narration_lag: float = 1.0  # a step's sentence starts within +-lag s of the step
+    filler_prob: float = 0.35  # chance of filler talk ("that looks good") after a step's sentence
+    audio: bool = True  # speak the captions with espeak-ng (when it is installed)
+    crf: int = 20  # libx264 quality
+
+    def validate(self) -> None:
+        if self.videos < 1:
+            self.fail("videos", self.videos, "must be >= 1")
+        if not 1 <= self.fps <= 60:
+            self.fail("fps", self.fps, "must be in [1, 60] (24-30 is typical)")
+        for name in ("width", "height"):
+            v = getattr(self, name)
+            if v < 32 or v % 2:
+                self.fail(name, v, "must be an even number >= 32 (H.264 yuv420p)")
+        if not 0.0 <= self.val_fraction < 1.0:
+            self.fail("val_fraction", self.val_fraction, "must be in [0, 1)")
+        if not 1 <= self.steps_min <= self.steps_max:
+            self.fail("steps_max", self.steps_max, f"need 1 <= steps_min ({self.steps_min}) <= steps_max")
+        for name in ("step_seconds", "idle_seconds"):
+            lo, hi = getattr(self, name)
+            if not 0 < lo <= hi:
+                self.fail(name, (lo, hi), "need 0 < min <= max seconds")
+        for name in ("idle_prob", "filler_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                self.fail(name, getattr(self, name), "must be a probability in [0, 1]")
+        if self.narration_lag < 0:
+            self.fail("narration_lag", self.narration_lag, "must be >= 0")
+        if not 0 <= self.crf <= 51:
+            self.fail("crf", self.crf, "must be in [0, 51]")
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthVideo:
+    video_id: str
+    subset: str  # "training" | "validation"
+    duration: float
+    steps: tuple[Step, ...]
+    cues: tuple[Cue, ...]  # the narration, as in the .vtt
+    idles: tuple[tuple[float, float], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthResult:
+    out_dir: Path
+    config: SynthConfig
+    audio: bool  # whether the mp4s carry narration audio
+    videos: tuple[SynthVideo, ...]
+    verbs: tuple[str, ...] = VERBS
+    nouns: tuple[str, ...] = NOUNS
+
+    def video_path(self, video_id: str) -> Path:
+        return self.out_dir / f"{video_id}.mp4"
+
+    def captions_path(self, video_id: str) -> Path:
+        return self.out_dir / f"{video_id}.vtt"
+
+    @property
+    def annotations_path(self) -> Path:
+        return self.out_dir / "annotations.json"
+
+
+def video_id(index: int) -> str:
+    return f"synth_{index:04d}"
+
+
+def script_for(config: SynthConfig, index: int) -> Script:
+    rng = np.random.default_rng([config.seed, index, 0])
+    return make_script(rng, config.fps, config.steps_min, config.steps_max, config.step_seconds,
+                       config.idle_prob, config.idle_seconds, config.narration_lag, config.filler_prob)
+
+
+def validation_indices(config: SynthConfig) -> set[int]:
+    """Deterministic split by video: the round(videos * val_fraction) videos with the smallest
+    seeded draw (at least one of each subset when val_fraction > 0 and there are >= 2 videos)."""
+    n = config.videos
+    k = round(n * config.val_fraction)
+    if config.val_fraction > 0 and n >= 2:
+        k = min(max(k, 1), n - 1)
+    draws = [np.random.default_rng([config.seed, i, 2]).random() for i in range(n)]
+    return set(int(i) for i in np.argsort(draws, kind="stable")[:k])
+
+
+def generate(out_dir: str | os.PathLike, config: SynthConfig, workers: int = 1, progress: bool = False) -> SynthResult:
+    """Write `config.videos` narrated videos, their captions and ground truth into `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    exe = espeak_path() if config.audio else None
+    audio = exe is not None
+    if not config.audio:
+        log.info("narration audio off (--no-audio): videos have no audio stream")
+    elif not audio:
+        log.warning("espeak-ng is not on PATH: videos have no audio stream (captions only); "
+                    "install it (e.g. apt-get install espeak-ng) for spoken narration")
+    _check_resume(out, config, audio)
+    atomic_write_json(out / "synth_config.json", {"type": "SynthConfig", **config.to_dict(), "audio_used": audio})
+
+    todo = [i for i in range(config.videos) if not (out / f"{video_id(i)}.vtt").is_file()]
+    log.info("synth: %d videos (%d already done) in %s", config.videos, config.videos - len(todo), out)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="synth", unit="video")
+    if workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            for _ in pool.map(_make_video, [out] * len(todo), [config] * len(todo), todo, [exe] * len(todo)):
+                bar and bar.update()
+    else:
+        narrator = Narrator(exe) if exe else None
+        for i in todo:
+            _make_video(out, config, i, narrator)
+            bar and bar.update()
+    if bar:
+        bar.close()
+
+    val = validation_indices(config)
+    videos = []
+    for i in range(config.videos):
+        s = script_for(config, i)
+        videos.append(SynthVideo(video_id(i), "validation" if i in val else "training", s.duration, s.steps, s.cues, s.idles))
+    result = SynthResult(out, config, audio, tuple(videos))
+    _write_ground_truth(result)
+    return result
+
+
+def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
+    path = out / "synth_config.json"
+    if not path.is_file():
+        return
+    old = read_json(path)
+    new = {**config.to_dict(), "audio_used": audio}
+    diff = {k: (old.get(k), v) for k, v in new.items() if k not in _FREE_FIELDS and old.get(k) != v}
+    if diff:
+        raise ValueError(f"{out} holds videos made with a different synth config; differences "
+                         f"(existing, requested): {diff}. Use a new output directory.")
+
+
+def _make_video(out: Path, config: SynthConfig, index: int, narrator: Narrator | str | None) -> None:
+    if isinstance(narrator, str):  # in a worker process: build its own (cached) narrator
+        narrator = _worker_narrator(narrator)
+    vid = video_id(index)
+    script = script_for(config, index)
+    scene = Scene(config.width, config.height, config.fps, np.random.default_rng([config.seed, index, 1]))
+    track = narrator.track(script.cues, script.duration) if narrator else None
+    _write_mp4(out / f"{vid}.mp4", _frames(scene, script, config.fps), config, track)
+    atomic_write_text(out / f"{vid}.vtt", to_vtt(script.cues))
+
+
+_NARRATORS: dict[str, Narrator] = {}
+
+
+def _worker_narrator(exe: str) -> Narrator:
+    return _NARRATORS.setdefault(exe, Narrator(exe))
+
+
+def _frames(scene: Scene, script: Script, fps: int):
+    """All frames of the video in order: idle stretches and steps tile [0, duration)."""
+    parts = [(a, b, None) for a, b in script.idles] + [(s.start, s.end, s) for s in script.steps]
+    for a, b, step in sorted(parts, key=lambda p: p[0]):
+        n = round(b * fps) - round(a * fps)
+        yield from (scene.idle(n) if step is None else scene.step(step.verb, step.noun, n))
+
+
+def _write_mp4(path: Path, frames, config: SynthConfig, track: np.ndarray | None) -> None:
+    """Encode to a temp file in the same directory, then rename (atomic, like utils.io)."""
+    import av
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with av.open(tmp, "w", format="mp4") as c:
+            vs = c.add_stream("libx264", rate=config.fps)
+            vs.width, vs.height, vs.pix_fmt = config.width, config.height, "yuv420p"
+            # one thread: x264 output is then a function of the input alone (reproducible bytes)
+            vs.options = {"crf": str(config.crf), "preset": "veryfast", "threads": "1", "g": str(2 * config.fps)}
+            streams = [vs]
+            if track is not None:
+                aus = c.add_stream("aac", rate=RATE, layout="mono")
+                streams.append(aus)
+            for i, f in enumerate(frames):
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+                frame.pts, frame.time_base = i, Fraction(1, config.fps)
+                c.mux(vs.encode(frame))
+            c.mux(vs.encode())
+            if track is not None:
+                for a in range(0, len(track), 1024):
+                    af = av.AudioFrame.from_ndarray(track[None, a:a + 1024], format="fltp", layout="mono")
+                    af.sample_rate, af.pts, af.time_base = RATE, a, Fraction(1, RATE)
+                    c.mux(aus.encode(af))
+                c.mux(aus.encode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ts(t: float) -> str:
+    ms = int(round(t * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def to_vtt(cues) -> str:
+    """WebVTT, one cue per sentence, each ending with a period (a sentence boundary for ingest)."""
+    blocks = ["WEBVTT\n"]
+    for k, c in enumerate(cues, 1):
+        blocks.append(f"{k}\n{_ts(c.start)} --> {_ts(c.end)}\n{c.text}.\n")
+    return "\n".join(blocks)
+
+
+def _write_ground_truth(r: SynthResult) -> None:
+    out = r.out_dir
+    atomic_write_text(out / "verbs.txt", "\n".join(r.verbs) + "\n")
+    atomic_write_text(out / "nouns.txt", "\n".join(r.nouns) + "\n")
+    atomic_write_json(out / "annotations.json", {"database": {
+        v.video_id: {
+            "subset": v.subset, "duration": v.duration, "recipe_type": "synthetic",
+            "annotations": [{"id": j, "segment": [s.start, s.end], "sentence": s.sentence} for j, s in enumerate(v.steps)],
+        } for v in r.videos}})
+    atomic_write_json(out / "ground_truth.json", {"audio": r.audio, "videos": [{
+        "video_id": v.video_id, "subset": v.subset, "duration": v.duration,
+        "steps": [dataclasses.asdict(s) for s in v.steps],
+        "narration": [dataclasses.asdict(c) for c in v.cues],
+        "idle": [list(x) for x in v.idles],
+    } for v in r.videos]})
+
+
+def load_ground_truth(out_dir: str | os.PathLike) -> SynthResult:
+    """Read back what `generate` wrote (for evaluation against the known steps)."""
+    out = Path(out_dir)
+    path = out / "ground_truth.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: {out} is not a `videobert synth` output directory")
+    cfg = read_json(out / "synth_config.json")
+    cfg.pop("type", None)
+    cfg.pop("audio_used", None)
+    gt = read_json(path)
+    videos = tuple(SynthVideo(
+        v["video_id"], v["subset"], float(v["duration"]),
+        tuple(Step(**s) for s in v["steps"]), tuple(Cue(**c) for c in v["narration"]),
+        tuple(tuple(x) for x in v["idle"]),
+    ) for v in gt["videos"])
+    verbs = tuple((out / "verbs.txt").read_text().split())
+    nouns = tuple((out / "nouns.txt").read_text().split())
+    return SynthResult(out, SynthConfig.from_dict(cfg), bool(gt["audio"]), videos, verbs, nouns)

@@ -1,0 +1,195 @@
+"""YouCook II annotations: segments, their clips in a corpus video, verb/noun labels.
+
+The real file looks like ``{"database": {VIDEO_ID: {"subset": "training"|"validation",
+"duration": s, "recipe_type": ..., "annotations": [{"id": i, "segment": [s0, s1],
+"sentence": "..."}]}}}``. A segment maps to the corpus clips that *overlap* it (clip i
+covers ``[clip_starts[i], clip_starts[i] + clip_seconds)``).
+
+Label extraction (used when no --verbs/--nouns files are given), from training captions:
+
+* words = lower-cased ``[a-z']+`` runs of the sentence;
+* leading fillers (``now``, ``then``, ``next``, ``let's``, ``we``, ``you``, ...) are dropped;
+  the **verb** is the first remaining word (YouCook captions are imperative: "add the
+  salt ...");
+* the **noun** is the word after the first determiner (``the``/``a``/``an``/``some``) that
+  follows the verb, else the next word that is not a stop word;
+* a word becomes a label when it is seen at least ``min_count`` times (most frequent first,
+  at most ``max_labels``).
+
+Given label lists, a segment's verb is its first non-filler word if that is a verb label,
+and its noun is the first noun label (a word or a multi-word phrase) after the verb.
+Segments without a verb (noun) label are left out of the verb (noun) accuracy.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..corpus import Corpus
+from ..utils.io import read_json
+
+log = logging.getLogger(__name__)
+
+SUBSETS = ("training", "validation", "testing")
+FILLERS = frozenset(
+    "now then next first firstly finally after afterwards and so lets let's let us we you i "
+    "will ll can just also please okay ok".split()
+)
+DETERMINERS = frozenset("the a an some".split())
+STOP_WORDS = frozenset(
+    "the a an some of to in into on onto with and or for from it its it's this that these those "
+    "all up over out off at by is are be well then again".split()
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    video_id: str
+    subset: str
+    index: int  # the annotation's "id" within its video
+    start: float  # seconds
+    end: float
+    sentence: str
+
+
+def load_youcook(path: str | Path, subset: str | None = None) -> list[Segment]:
+    """All segments of a YouCook II style annotation file (optionally one subset)."""
+    path = Path(path)
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("database"), dict):
+        raise ValueError(f"{path}: not a YouCook II annotation file (no 'database' object)")
+    out = []
+    for vid, entry in data["database"].items():
+        sub = entry.get("subset")
+        if sub not in SUBSETS:
+            raise ValueError(f"{path}: video {vid!r} has subset {sub!r}, expected one of {SUBSETS}")
+        if subset is not None and sub != subset:
+            continue
+        for k, ann in enumerate(entry.get("annotations", [])):
+            try:
+                s0, s1 = (float(x) for x in ann["segment"])
+                sentence = str(ann["sentence"])
+            except (KeyError, TypeError, ValueError) as e:
+                raise ValueError(f"{path}: video {vid!r} annotation {k}: bad 'segment'/'sentence' ({e})") from e
+            if s1 <= s0:
+                raise ValueError(f"{path}: video {vid!r} annotation {k}: segment end {s1} <= start {s0}")
+            out.append(Segment(vid, sub, int(ann.get("id", k)), s0, s1, sentence))
+    return out
+
+
+def clip_range(clip_starts: np.ndarray, start: float, end: float, clip_seconds: float = 1.5) -> tuple[int, int]:
+    """Half-open range [lo, hi) of the clips that overlap [start, end]; lo == hi if none."""
+    clip_starts = np.asarray(clip_starts, dtype=np.float64)
+    overlaps = np.flatnonzero((clip_starts < end) & (clip_starts + clip_seconds > start))
+    if overlaps.size == 0:
+        return 0, 0
+    return int(overlaps[0]), int(overlaps[-1]) + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusSegment:
+    """A segment located in a corpus video: its clips are ``[lo, hi)``."""
+
+    segment: Segment
+    lo: int
+    hi: int
+
+
+def locate_segments(corpus: Corpus, segments: Iterable[Segment]) -> list[CorpusSegment]:
+    """Segments whose video is in the corpus and that overlap at least one clip."""
+    cfg = corpus.config
+    clip_seconds = float(cfg.get("clip_frames", 30)) / float(cfg.get("fps", 20))
+    have = set(corpus.video_ids())
+    starts: dict[str, np.ndarray] = {}
+    out, missing, empty = [], set(), 0
+    for seg in segments:
+        if seg.video_id not in have:
+            missing.add(seg.video_id)
+            continue
+        if seg.video_id not in starts:
+            starts[seg.video_id] = np.asarray(corpus.read_meta(seg.video_id)["clip_starts"], dtype=np.float64)
+        lo, hi = clip_range(starts[seg.video_id], seg.start, seg.end, clip_seconds)
+        if hi > lo:
+            out.append(CorpusSegment(seg, lo, hi))
+        else:
+            empty += 1
+    if missing:
+        log.warning("%d annotated videos are not in corpus %s (skipped)", len(missing), corpus.root)
+    if empty:
+        log.warning("%d segments overlap no clip of their video (skipped)", empty)
+    return out
+
+
+# ---- labels ---------------------------------------------------------------------------
+def words(sentence: str) -> list[str]:
+    return re.findall(r"[a-z]+(?:'[a-z]+)?", sentence.lower())
+
+
+def _content_start(ws: list[str]) -> int:
+    i = 0
+    while i < len(ws) and ws[i] in FILLERS:
+        i += 1
+    return i
+
+
+def extract_verb_noun(sentence: str) -> tuple[str | None, str | None]:
+    """(verb, noun) candidates of one caption by the rule in the module docstring."""
+    ws = words(sentence)
+    i = _content_start(ws)
+    if i >= len(ws) or ws[i] in STOP_WORDS:
+        return None, None
+    verb, rest = ws[i], ws[i + 1 :]
+    for j, w in enumerate(rest):
+        if w in DETERMINERS and j + 1 < len(rest) and rest[j + 1] not in STOP_WORDS:
+            return verb, rest[j + 1]
+    noun = next((w for w in rest if w not in STOP_WORDS), None)
+    return verb, noun
+
+
+def extract_labels(sentences: Iterable[str], min_count: int = 2, max_labels: int | None = None) -> tuple[list[str], list[str]]:
+    """Verb and noun label vocabularies from captions, most frequent first."""
+    verbs, nouns = Counter(), Counter()
+    for s in sentences:
+        v, n = extract_verb_noun(s)
+        if v:
+            verbs[v] += 1
+        if n:
+            nouns[n] += 1
+
+    def top(c: Counter) -> list[str]:
+        keep = [w for w, k in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if k >= min_count]
+        return keep[:max_labels] if max_labels else keep
+
+    return top(verbs), top(nouns)
+
+
+def read_labels(path: str | Path) -> list[str]:
+    """One label per line (a word or a phrase); blank lines and '#' comments ignored."""
+    path = Path(path)
+    labels = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = " ".join(words(line.split("#", 1)[0]))
+        if line and line not in labels:
+            labels.append(line)
+    if len(labels) < 2:
+        raise ValueError(f"{path}: need at least 2 labels, found {len(labels)}")
+    return labels
+
+
+def label_segment(sentence: str, verbs: list[str], nouns: list[str]) -> tuple[int | None, int | None]:
+    """Indices of the sentence's verb and noun labels (None where it has none)."""
+    ws = words(sentence)
+    i = _content_start(ws)
+    verb = verbs.index(ws[i]) if i < len(ws) and ws[i] in verbs else None
+    noun_seqs = [(n.split(), k) for k, n in enumerate(nouns)]
+    for j in range(i + 1, len(ws)):
+        hits = [(len(seq), k) for seq, k in noun_seqs if ws[j : j + len(seq)] == seq]
+        if hits:
+            return verb, max(hits)[1]  # the longest phrase starting here
+    return verb, None

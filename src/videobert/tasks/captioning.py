@@ -1,0 +1,422 @@
+"""Video captioning with VideoBERT features (the paper's §4.4 recipe).
+
+Features of a segment:
+
+* **S3D**: the corpus' per-clip features of the clips the segment overlaps (at most
+  `max_clips`, evenly subsampled), and their mean.
+* **VideoBERT** (variant ``videobert``): the model reads
+  ``[CLS] now let's [MASK] the [MASK] to the [MASK], and then [MASK] the [MASK]. [>] video [SEP]``;
+  the mean of the last-layer outputs over the video tokens and the mean over the masked
+  tokens (2H numbers).
+
+The captioner is a small `torch.nn.Transformer` encoder-decoder. Encoder input: one global
+token (a projection of ``[VideoBERT video mean, VideoBERT mask mean, S3D mean]``, or of the
+S3D mean alone for the ``s3d`` variant the paper reports beside it) followed by the
+projected per-clip S3D features, with learned positions. The decoder predicts WordPiece
+pieces of the BERT vocabulary; its output layer covers only the pieces that occur in the
+training captions (it could never learn the others) plus BOS/EOS/PAD, tied to its input
+embedding. Decoding is greedy (``beam=1``) or beam search with length-normalized scores.
+
+Metrics: BLEU-1..4, METEOR, ROUGE-L and CIDEr from pycocoevalcap (the COCO caption
+evaluation) on lower-cased word/number tokens; METEOR runs Java and is reported as
+unavailable (with the reason) where Java is missing or fails. Scores are fractions (the
+paper prints BLEU/METEOR/ROUGE-L x 100).
+
+A trained captioner is a directory: ``captioner.safetensors`` (weights),
+``captioner.json`` (config, feature sizes, output pieces, the VideoBERT model it used),
+``text_tokenizer/`` (to decode pieces back to text).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import random
+import shutil
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..corpus import Corpus
+from ..utils.config import Config
+from ..utils.io import atomic_write_json, read_json
+from ..utils.lazy import require
+from .annotations import CorpusSegment
+from .common import clean_caption, fill_template, forward_batches, subsample
+from .metrics import markdown_table
+
+log = logging.getLogger(__name__)
+
+CAPTION_TEMPLATE = "now let's [MASK] the [MASK] to the [MASK], and then [MASK] the [MASK]."
+VARIANTS = ("videobert", "s3d")
+PAD, BOS, EOS = 0, 1, 2
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptionerConfig(Config):
+    variant: str = "videobert"  # "videobert" (VideoBERT + S3D features) or "s3d" (S3D only)
+    template: str = CAPTION_TEMPLATE
+    max_video_tokens: int = 64  # VideoBERT input
+    max_clips: int = 32  # encoder input
+    max_caption_tokens: int = 24
+    d_model: int = 128
+    heads: int = 4
+    encoder_layers: int = 2
+    decoder_layers: int = 2
+    ff_dim: int = 256
+    dropout: float = 0.1
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 5e-4
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.variant not in VARIANTS:
+            self.fail("variant", self.variant, f"must be one of {VARIANTS}")
+        if "[MASK]" not in self.template:
+            self.fail("template", self.template, "needs at least one [MASK]")
+        for name in ("max_video_tokens", "max_clips", "max_caption_tokens", "d_model", "heads",
+                     "encoder_layers", "decoder_layers", "ff_dim", "epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                self.fail(name, getattr(self, name), "must be >= 1")
+        if self.d_model % self.heads:
+            self.fail("heads", self.heads, f"must divide d_model={self.d_model}")
+        if not 0 <= self.dropout < 1:
+            self.fail("dropout", self.dropout, "must be in [0, 1)")
+        if self.lr <= 0:
+            self.fail("lr", self.lr, "must be > 0")
+
+
+# ---- features --------------------------------------------------------------------------
+@dataclasses.dataclass
+class SegmentFeatures:
+    clips: list[torch.Tensor]  # per segment (n_i, D) S3D clip features
+    globals: torch.Tensor  # (N, G): [VideoBERT video mean, mask mean,] S3D mean
+
+
+@torch.no_grad()
+def videobert_features(model: Any, videos: Sequence[Sequence[int]], template: str = CAPTION_TEMPLATE,
+                       batch_size: int = 32) -> torch.Tensor:
+    """Mean last-layer output over the video tokens and over the masks, concatenated. (N, 2H)"""
+    tok = model.tokenizer
+    text = fill_template(tok, template).text_ids
+    items = [tok.build(text, list(v)) for v in videos]
+    out = []
+    for i0, o in forward_batches(model, items, batch_size):
+        for b in range(o.hidden_states.shape[0]):
+            ids = torch.as_tensor(items[i0 + b]["input_ids"], device=o.hidden_states.device)
+            h = o.hidden_states[b, : len(ids)].float()  # (T, H)
+            is_video = ids >= tok.visual_offset
+            out.append(torch.cat([h[is_video].mean(0), h[ids == tok.mask_id].mean(0)]).cpu())
+    return torch.stack(out)
+
+
+def segment_features(
+    corpus: Corpus, segments: Sequence[CorpusSegment], config: CaptionerConfig,
+    model: Any = None, video_tokens: Any = None,
+) -> SegmentFeatures:
+    """Encoder inputs of `segments`; `model` and `video_tokens` are needed for the videobert variant."""
+    clips = []
+    for s in segments:
+        feats = np.asarray(corpus.read(s.segment.video_id).features[s.lo : s.hi], dtype=np.float32)  # (n, D)
+        keep = subsample(range(len(feats)), config.max_clips)
+        clips.append(torch.from_numpy(feats[keep]))
+    glob = torch.stack([c.mean(0) for c in clips])  # (N, D)
+    if config.variant == "videobert":
+        if model is None or video_tokens is None:
+            raise ValueError("the videobert captioner variant needs a VideoBERT model")
+        videos = [subsample(video_tokens(s.segment.video_id)[s.lo : s.hi], config.max_video_tokens) for s in segments]
+        glob = torch.cat([videobert_features(model, videos, config.template), glob], 1)  # (N, 2H + D)
+    return SegmentFeatures(clips, glob)
+
+
+# ---- the captioner ---------------------------------------------------------------------
+class Captioner(nn.Module):
+    def __init__(self, config: CaptionerConfig, clip_dim: int, global_dim: int, num_pieces: int):
+        super().__init__()
+        d = config.d_model
+        self.config = config
+        self.clip_proj = nn.Linear(clip_dim, d)
+        self.global_proj = nn.Linear(global_dim, d)
+        self.enc_pos = nn.Parameter(torch.randn(config.max_clips + 1, d) * 0.02)
+        self.embed = nn.Embedding(num_pieces, d, padding_idx=PAD)
+        self.dec_pos = nn.Parameter(torch.randn(config.max_caption_tokens + 2, d) * 0.02)
+        self.transformer = nn.Transformer(
+            d, config.heads, config.encoder_layers, config.decoder_layers, config.ff_dim, config.dropout, batch_first=True
+        )
+        self.out = nn.Linear(d, num_pieces)
+        self.out.weight = self.embed.weight  # tied
+
+    def encode(self, clips: torch.Tensor, clip_pad: torch.Tensor, glob: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """clips (B, N, D), clip_pad (B, N) True = padding, glob (B, G) -> memory (B, N+1, d), pad mask."""
+        x = torch.cat([self.global_proj(glob)[:, None], self.clip_proj(clips)], 1)  # (B, N+1, d)
+        x = x + self.enc_pos[: x.shape[1]]
+        pad = torch.cat([torch.zeros_like(clip_pad[:, :1]), clip_pad], 1)  # (B, N+1)
+        return self.transformer.encoder(x, src_key_padding_mask=pad), pad
+
+    def decode(self, memory: torch.Tensor, mem_pad: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        """tgt (B, L) piece indices -> logits (B, L, num_pieces)."""
+        L = tgt.shape[1]
+        y = self.embed(tgt) * math.sqrt(self.config.d_model) + self.dec_pos[:L]
+        causal = nn.Transformer.generate_square_subsequent_mask(L, device=tgt.device)
+        h = self.transformer.decoder(y, memory, tgt_mask=causal, tgt_key_padding_mask=tgt == PAD,
+                                     memory_key_padding_mask=mem_pad)
+        return self.out(h)
+
+    @torch.no_grad()
+    def generate(self, clips: torch.Tensor, clip_pad: torch.Tensor, glob: torch.Tensor, beam: int = 1) -> list[list[int]]:
+        """Piece indices (without BOS/EOS) of each example's caption."""
+        memory, pad = self.encode(clips, clip_pad, glob)
+        max_len = self.config.max_caption_tokens + 1
+        if beam == 1:
+            seq = torch.full((clips.shape[0], 1), BOS, dtype=torch.long, device=clips.device)
+            done = torch.zeros(clips.shape[0], dtype=torch.bool, device=clips.device)
+            for _ in range(max_len):
+                nxt = self.decode(memory, pad, seq)[:, -1].argmax(-1)  # (B,)
+                nxt = nxt.masked_fill(done, PAD)
+                seq = torch.cat([seq, nxt[:, None]], 1)
+                done |= nxt == EOS
+                if done.all():
+                    break
+            return [_strip(s[1:].tolist()) for s in seq]
+        return [self._beam(memory[b : b + 1], pad[b : b + 1], beam, max_len) for b in range(clips.shape[0])]
+
+    def _beam(self, memory: torch.Tensor, pad: torch.Tensor, beam: int, max_len: int) -> list[int]:
+        beams: list[tuple[list[int], float]] = [([BOS], 0.0)]
+        finished: list[tuple[list[int], float]] = []
+        for _ in range(max_len):
+            seqs = torch.tensor([s for s, _ in beams], device=memory.device)  # (b, t)
+            logp = torch.log_softmax(self.decode(memory.expand(len(beams), -1, -1), pad.expand(len(beams), -1), seqs)[:, -1], -1)
+            cand = [(s + [j], sc + float(logp[i, j])) for i, (s, sc) in enumerate(beams)
+                    for j in logp[i].topk(beam).indices.tolist()]
+            cand.sort(key=lambda c: -c[1])
+            beams = []
+            for s, sc in cand:
+                (finished if s[-1] == EOS else beams).append((s, sc))
+                if len(beams) == beam:
+                    break
+            if not beams or len(finished) >= beam:
+                break
+        pool = finished or beams
+        best = max(pool, key=lambda c: c[1] / (len(c[0]) - 1))  # length-normalized
+        return _strip(best[0][1:])
+
+
+def _strip(pieces: list[int]) -> list[int]:
+    out = []
+    for p in pieces:
+        if p in (EOS, PAD):
+            break
+        out.append(p)
+    return out
+
+
+def _pad_clips(clips: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    n = max(len(c) for c in clips)
+    x = torch.zeros(len(clips), n, clips[0].shape[1])  # (B, N, D)
+    pad = torch.ones(len(clips), n, dtype=torch.bool)  # (B, N)
+    for b, c in enumerate(clips):
+        x[b, : len(c)] = c
+        pad[b, : len(c)] = False
+    return x, pad
+
+
+# ---- a trained captioner (model + its piece vocabulary + tokenizer) ---------------------
+@dataclasses.dataclass
+class TrainedCaptioner:
+    net: Captioner
+    pieces: list[int]  # output index i >= 3 -> WordPiece id pieces[i - 3]
+    text_tokenizer: Any  # Hugging Face WordPiece tokenizer
+    model_path: str | None  # the VideoBERT model the features came from
+    feature_norm: tuple[torch.Tensor, torch.Tensor]  # (mean, std) of the global features
+
+    def encode_caption(self, text: str) -> list[int]:
+        index = {p: i + 3 for i, p in enumerate(self.pieces)}
+        ids = self.text_tokenizer.encode(text, add_special_tokens=False)[: self.net.config.max_caption_tokens]
+        return [index[p] for p in ids if p in index]
+
+    def decode_caption(self, indices: Sequence[int]) -> str:
+        return self.text_tokenizer.decode([self.pieces[i - 3] for i in indices if i >= 3])
+
+    def predict(self, feats: SegmentFeatures, beam: int = 1, batch_size: int = 64) -> list[str]:
+        self.net.eval()
+        mean, std = self.feature_norm
+        out = []
+        for i in range(0, len(feats.clips), batch_size):
+            clips, pad = _pad_clips(feats.clips[i : i + batch_size])
+            glob = (feats.globals[i : i + batch_size] - mean) / std
+            out += [self.decode_caption(p) for p in self.net.generate(clips, pad, glob, beam)]
+        return out
+
+    def save(self, directory: str | Path) -> Path:
+        st = require("safetensors.torch", "eval", "saving captioners")
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        state = {k: v.contiguous() for k, v in self.net.state_dict().items() if k != "out.weight"}  # tied
+        state["feature_mean"], state["feature_std"] = self.feature_norm
+        tmp = d / ".captioner.safetensors.tmp"
+        st.save_file(state, str(tmp))
+        tmp.replace(d / "captioner.safetensors")
+        self.text_tokenizer.save_pretrained(str(d / "text_tokenizer"))
+        atomic_write_json(d / "captioner.json", {
+            "format": "videobert-captioner/1", "config": self.net.config.to_dict(), "pieces": self.pieces,
+            "clip_dim": self.net.clip_proj.in_features, "global_dim": self.net.global_proj.in_features,
+            "videobert_model": self.model_path,
+        })
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "TrainedCaptioner":
+        st = require("safetensors.torch", "eval", "loading captioners")
+        from transformers import BertTokenizerFast
+
+        d = Path(directory)
+        if not (d / "captioner.json").is_file():
+            raise FileNotFoundError(f"{d} is not a captioner directory (no captioner.json); train one with `videobert caption train`")
+        meta = read_json(d / "captioner.json")
+        cfg = CaptionerConfig.from_dict(meta["config"])
+        net = Captioner(cfg, meta["clip_dim"], meta["global_dim"], len(meta["pieces"]) + 3)
+        state = st.load_file(str(d / "captioner.safetensors"))
+        norm = (state.pop("feature_mean"), state.pop("feature_std"))
+        net.load_state_dict(state, strict=False)  # out.weight is tied to embed.weight
+        net.eval()
+        tok = BertTokenizerFast.from_pretrained(str(d / "text_tokenizer"))
+        return cls(net, list(meta["pieces"]), tok, meta.get("videobert_model"), norm)
+
+
+def train_captioner(
+    feats: SegmentFeatures, captions: Sequence[str], text_tokenizer: Any, config: CaptionerConfig,
+    model_path: str | None = None, progress: bool = False,
+) -> TrainedCaptioner:
+    """Teacher-forced cross-entropy on the training captions (AdamW, cosine decay)."""
+    if len(captions) != len(feats.clips) or not captions:
+        raise ValueError(f"{len(captions)} captions for {len(feats.clips)} segments")
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    pieces = sorted({p for c in captions for p in text_tokenizer.encode(c, add_special_tokens=False)})
+    mean = feats.globals.mean(0)
+    std = feats.globals.std(0).clamp_min(1e-3) if len(captions) > 1 else torch.ones_like(mean)
+    net = Captioner(config, feats.clips[0].shape[1], feats.globals.shape[1], len(pieces) + 3)
+    tc = TrainedCaptioner(net, pieces, text_tokenizer, model_path, (mean, std))
+    targets = [[BOS, *tc.encode_caption(c), EOS] for c in captions]
+    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=0.01)
+    steps = config.epochs * math.ceil(len(captions) / config.batch_size)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / steps, 1.0))))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, desc=f"captioner ({config.variant})", unit="step")
+    net.train()
+    order = list(range(len(captions)))
+    for epoch in range(config.epochs):
+        rng.shuffle(order)
+        total = 0.0
+        for i in range(0, len(order), config.batch_size):
+            idx = order[i : i + config.batch_size]
+            clips, pad = _pad_clips([feats.clips[j] for j in idx])
+            glob = (feats.globals[idx] - mean) / std
+            L = max(len(targets[j]) for j in idx)
+            tgt = torch.full((len(idx), L), PAD, dtype=torch.long)  # (B, L)
+            for b, j in enumerate(idx):
+                tgt[b, : len(targets[j])] = torch.as_tensor(targets[j])
+            memory, mpad = net.encode(clips, pad, glob)
+            logits = net.decode(memory, mpad, tgt[:, :-1])  # (B, L-1, P)
+            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += float(loss) * len(idx)
+            if bar:
+                bar.update(1)
+        log.debug("captioner %s epoch %d loss %.4f", config.variant, epoch, total / len(order))
+    if bar:
+        bar.close()
+    net.eval()
+    log.info("captioner (%s) trained: final epoch loss %.4f", config.variant, total / len(order))
+    return tc
+
+
+# ---- metrics ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class CaptionScores:
+    name: str
+    n: int
+    bleu1: float
+    bleu2: float
+    bleu3: float
+    bleu4: float
+    meteor: float | None  # None = unavailable, see meteor_note
+    rouge_l: float
+    cider: float
+    meteor_note: str = ""
+    examples: tuple[tuple[str, str], ...] = ()  # (prediction, reference) for a few segments
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def row(self) -> list[object]:
+        m = "n/a" if self.meteor is None else self.meteor
+        return [self.name, self.bleu1, self.bleu2, self.bleu3, self.bleu4, m, self.rouge_l, self.cider]
+
+
+def caption_metrics(references: Sequence[Sequence[str]], candidates: Sequence[str], name: str = "") -> CaptionScores:
+    """COCO caption metrics of `candidates[i]` against `references[i]` (one or more strings each)."""
+    require("pycocoevalcap", "eval", "caption metrics")
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    if len(references) != len(candidates) or not candidates:
+        raise ValueError(f"{len(candidates)} candidates for {len(references)} reference sets")
+    # pycocoevalcap wants non-empty strings; an empty prediction becomes a token no reference has.
+    gts = {i: [clean_caption(r) or "<empty>" for r in refs] for i, refs in enumerate(references)}
+    res = {i: [clean_caption(c) or "<empty>"] for i, c in enumerate(candidates)}
+    bleu, _ = Bleu(4).compute_score(gts, res, verbose=0)
+    rouge, _ = Rouge().compute_score(gts, res)
+    cider, _ = Cider().compute_score(gts, res)
+    meteor, note = _meteor(gts, res)
+    return CaptionScores(name, len(candidates), *map(float, bleu), meteor, float(rouge), float(cider), note)
+
+
+def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
+    if shutil.which("java") is None:
+        return None, "METEOR unavailable: no `java` on PATH (pycocoevalcap's METEOR is a Java program)"
+    try:
+        from pycocoevalcap.meteor.meteor import Meteor
+
+        scorer = Meteor()
+        try:
+            score, _ = scorer.compute_score(gts, res)
+        finally:
+            scorer.close() if hasattr(scorer, "close") else None
+        return float(score), ""
+    except Exception as e:  # a broken Java install must not lose the other metrics
+        return None, f"METEOR unavailable: {type(e).__name__}: {e}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptionResult:
+    rows: tuple[CaptionScores, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": [r.to_dict() for r in self.rows]}
+
+    def markdown(self) -> str:
+        header = ["method", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
+        text = f"Captioning on {self.rows[0].n} validation segments.\n\n" + markdown_table(header, [r.row() for r in self.rows]) + "\n"
+        notes = {r.meteor_note for r in self.rows if r.meteor_note}
+        return text + "".join(f"\n{n}\n" for n in notes)
+
+
+def evaluate_captioner(captioner: TrainedCaptioner, feats: SegmentFeatures, references: Sequence[str],
+                       name: str, beam: int = 1, num_examples: int = 5) -> CaptionScores:
+    preds = captioner.predict(feats, beam=beam)
+    scores = caption_metrics([[r] for r in references], preds, name)
+    return dataclasses.replace(scores, examples=tuple(zip(preds[:num_examples], references[:num_examples])))
+

@@ -1,0 +1,300 @@
+"""CLI of the downstream tasks: `eval {zeroshot,forecast,retrieval,caption,all}`, `forecast`,
+`text2video`, `caption {train,eval,predict}`. Thin: argument parsing over the task modules."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..utils.io import atomic_write_json
+
+log = logging.getLogger(__name__)
+
+
+# ---- shared arguments --------------------------------------------------------------------
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="pretrained VideoBERT directory (from `videobert pretrain`)")
+    p.add_argument("--corpus", required=True, help="corpus directory (from `videobert ingest`)")
+    p.add_argument("--annotations", required=True, help="YouCook II style annotation JSON (training/validation subsets)")
+    p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
+
+
+def _zeroshot_args(p: argparse.ArgumentParser) -> None:
+    from .zeroshot import PAPER_TEMPLATE
+
+    p.add_argument("--verbs", help="verb labels, one per line (default: extracted from training captions)")
+    p.add_argument("--nouns", help="noun labels, one per line (default: extracted from training captions)")
+    p.add_argument("--min-label-count", type=int, default=2, help="extraction: keep words seen this often")
+    p.add_argument("--max-labels", type=int, default=None, help="extraction: keep at most this many per kind")
+    p.add_argument("--template", default=PAPER_TEMPLATE, help="cloze template with two [MASK] slots (verb, noun)")
+
+
+def _caption_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--d-model", type=int, default=128)
+    p.add_argument("--layers", type=int, default=2, help="encoder and decoder layers each")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _caption_config(args: argparse.Namespace, variant: str = "videobert"):
+    from .captioning import CaptionerConfig
+
+    return CaptionerConfig(variant=variant, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                           d_model=args.d_model, ff_dim=2 * args.d_model, encoder_layers=args.layers,
+                           decoder_layers=args.layers, seed=args.seed)
+
+
+def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
+    from .report import write_report
+
+    for r in results.values():
+        print(r.markdown())
+    if getattr(args, "out", None):
+        meta = {"model": args.model, "corpus": args.corpus, "annotations": args.annotations,
+                **{f"{k}_config": c.to_dict() for k, c in configs.items()}}
+        out = write_report(results, args.out, meta)
+        print(f"wrote {out / 'report.json'}, report.md, report.html")
+    return 0
+
+
+# ---- eval ----------------------------------------------------------------------------------
+def _eval(args: argparse.Namespace) -> int:
+    from .captioning import CaptionerConfig
+    from .forecast import ForecastConfig
+    from .report import load_eval_data, label_sets, run_caption, run_forecast, run_retrieval, run_zeroshot
+    from .retrieval import RetrievalConfig
+    from .zeroshot import ZeroShotConfig
+
+    data = load_eval_data(args.model, args.corpus, args.annotations, args.device)
+    which = ["zeroshot", "forecast", "retrieval", "caption"] if args.task == "all" else [args.task]
+    results, configs = {}, {}
+    if "zeroshot" in which:
+        verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
+        configs["zeroshot"] = ZeroShotConfig(template=args.template)
+        results["zeroshot"] = run_zeroshot(data, verbs, nouns, configs["zeroshot"])
+    if "forecast" in which:
+        configs["forecast"] = ForecastConfig(context=args.context, k=3)
+        results["forecast"] = run_forecast(data, configs["forecast"])
+    if "retrieval" in which:
+        configs["retrieval"] = RetrievalConfig(max_segments=args.max_segments)
+        results["retrieval"] = run_retrieval(data, configs["retrieval"])
+    if "caption" in which:
+        configs["caption"] = _caption_config(args)
+        results["caption"] = run_caption(data, args.out, configs["caption"], args.beam, progress=True)
+    return _finish(results, args, configs)
+
+
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="the paper's evaluations (zero-shot, forecasting, retrieval, captioning)")
+    esub = p.add_subparsers(dest="task", metavar="TASK", required=True)
+    specs = {
+        "zeroshot": "zero-shot verb/noun classification with the cloze template",
+        "forecast": "next visual token top-1/top-3 vs. the most-frequent-token baseline",
+        "retrieval": "text -> segment ranking by the alignment head (R@1/5/10, median rank)",
+        "caption": "train VideoBERT+S3D and S3D-only captioners, BLEU/METEOR/ROUGE-L/CIDEr",
+        "all": "every evaluation; writes report.json, report.md, report.html",
+    }
+    for name, help_ in specs.items():
+        q = esub.add_parser(name, help=help_, description=help_)
+        _data_args(q)
+        q.add_argument("--out", required=name in ("caption", "all"), help="directory for report.json/.md/.html")
+        if name in ("zeroshot", "all"):
+            _zeroshot_args(q)
+        if name in ("forecast", "all"):
+            q.add_argument("--context", type=int, default=16, help="observed visual tokens before the predicted one")
+        if name in ("retrieval", "all"):
+            q.add_argument("--max-segments", type=int, default=200, help="rank among at most this many segments (N^2 pairs)")
+        if name in ("caption", "all"):
+            _caption_args(q)
+            q.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
+        q.set_defaults(func=_eval)
+
+
+# ---- forecast --------------------------------------------------------------------------------
+def _video_tokens_and_times(model, video: str, corpus: str | None):
+    """Leaf ids and clip start times of a raw video, or of a corpus video id with --corpus."""
+    if corpus:
+        from ..corpus import Corpus
+        from .common import VideoTokens
+
+        c = Corpus(corpus)
+        return VideoTokens(c, model.vocab)(video), np.asarray(c.read_meta(video)["clip_starts"])
+    from ..ingest import IngestConfig, ingest_video
+
+    rec = ingest_video(video, IngestConfig.from_dict(model.ingest_config, strict=False))
+    return np.asarray(model.vocab.assign(np.asarray(rec.features, dtype=np.float32)), dtype=np.int64), rec.clip_starts
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from .common import load_model
+    from .forecast import forecast
+    from .strip import render_strip, save_png
+
+    model = load_model(args.model, args.device)
+    leaves, starts = _video_tokens_and_times(model, args.video, args.corpus)
+    at = float(starts[-1]) + 1e-6 if args.at is None else args.at
+    t = int(np.searchsorted(starts, at, side="right"))  # clips that started by `at` are observed
+    if t == 0:
+        raise ValueError(f"--at {at}: no clip of {args.video} starts before that time")
+    top = forecast(model, leaves[:t], k=args.k, context=args.context)
+    print(f"observed {t} visual tokens up to {at:.2f} s; last: {leaves[max(0, t - 5):t].tolist()}")
+    for rank, (leaf, p) in enumerate(top, 1):
+        print(f"  {rank}. visual word {leaf}  p={p:.4f}")
+    if args.out:
+        observed = leaves[max(0, t - 4) : t].tolist()
+        rows = [observed, [leaf for leaf, _ in top]]
+        labels = [[f"v{v}" for v in observed], [f"v{leaf} {p:.2f}" for leaf, p in top]]
+        print(f"wrote {save_png(render_strip(model.vocab, rows, labels, args.size), args.out)}")
+    return 0
+
+
+def _add_forecast(sub) -> None:
+    p = sub.add_parser("forecast", help="top-k next visual tokens of a video after a time point, as a PNG strip")
+    p.add_argument("model")
+    p.add_argument("video", help="video file (ingested with the model's config), or a corpus video id with --corpus")
+    p.add_argument("--corpus", help="read VIDEO's features from this corpus instead of ingesting a file")
+    p.add_argument("--at", type=float, default=None, help="time point in seconds (default: the end)")
+    p.add_argument("--k", type=int, default=3)
+    p.add_argument("--context", type=int, default=16)
+    p.add_argument("--out", help="PNG strip: observed tokens, then the top-k forecasts")
+    p.add_argument("--size", type=int, default=96, help="tile size in pixels")
+    p.add_argument("--device", default=None)
+    p.set_defaults(func=_forecast)
+
+
+# ---- text2video --------------------------------------------------------------------------------
+def _text2video(args: argparse.Namespace) -> int:
+    from .common import load_model
+    from .strip import render_strip, save_png
+    from .text2video import TextToVideoConfig, generate
+
+    model = load_model(args.model, args.device)
+    cfg = TextToVideoConfig(length=args.length, samples=args.samples, steps=args.steps,
+                            temperature=args.temperature, top_k=args.top_k, seed=args.seed)
+    tokens = generate(model, args.text, cfg)
+    for i, row in enumerate(tokens):
+        print(f"sample {i}: {' '.join(f'v{v}' for v in row)}")
+    if args.out:
+        print(f"wrote {save_png(render_strip(model.vocab, tokens.tolist(), size=args.size), args.out)}")
+        atomic_write_json(Path(args.out).with_suffix(".json"), {"text": args.text, "config": cfg.to_dict(), "tokens": tokens})
+    return 0
+
+
+def _add_text2video(sub) -> None:
+    p = sub.add_parser("text2video", help="generate visual tokens from a sentence (iterative masked filling)")
+    p.add_argument("model")
+    p.add_argument("text")
+    p.add_argument("--length", type=int, default=8, help="visual tokens to generate")
+    p.add_argument("--samples", type=int, default=1, help=">1: sample with temperature/top-k instead of greedy")
+    p.add_argument("--steps", type=int, default=0, help="filling iterations (0 = one position per iteration)")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-k", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="PNG strip (one row per sample); the tokens go to the same name .json")
+    p.add_argument("--size", type=int, default=96)
+    p.add_argument("--device", default=None)
+    p.set_defaults(func=_text2video)
+
+
+# ---- caption -------------------------------------------------------------------------------------
+def _caption(args: argparse.Namespace) -> int:
+    from .captioning import TrainedCaptioner, evaluate_captioner, segment_features
+    from .common import VideoTokens, load_model
+
+    if args.action == "train":
+        from .report import load_eval_data, train_or_load_captioner
+
+        data = load_eval_data(args.model, args.corpus, args.annotations, args.device)
+        train_or_load_captioner(data, _caption_config(args, args.variant), args.out, progress=True)
+        print(f"wrote captioner to {args.out}")
+        return 0
+
+    tc = TrainedCaptioner.load(args.captioner)
+    cfg = tc.net.config
+    model_path = args.model or tc.model_path
+    if args.action == "eval":
+        from .report import load_eval_data
+
+        data = load_eval_data(model_path, args.corpus, args.annotations, args.device)
+        feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
+        scores = evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], cfg.variant, args.beam)
+        from .captioning import CaptionResult
+
+        result = CaptionResult((scores,))
+        print(result.markdown())
+        if args.out:
+            atomic_write_json(Path(args.out) / "caption_eval.json", result.to_dict())
+        return 0
+
+    # predict: one segment of a corpus video or of a raw video file
+    from ..corpus import Corpus
+    from .annotations import CorpusSegment, Segment, clip_range
+
+    model = load_model(model_path, args.device) if (cfg.variant == "videobert" or not args.corpus) else None
+
+    if args.corpus:
+        corpus = Corpus(args.corpus)
+        rec = corpus.read(args.video)
+    else:
+        from ..ingest import IngestConfig, ingest_video
+
+        rec = ingest_video(args.video, IngestConfig.from_dict(model.ingest_config, strict=False))
+        corpus = _OneVideo(rec)
+    end = args.end if args.end is not None else rec.duration + 1e-6
+    lo, hi = clip_range(rec.clip_starts, args.start, end)
+    if hi <= lo:
+        raise ValueError(f"{args.video}: no clip overlaps [{args.start}, {end}] s")
+    seg = CorpusSegment(Segment(rec.video_id, "prediction", 0, args.start, end, ""), lo, hi)
+    tokens = VideoTokens(corpus, model.vocab) if model is not None else None
+    feats = segment_features(corpus, [seg], cfg, model, tokens)
+    print(tc.predict(feats, beam=args.beam)[0])
+    return 0
+
+
+class _OneVideo:
+    """A stand-in corpus holding one freshly ingested video (for `caption predict VIDEO`)."""
+
+    def __init__(self, rec):
+        self.rec, self.root = rec, Path(rec.source)
+
+    def read(self, video_id: str):
+        return self.rec
+
+
+def _add_caption(sub) -> None:
+    from .captioning import VARIANTS
+
+    p = sub.add_parser("caption", help="train, evaluate and run video captioners")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    t = csub.add_parser("train", help="train a captioner on the training segments")
+    _data_args(t)
+    t.add_argument("--out", required=True, help="captioner directory")
+    t.add_argument("--variant", choices=VARIANTS, default="videobert", help="VideoBERT+S3D features, or S3D only")
+    _caption_args(t)
+    e = csub.add_parser("eval", help="BLEU/METEOR/ROUGE-L/CIDEr on the validation segments")
+    e.add_argument("captioner")
+    e.add_argument("--corpus", required=True)
+    e.add_argument("--annotations", required=True)
+    e.add_argument("--out", help="directory for caption_eval.json")
+    q = csub.add_parser("predict", help="caption one segment of a video")
+    q.add_argument("captioner")
+    q.add_argument("video", help="video file, or a corpus video id with --corpus")
+    q.add_argument("--corpus")
+    q.add_argument("--start", type=float, default=0.0)
+    q.add_argument("--end", type=float, default=None, help="default: the end of the video")
+    for c in (e, q):
+        c.add_argument("--model", help="VideoBERT model (default: the one the captioner was trained with)")
+        c.add_argument("--beam", type=int, default=1)
+        c.add_argument("--device", default=None)
+    p.set_defaults(func=_caption)
+
+
+def add_parser(subparsers) -> None:
+    _add_eval(subparsers)
+    _add_forecast(subparsers)
+    _add_text2video(subparsers)
+    _add_caption(subparsers)

@@ -1,0 +1,147 @@
+"""Helpers every task shares: templates with [MASK] slots, padded batched forward passes,
+visual tokens of corpus segments.
+
+The tasks talk to the model only through the contract in docs/CONTRACTS.md:
+``model.tokenizer`` (a `JointTokenizer`), ``model.vocab`` (a `VisualVocab`) and
+``model(input_ids, token_type_ids, attention_mask) -> (logits, align_logits, hidden_states)``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from ..corpus import Corpus
+
+MASK = "[MASK]"
+
+
+def load_model(path: str, device: str | None = None):
+    """The pretrained VideoBERT at `path`, in eval mode."""
+    from ..model import VideoBERT
+
+    model = VideoBERT.from_pretrained(path, device=device)
+    model.eval()
+    return model
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def max_positions(model: Any, default: int = 512) -> int:
+    """The longest input the model accepts (its position table), if it says so."""
+    for obj in (model, getattr(model, "config", None), getattr(getattr(model, "bert", None), "config", None)):
+        n = getattr(obj, "max_position_embeddings", None)
+        if isinstance(n, int):
+            return n
+    return default
+
+
+# ---- templates ------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class FilledTemplate:
+    text_ids: list[int]  # template word pieces with mask_id at every slot piece
+    slots: list[list[int]]  # per slot, the positions (in text_ids) of its masks
+
+
+def fill_template(tokenizer: Any, template: str, mask_counts: Sequence[int] | None = None) -> FilledTemplate:
+    """Encode `template`, putting ``mask_counts[s]`` masks at its s-th ``[MASK]`` (default 1 each)."""
+    pieces = template.split(MASK)
+    n_slots = len(pieces) - 1
+    if n_slots == 0:
+        raise ValueError(f"template {template!r} has no {MASK} slot")
+    counts = list(mask_counts) if mask_counts is not None else [1] * n_slots
+    if len(counts) != n_slots or min(counts) < 1:
+        raise ValueError(f"template has {n_slots} slots; got mask counts {counts}")
+    ids: list[int] = []
+    slots: list[list[int]] = []
+    for k, text in enumerate(pieces):
+        text = text.strip()
+        if text:
+            ids += list(tokenizer.encode_text(text))
+        if k < n_slots:
+            slots.append(list(range(len(ids), len(ids) + counts[k])))
+            ids += [tokenizer.mask_id] * counts[k]
+    return FilledTemplate(ids, slots)
+
+
+def input_positions(input_ids: Sequence[int], text_ids: Sequence[int], text_positions: Sequence[int]) -> list[int]:
+    """Map positions in `text_ids` to positions in the built input (found, not assumed)."""
+    n = len(text_ids)
+    for off in range(len(input_ids) - n + 1):
+        if list(input_ids[off : off + n]) == list(text_ids):
+            return [off + p for p in text_positions]
+    raise ValueError("the built input does not contain the text ids")
+
+
+# ---- batching -------------------------------------------------------------------------
+def pad_batch(items: Sequence[dict[str, Sequence[int]]], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    """Right-pad a list of {input_ids, token_type_ids} to one batch with an attention mask."""
+    T = max(len(it["input_ids"]) for it in items)
+    ids = torch.full((len(items), T), pad_id, dtype=torch.long)  # (B, T)
+    types = torch.zeros((len(items), T), dtype=torch.long)  # (B, T)
+    attn = torch.zeros((len(items), T), dtype=torch.long)  # (B, T)
+    for b, it in enumerate(items):
+        n = len(it["input_ids"])
+        ids[b, :n] = torch.as_tensor(list(it["input_ids"]))
+        if it.get("token_type_ids") is not None:
+            types[b, :n] = torch.as_tensor(list(it["token_type_ids"]))
+        attn[b, :n] = 1
+    return {"input_ids": ids.to(device), "token_type_ids": types.to(device), "attention_mask": attn.to(device)}
+
+
+@torch.no_grad()
+def forward_batches(model: Any, items: Sequence[dict], batch_size: int = 32) -> Iterator[tuple[int, Any]]:
+    """Run the model over `items` in padded batches; yields (first item index, output)."""
+    device = model_device(model)
+    for i in range(0, len(items), batch_size):
+        batch = pad_batch(items[i : i + batch_size], model.tokenizer.pad_id, device)
+        yield i, model(**batch)
+
+
+def visual_id_tensor(model: Any) -> torch.Tensor:
+    """Input ids of every visual token, in leaf order. (V_vis,)"""
+    ids = model.tokenizer.visual_ids(list(range(model.vocab.num_tokens)))
+    return torch.as_tensor(list(ids), dtype=torch.long, device=model_device(model))
+
+
+# ---- visual tokens of corpus videos ----------------------------------------------------
+def subsample(leaf_ids: Sequence[int], max_len: int) -> list[int]:
+    """At most `max_len` tokens, evenly spaced over the sequence (keeps first and last)."""
+    leaf_ids = list(leaf_ids)
+    if len(leaf_ids) <= max_len:
+        return leaf_ids
+    idx = np.linspace(0, len(leaf_ids) - 1, max_len).round().astype(int)
+    return [leaf_ids[i] for i in idx]
+
+
+class VideoTokens:
+    """Leaf ids of corpus videos under the *model's* vocabulary (cached per video).
+
+    Tokens are assigned from the corpus features with ``model.vocab.assign`` rather than
+    read from a vocab directory, so they always match the model being evaluated.
+    """
+
+    def __init__(self, corpus: Corpus, vocab: Any):
+        self.corpus, self.vocab = corpus, vocab
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, video_id: str) -> np.ndarray:
+        if video_id not in self._cache:
+            feats = np.asarray(self.corpus.read(video_id).features, dtype=np.float32)  # (N, D)
+            if feats.shape[1] != self.vocab.feature_dim:
+                raise ValueError(
+                    f"corpus {self.corpus.root}: video {video_id!r} has {feats.shape[1]}-d features but the "
+                    f"model's visual vocabulary expects {self.vocab.feature_dim}-d"
+                )
+            self._cache[video_id] = np.asarray(self.vocab.assign(feats), dtype=np.int64)
+        return self._cache[video_id]
+
+
+def clean_caption(text: str) -> str:
+    """Lower-case words and numbers only: the tokenization used for caption metrics."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))

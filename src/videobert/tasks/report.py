@@ -1,0 +1,175 @@
+"""The evaluation suite: load model + corpus + annotations once, run the tasks, write reports.
+
+`videobert eval all` runs every evaluation and writes ``report.json`` (every number),
+``report.md`` (the paper-style tables) and ``report.html`` (the same tables, self-contained)
+into its output directory; the single-task ``eval`` commands write the same files with
+their one table.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..corpus import Corpus
+from ..utils.io import atomic_write_json, atomic_write_text
+from .annotations import CorpusSegment, extract_labels, load_youcook, locate_segments, read_labels
+from .common import VideoTokens, load_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class EvalData:
+    model: Any
+    model_path: str
+    corpus: Corpus
+    train: list[CorpusSegment]
+    val: list[CorpusSegment]
+    tokens: VideoTokens  # video id -> leaf ids under the model's vocabulary
+
+
+def load_eval_data(model_path: str, corpus_path: str, annotations: str, device: str | None = None) -> EvalData:
+    corpus = Corpus(corpus_path)
+    corpus.manifest  # fails early with a clear message if this is no corpus
+    model = load_model(model_path, device)
+    segs = load_youcook(annotations)
+    train = locate_segments(corpus, [s for s in segs if s.subset == "training"])
+    val = locate_segments(corpus, [s for s in segs if s.subset == "validation"])
+    if not val:
+        raise ValueError(f"{annotations}: no validation segment lies in a video of corpus {corpus_path}")
+    log.info("%d training and %d validation segments in the corpus", len(train), len(val))
+    return EvalData(model, model_path, corpus, train, val, VideoTokens(corpus, model.vocab))
+
+
+def label_sets(data: EvalData, verbs_file: str | None, nouns_file: str | None,
+               min_count: int = 2, max_labels: int | None = None) -> tuple[list[str], list[str]]:
+    """Label vocabularies from files, else extracted from the training captions."""
+    if verbs_file and nouns_file:
+        return read_labels(verbs_file), read_labels(nouns_file)
+    source = data.train
+    if not source:
+        log.warning("no training segments: extracting labels from the validation captions")
+        source = data.val
+    verbs, nouns = extract_labels([s.segment.sentence for s in source], min_count, max_labels)
+    verbs = read_labels(verbs_file) if verbs_file else verbs
+    nouns = read_labels(nouns_file) if nouns_file else nouns
+    if len(verbs) < 2 or len(nouns) < 2:
+        raise ValueError(f"label extraction found {len(verbs)} verbs and {len(nouns)} nouns (need >= 2 each); "
+                         "give --verbs/--nouns files or lower --min-label-count")
+    log.info("labels from training captions: %d verbs, %d nouns", len(verbs), len(nouns))
+    return verbs, nouns
+
+
+def video_ids(segments: Sequence[CorpusSegment]) -> list[str]:
+    return sorted({s.segment.video_id for s in segments})
+
+
+TITLES = {
+    "zeroshot": "Zero-shot action classification",
+    "forecast": "Forecasting the next visual token",
+    "retrieval": "Text-to-video retrieval",
+    "caption": "Captioning",
+}
+
+
+def write_report(results: dict[str, Any], out_dir: str | Path, meta: dict[str, Any]) -> Path:
+    """report.json / report.md / report.html from results with `to_dict()` and `markdown()`."""
+    out = Path(out_dir)
+    atomic_write_json(out / "report.json", {"meta": meta, **{k: r.to_dict() for k, r in results.items()}})
+    md = ["# VideoBERT evaluation", "", *(f"- {k}: `{v}`" for k, v in meta.items()), ""]
+    for k, r in results.items():
+        md += [f"## {TITLES.get(k, k)}", "", r.markdown(), ""]
+    atomic_write_text(out / "report.md", "\n".join(md))
+    atomic_write_text(out / "report.html", _html(results, meta))
+    return out
+
+
+def _html(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The Markdown tables as HTML tables; other lines as paragraphs. No external assets."""
+    parts = ["<!doctype html><meta charset='utf-8'><title>VideoBERT evaluation</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}</style>",
+             "<h1>VideoBERT evaluation</h1><ul>",
+             *(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in meta.items()), "</ul>"]
+    for k, r in results.items():
+        parts.append(f"<section><h2>{html.escape(TITLES.get(k, k))}</h2>")
+        rows: list[list[str]] = []
+        for line in r.markdown().splitlines() + [""]:
+            if line.startswith("|"):
+                if not line.startswith("|---"):
+                    rows.append([c.strip() for c in line.strip("|").split("|")])
+                continue
+            if rows:
+                head, *body = rows
+                parts.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"
+                             + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body)
+                             + "</table>")
+                rows = []
+            if line.strip():
+                parts.append(f"<p>{html.escape(line)}</p>")
+        parts.append("</section>")
+    return "\n".join(parts) + "\n"
+
+
+# ---- one function per evaluation over EvalData ----------------------------------------
+def run_zeroshot(data: EvalData, verbs: list[str], nouns: list[str], config=None):
+    from .zeroshot import ZeroShotConfig, evaluate_zeroshot
+
+    return evaluate_zeroshot(data.model, data.val, data.tokens, verbs, nouns, config or ZeroShotConfig())
+
+
+def run_forecast(data: EvalData, config=None):
+    """Held-out = the validation videos; the baseline's frequencies come from the training videos."""
+    from .forecast import ForecastConfig, evaluate_forecast
+
+    train_ids = [v for v in video_ids(data.train) if v not in set(video_ids(data.val))]
+    if not train_ids:
+        raise ValueError("the forecasting baseline needs training videos (subset 'training') in the corpus")
+    heldout = {v: data.tokens(v) for v in video_ids(data.val)}
+    return evaluate_forecast(data.model, heldout, (data.tokens(v) for v in train_ids), config or ForecastConfig())
+
+
+def run_retrieval(data: EvalData, config=None):
+    from .retrieval import RetrievalConfig, evaluate_retrieval
+
+    segs = data.val
+    return evaluate_retrieval(
+        data.model, [s.segment.sentence for s in segs], [data.tokens(s.segment.video_id)[s.lo : s.hi] for s in segs],
+        config or RetrievalConfig(),
+    )
+
+
+def train_or_load_captioner(data: EvalData, config, out_dir: str | Path, progress: bool = False):
+    """Train a captioner on the training segments into `out_dir`, or reuse the one there if its
+    config is the same (so a re-run of `eval caption` / `eval all` resumes)."""
+    from ..utils.io import read_json
+    from .captioning import TrainedCaptioner, segment_features, train_captioner
+
+    out = Path(out_dir)
+    if (out / "captioner.json").is_file() and read_json(out / "captioner.json")["config"] == config.to_dict():
+        log.info("reusing the trained captioner in %s", out)
+        return TrainedCaptioner.load(out)
+    if not data.train:
+        raise ValueError("captioning needs training segments (subset 'training') in the corpus")
+    feats = segment_features(data.corpus, data.train, config, data.model, data.tokens)
+    tc = train_captioner(feats, [s.segment.sentence for s in data.train], data.model.tokenizer.text, config,
+                         str(Path(data.model_path).resolve()), progress)
+    tc.save(out)
+    return tc
+
+
+def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1, progress: bool = False):
+    """Train (or reuse) the VideoBERT + S3D and the S3D-only captioners; score both on validation."""
+    from .captioning import CaptionerConfig, CaptionResult, evaluate_captioner, segment_features
+
+    config = config or CaptionerConfig()
+    rows = []
+    for variant, name in (("s3d", "S3D features only"), ("videobert", "VideoBERT + S3D")):
+        cfg = config.replace(variant=variant)
+        tc = train_or_load_captioner(data, cfg, Path(out_dir) / "captioners" / variant, progress)
+        feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
+        rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam))
+    return CaptionResult(tuple(rows))

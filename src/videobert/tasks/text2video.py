@@ -1,0 +1,88 @@
+"""Text-to-video: visual tokens generated from a sentence by iterative masked filling.
+
+Start from ``[CLS] text [>] [MASK] x length [SEP]``. At each of `steps` iterations the
+model predicts every still-masked video position (logits restricted to the visual ids);
+each position proposes a token (the argmax for a single greedy sample; with
+``samples > 1`` or ``greedy=False`` a draw from ``softmax(logits / temperature)`` over the
+`top_k` best) and the positions whose proposal is most probable are fixed, evenly spread
+so that all are filled after `steps` iterations (default: one position per iteration).
+Later positions therefore condition on the earlier choices, as in mask-predict decoding.
+Sampling uses a seeded `torch.Generator`, so a run is reproducible.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..utils.config import Config
+from .common import model_device, pad_batch, visual_id_tensor
+
+
+@dataclasses.dataclass(frozen=True)
+class TextToVideoConfig(Config):
+    length: int = 8  # visual tokens to generate
+    samples: int = 1
+    steps: int = 0  # 0 = length (fill one position per iteration)
+    greedy: bool | None = None  # None = greedy for one sample, sampling for several
+    temperature: float = 1.0
+    top_k: int = 20  # 0 = no top-k cut
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("length", "samples"):
+            if getattr(self, name) < 1:
+                self.fail(name, getattr(self, name), "must be >= 1")
+        if not 0 <= self.steps <= self.length:
+            self.fail("steps", self.steps, f"must be in [0, length={self.length}]")
+        if self.temperature <= 0:
+            self.fail("temperature", self.temperature, "must be > 0")
+        if self.top_k < 0:
+            self.fail("top_k", self.top_k, "must be >= 0")
+
+
+@torch.no_grad()
+def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfig()) -> np.ndarray:
+    """Leaf ids generated for `text`. (samples, length) int64."""
+    tok = model.tokenizer
+    device = model_device(model)
+    vis = visual_id_tensor(model)  # (V_vis,)
+    greedy = config.greedy if config.greedy is not None else config.samples == 1
+    gen = torch.Generator(device="cpu").manual_seed(config.seed)
+
+    built = tok.build(tok.encode_text(text), [0] * config.length)
+    n_text = len(built["input_ids"]) - config.length - 1  # everything before the video
+    video_pos = torch.arange(n_text, n_text + config.length, device=device)  # (L,)
+    batch = pad_batch([built] * config.samples, tok.pad_id, device)
+    ids = batch["input_ids"]  # (S, T)
+    ids[:, video_pos] = tok.mask_id
+    chosen = torch.full((config.samples, config.length), -1, dtype=torch.long, device=device)  # leaf ids
+
+    steps = config.steps or config.length
+    for step in range(steps):
+        open_ = chosen < 0  # (S, L)
+        remaining = int(open_[0].sum())
+        if remaining == 0:
+            break
+        n_fill = math.ceil(remaining / (steps - step))
+        logits = model(ids, batch["token_type_ids"], batch["attention_mask"]).logits
+        logits = logits[:, video_pos][:, :, vis].float()  # (S, L, V_vis)
+        probs = torch.softmax(logits, -1)
+        if greedy:
+            proposal = logits.argmax(-1)  # (S, L)
+        else:
+            scaled = logits / config.temperature
+            if config.top_k:
+                kth = scaled.topk(min(config.top_k, scaled.shape[-1]), -1).values[..., -1:]
+                scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+            draw = torch.multinomial(torch.softmax(scaled, -1).reshape(-1, len(vis)).cpu(), 1, generator=gen)
+            proposal = draw.view(config.samples, config.length).to(device)
+        conf = probs.gather(-1, proposal[..., None])[..., 0].masked_fill(~open_, -1.0)  # (S, L)
+        fill = conf.topk(n_fill, -1).indices  # (S, n_fill)
+        rows = torch.arange(config.samples, device=device)[:, None]
+        chosen[rows, fill] = proposal[rows, fill]
+        ids[rows, video_pos[fill]] = vis[proposal[rows, fill]]
+    return chosen.cpu().numpy()

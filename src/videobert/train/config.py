@@ -1,0 +1,103 @@
+"""`PretrainConfig`: every knob of `videobert pretrain`, from a YAML file plus CLI overrides."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..data import ExampleSpec, MaskRates
+from ..model.init import SIZES
+from ..utils.config import Config
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainConfig(Config):
+    # model
+    init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
+    size: str = "base"  # with init=scratch: tiny|small|base|large
+    dropout: float | None = None  # None: keep the init checkpoint's dropout
+    max_len: int = 128
+    # optimization
+    batch_size: int = 32  # examples per process per micro-batch
+    grad_accum: int = 1
+    lr: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_frac: float = 0.05  # of the total steps; then linear decay to 0
+    max_steps: int = 0  # > 0 overrides epochs
+    epochs: float = 1.0
+    max_grad_norm: float = 1.0
+    loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # text-only, video-only, video-text
+    bf16: bool = True  # autocast on CUDA only
+    # examples and masking
+    kind_mix: tuple[float, float, float] = (1.0, 1.0, 2.0)  # text, video, video-text per sentence segment
+    concat_prob: float = 0.3
+    max_concat: int = 3
+    subsample_max: int = 5
+    silent_segment_len: int = 16
+    negative_rate: float = 0.5
+    text_mask_rate: float = 0.15
+    video_mask_rate: float = 0.15
+    vt_text_mask_rate: float = 0.5  # text masking in video-text examples (DESIGN.md section 6)
+    bucket_pool: int = 50  # batches per length-sorted pool; 1 = no bucketing
+    heldout_fraction: float = 0.1
+    # bookkeeping
+    log_every: int = 10
+    eval_every: int = 200
+    eval_batches: int = 20
+    save_every: int = 500
+    keep_checkpoints: int = 2
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    tensorboard: bool = False
+
+    def validate(self) -> None:
+        if self.init == "scratch" and self.size not in SIZES:
+            self.fail("size", self.size, f"must be one of {sorted(SIZES)}")
+        for f in ("batch_size", "grad_accum", "log_every", "eval_every", "save_every", "keep_checkpoints", "bucket_pool",
+                  "max_concat", "subsample_max", "silent_segment_len"):
+            if getattr(self, f) < 1:
+                self.fail(f, getattr(self, f), "must be >= 1")
+        if not 8 <= self.max_len <= 512:
+            self.fail("max_len", self.max_len, "must be in [8, 512] (BERT position embeddings)")
+        if self.max_steps < 0 or self.epochs <= 0 and self.max_steps == 0:
+            self.fail("max_steps", self.max_steps, "need max_steps > 0 or epochs > 0")
+        for f in ("loss_weights", "kind_mix"):
+            v = getattr(self, f)
+            if len(v) != 3 or min(v) < 0 or sum(v) <= 0:
+                self.fail(f, v, "need 3 non-negative numbers, not all zero")
+        for f in ("warmup_frac", "concat_prob", "negative_rate", "heldout_fraction"):
+            if not 0.0 <= getattr(self, f) < 1.0 + (f == "concat_prob"):
+                self.fail(f, getattr(self, f), "must be in [0, 1)")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            self.fail("dropout", self.dropout, "must be in [0, 1) or null")
+        if self.lr <= 0:
+            self.fail("lr", self.lr, "must be > 0")
+        MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate)
+
+    @property
+    def example_spec(self) -> ExampleSpec:
+        return ExampleSpec(self.max_len, tuple(self.kind_mix), self.concat_prob, self.max_concat,
+                           self.subsample_max, self.silent_segment_len, self.negative_rate)
+
+    @property
+    def mask_rates(self) -> MaskRates:
+        return MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate)
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, Any] | None = None) -> PretrainConfig:
+    """YAML file (optional) + overrides (None values are ignored) -> validated config."""
+    d: dict[str, Any] = {}
+    if path is not None:
+        import yaml
+
+        with open(path, "r", encoding="utf-8") as f:
+            d = yaml.safe_load(f) or {}
+        if not isinstance(d, dict):
+            raise ValueError(f"{path}: expected a mapping of PretrainConfig fields")
+        d.pop("type", None)  # a saved config.json carries its type name
+    d.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return PretrainConfig.from_dict(d)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path or 'pretrain config'}: {e}") from e

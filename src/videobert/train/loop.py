@@ -1,0 +1,356 @@
+"""The pretraining loop: three objectives, DDP, exact resume.
+
+Data stream: the epochs' length-bucketed batches (`epoch_batches`, a pure function of the
+seed and epoch) laid end to end; optimizer step `s` consumes stream batches
+``[s*W*A, (s+1)*W*A)`` (W processes, A accumulation micro-batches; rank r takes
+``s*W*A + j*W + r`` for micro-batch j), and each batch is masked with a generator seeded
+by its stream position. The data position is therefore just the step number, and a run
+with W=2, A=1 sees the same batches per step as one with W=1, A=2.
+
+Checkpoints (``RUN/checkpoints/step-NNNNNNN/``): ``model.safetensors`` (weights),
+``state.pt`` (optimizer + scheduler state dicts and the step: plain tensors and numbers,
+read back with ``torch.load(weights_only=True)``) and ``rng-<rank>.pt`` (each rank's torch
+RNG state, for dropout). Resuming restores all of it, so an interrupted + resumed run
+ends with the same weights as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..corpus import Corpus
+from ..data import TEXT, VIDEO, VIDEO_TEXT, Masker, collate, epoch_batches, load_videos, split_videos
+from ..model import VideoBERT
+from ..utils.config import save_config
+from ..utils.io import read_json
+from .config import PretrainConfig
+
+log = logging.getLogger(__name__)
+
+# stats vector layout: (sum, count) pairs
+STATS = ("loss_text", "loss_video", "loss_vt_mlm", "loss_align", "acc_text", "acc_video", "acc_align")
+
+
+class PretrainingObjective(nn.Module):
+    """Wraps VideoBERT so that DDP sees one forward that returns the weighted loss.
+
+    The MLM head runs only on the labelled (masked) positions: with a ~50K joint vocabulary
+    the decoder costs more than a small encoder, and the other positions have no loss.
+    """
+
+    def __init__(self, model: VideoBERT, weights=(1.0, 1.0, 1.0)):
+        super().__init__()
+        self.model = model
+        self.weights = tuple(float(w) for w in weights)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        m = self.model
+        hidden, pooled = m.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])  # (B,T,H), (B,H)
+        labels, kinds = batch["mlm_labels"], batch["kinds"]
+        sel = labels != -100  # (B, T)
+        y = labels[sel]  # (M,)
+        logits = m.mlm_logits(hidden[sel]).float()  # (M, V)
+        ce = F.cross_entropy(logits, y, reduction="none")  # (M,)
+        correct = (logits.argmax(-1) == y).float()
+        tok_kind = kinds[:, None].expand_as(labels)[sel]  # (M,)
+        is_vis = y >= m.tokenizer.visual_offset
+        align = m.align_head(pooled).float()  # (B, 2)
+        vt = (kinds == VIDEO_TEXT).float()
+        ace = F.cross_entropy(align, batch["align_labels"].clamp(min=0), reduction="none") * vt
+        acorrect = (align.argmax(-1) == batch["align_labels"]).float() * vt
+
+        def part(values, mask):  # (sum, count) of values where mask
+            mask = mask.float()
+            return torch.stack([(values * mask).sum(), mask.sum()])
+
+        text, video, vtm = part(ce, tok_kind == TEXT), part(ce, tok_kind == VIDEO), part(ce, tok_kind == VIDEO_TEXT)
+        al = torch.stack([ace.sum(), vt.sum()])
+        mean = lambda p: p[0] / p[1].clamp(min=1)  # noqa: E731  (an absent objective contributes 0)
+        w = self.weights
+        loss = w[0] * mean(text) + w[1] * mean(video) + w[2] * (mean(vtm) + mean(al))
+        stats = torch.stack([text, video, vtm, al, part(correct, ~is_vis), part(correct, is_vis),
+                             torch.stack([acorrect.sum(), vt.sum()])]).detach()  # (7, 2)
+        return loss, stats
+
+
+def summarize(stats: torch.Tensor) -> dict[str, float]:
+    return {name: float(stats[i, 0] / stats[i, 1]) for i, name in enumerate(STATS) if stats[i, 1] > 0}
+
+
+class BatchStream:
+    """Random access to the endless batch stream of one process (see module docstring)."""
+
+    def __init__(self, videos, tokenizer, config: PretrainConfig, seed: int):
+        self.videos, self.tok, self.cfg, self.seed = videos, tokenizer, config, seed
+        self.masker = Masker(tokenizer, config.mask_rates)
+        self._lengths: list[int] = []  # batches per epoch, for epochs generated so far
+        self._epoch, self._batches = -1, []
+
+    def _load(self, epoch: int):
+        if epoch != self._epoch:
+            self._batches = epoch_batches(self.videos, self.tok, self.cfg.example_spec, self.cfg.batch_size,
+                                          self.seed, epoch, self.cfg.bucket_pool)
+            if not self._batches:
+                raise ValueError("no training examples: the corpus has no usable sentences or clips")
+            self._epoch = epoch
+            if epoch == len(self._lengths):
+                self._lengths.append(len(self._batches))
+        return self._batches
+
+    def epoch_length(self, epoch: int = 0) -> int:
+        while len(self._lengths) <= epoch:
+            self._load(len(self._lengths))
+        return self._lengths[epoch]
+
+    def get(self, pos: int) -> dict[str, torch.Tensor]:
+        epoch = 0
+        while pos >= self.epoch_length(epoch):
+            pos -= self.epoch_length(epoch)
+            epoch += 1
+        examples = self._load(epoch)[pos]
+        return collate(examples, self.masker, np.random.default_rng([self.seed, 1, epoch, pos]))
+
+
+# ---- distributed helpers --------------------------------------------------------------
+def _dist_setup(device_opt: str) -> tuple[int, int, torch.device]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device_opt == "auto":
+        device = torch.device(f"cuda:{local}" if torch.cuda.is_available() else "cpu")
+    else:
+        device = torch.device(device_opt)
+        if device.type == "cuda" and device.index is None:
+            device = torch.device(f"cuda:{local}")
+    if world > 1 and not torch.distributed.is_initialized():
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return rank, world, device
+
+
+def _all_reduce(t: torch.Tensor, world: int) -> torch.Tensor:
+    if world > 1:
+        torch.distributed.all_reduce(t)
+    return t
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        torch.distributed.barrier()
+
+
+# ---- checkpoints ------------------------------------------------------------------------
+def _checkpoints(out: Path) -> list[Path]:
+    d = out / "checkpoints"
+    return sorted(p for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")) if d.is_dir() else []
+
+
+def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: int, world: int, keep: int) -> None:
+    from safetensors.torch import save_model
+
+    final = out / "checkpoints" / f"step-{step:07d}"
+    tmp = final.with_name(final.name + ".tmp")
+    if rank == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+    _barrier(world)
+    rng = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state()
+    torch.save(rng, tmp / f"rng-{rank}.pt")
+    _barrier(world)
+    if rank == 0:
+        save_model(model.bert, str(tmp / "model.safetensors"))
+        torch.save({"step": step, "world": world, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+                   tmp / "state.pt")
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)  # the checkpoint appears complete or not at all
+        for old in _checkpoints(out)[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+    _barrier(world)
+
+
+def _load_checkpoint(ckpt: Path, model: VideoBERT, opt, sched, rank: int, world: int, device) -> int:
+    from safetensors.torch import load_model
+
+    load_model(model.bert, str(ckpt / "model.safetensors"), device=str(device))
+    state = torch.load(ckpt / "state.pt", map_location=device, weights_only=True)
+    if state["world"] != world:
+        raise ValueError(f"{ckpt} was written by {state['world']} processes; resume with the same number "
+                         f"(now {world}) so the data order stays the same")
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    rng = torch.load(ckpt / f"rng-{rank}.pt", weights_only=True)
+    torch.set_rng_state(rng["torch"])
+    if "cuda" in rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state(rng["cuda"])
+    return int(state["step"])
+
+
+# ---- the loop -----------------------------------------------------------------------------
+def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    warm = int(cfg.warmup_frac * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    return opt, sched
+
+
+def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False) -> Path:
+    """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``)."""
+    from ..vocab import VisualVocab
+
+    corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
+    out = Path(out)
+    vocab_dir = Path(vocab_dir) if vocab_dir is not None else corpus.root / "vocab"
+    cfg = config
+    rank, world, device = _dist_setup(cfg.device)
+    cfg_path = out / "config.json"
+    if resume:
+        if not cfg_path.is_file():
+            raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
+        saved = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
+        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
+        if diff:
+            raise ValueError(f"--resume: config differs from the run's {cfg_path} (saved, given): {diff}")
+    elif _checkpoints(out) or (out / "model").exists():
+        raise FileExistsError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
+
+    vocab = VisualVocab.load(vocab_dir)
+    torch.manual_seed(cfg.seed)
+    model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout).to(device)
+    model.train()
+    train_ids, held_ids = split_videos(corpus.video_ids(), cfg.heldout_fraction)
+    if not train_ids:
+        raise ValueError(f"corpus {corpus.root} has no videos")
+    tok = model.tokenizer
+    stream = BatchStream(load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len), tok, cfg, cfg.seed)
+    held = BatchStream(load_videos(corpus, vocab_dir, tok, held_ids, cfg.silent_segment_len), tok, cfg, cfg.seed + 1) \
+        if held_ids else None
+    per_step = world * cfg.grad_accum
+    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * stream.epoch_length(0) / per_step))
+
+    objective = PretrainingObjective(model, cfg.loss_weights)
+    ddp = objective
+    if world > 1:
+        ddp = nn.parallel.DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
+    opt, sched = _optimizer(model, cfg, total)
+    step = 0
+    ckpts = _checkpoints(out)
+    if resume and ckpts:
+        step = _load_checkpoint(ckpts[-1], model, opt, sched, rank, world, device)
+        log.info("resumed from %s (step %d of %d)", ckpts[-1], step, total)
+    else:
+        torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, cfg_path)
+        from ..utils.io import atomic_write_json
+
+        atomic_write_json(out / "run.json", {"corpus": str(corpus.root), "vocab": str(vocab_dir), "world_size": world,
+                                            "train_videos": len(train_ids), "heldout_videos": len(held_ids),
+                                            "total_steps": total})
+    writer = _Metrics(out, cfg.tensorboard) if rank == 0 else None
+    bar = None
+    if progress and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=step, desc="pretrain", unit="step")
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and cfg.bf16 else nullcontext())
+    acc = torch.zeros(len(STATS), 2, device=device)
+    tokens, t0 = 0, time.time()
+    while step < total:
+        for j in range(cfg.grad_accum):
+            batch = {k: v.to(device, non_blocking=True) for k, v in stream.get(step * per_step + j * world + rank).items()}
+            tokens += int(batch["attention_mask"].sum())
+            sync = ddp.no_sync() if world > 1 and j < cfg.grad_accum - 1 else nullcontext()
+            with sync, autocast:
+                loss, stats = ddp(batch)
+            with sync:
+                (loss / cfg.grad_accum).backward()
+            acc += stats
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        if bar is not None:
+            bar.update(1)
+        if step % cfg.log_every == 0 or step == total:
+            s = summarize(_all_reduce(acc, world))
+            tok_s = _all_reduce(torch.tensor(float(tokens), device=device), world).item() / max(time.time() - t0, 1e-9)
+            if writer:
+                writer.log(step, "train", {**s, "lr": sched.get_last_lr()[0], "tokens_per_s": tok_s})
+            if bar is not None:
+                bar.set_postfix({k: f"{v:.3f}" for k, v in s.items() if k.startswith("loss")})
+            acc.zero_()
+            tokens, t0 = 0, time.time()
+        if held is not None and (step % cfg.eval_every == 0 or step == total):
+            s = evaluate(objective, held, cfg.eval_batches, rank, world, device, autocast)
+            if writer:
+                writer.log(step, "heldout", s)
+        if step % cfg.save_every == 0 or step == total:
+            _save_checkpoint(out, step, model, opt, sched, rank, world, cfg.keep_checkpoints)
+    if bar is not None:
+        bar.close()
+    if rank == 0:
+        model.save_pretrained(out / "model")
+        writer.close()
+    _barrier(world)
+    return out / "model"
+
+
+@torch.no_grad()
+def evaluate(objective: PretrainingObjective, stream: BatchStream, num_batches: int, rank: int, world: int,
+             device, autocast=nullcontext()) -> dict[str, float]:
+    """Held-out losses/accuracies over the first `num_batches` batches (sharded over ranks)."""
+    was = objective.training
+    objective.eval()
+    acc = torch.zeros(len(STATS), 2, device=device)
+    for pos in range(rank, min(num_batches, stream.epoch_length(0)), world):
+        batch = {k: v.to(device) for k, v in stream.get(pos).items()}
+        with autocast:
+            acc += objective(batch)[1]
+    objective.train(was)
+    return summarize(_all_reduce(acc, world))
+
+
+class _Metrics:
+    """metrics.jsonl (one JSON object per log line) and, optionally, TensorBoard."""
+
+    def __init__(self, out: Path, tensorboard: bool):
+        self.f = open(out / "metrics.jsonl", "a", encoding="utf-8")
+        self.tb = None
+        if tensorboard:
+            from ..utils.lazy import require
+
+            self.tb = require("torch.utils.tensorboard", "tensorboard", "TensorBoard logging").SummaryWriter(str(out / "tb"))
+
+    def log(self, step: int, split: str, values: dict[str, float]) -> None:
+        self.f.write(json.dumps({"step": step, "split": split, **values}) + "\n")
+        self.f.flush()
+        log.info("step %d %s %s", step, split, " ".join(f"{k}={v:.4g}" for k, v in values.items()))
+        if self.tb:
+            for k, v in values.items():
+                self.tb.add_scalar(f"{split}/{k}", v, step)
+
+    def close(self) -> None:
+        self.f.close()
+        if self.tb:
+            self.tb.close()

