@@ -61,7 +61,7 @@ def test_concatenation_and_subsampling_vary_examples(tokenizer):
 def test_split_is_deterministic_and_disjoint():
     ids = [f"v{i}" for i in range(200)]
     train, held = split_videos(ids, 0.1)
-    assert (train, held) == split_videos(list(reversed(ids)), 0.1)[0][::-1][::-1] and set(train).isdisjoint(held) or True
+    assert set(split_videos(list(reversed(ids)), 0.1)[1]) == set(held)  # order-independent
     t2, h2 = split_videos(ids, 0.1)
     assert (t2, h2) == (train, held) and set(train).isdisjoint(held) and len(train) + len(held) == 200
     assert 5 <= len(held) <= 40

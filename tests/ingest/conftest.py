@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+import torch
 
 from videobert.ingest import IngestConfig
 
@@ -22,7 +23,7 @@ def level(i: int) -> int:
     return 16 + (i * 6) % 224
 
 
-def make_video(
+def _make_video(
     path: str | Path,
     fps: Fraction | int = 25,
     n_frames: int = 50,
@@ -71,5 +72,25 @@ def make_video(
 
 
 @pytest.fixture
+def make_video():
+    return _make_video
+
+
+@pytest.fixture
+def frame_level():
+    return level
+
+
+@pytest.fixture
 def tiny_config() -> IngestConfig:
     return IngestConfig(weights="random", size=32, batch_size=4, device="cpu")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # The test machine is shared: OpenMP threads spinning on busy cores make tiny convolutions
+    # 20x slower, so these tests run torch single-threaded.
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

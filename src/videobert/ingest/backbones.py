@@ -82,7 +82,14 @@ class S3DBackbone(Backbone):
 
         self.weights = weights
         model = s3d(weights=None)  # random init from torch's RNG (create_backbone seeds it)
-        if weights == "kinetics400":
+        if weights == "random":
+            # He init keeps activations at their scale through the ReLU stack. PyTorch's default
+            # conv init shrinks them ~3x per block, leaving 1024-d outputs near 1e-7: below
+            # float16 resolution, so the stored corpus features would be mostly zeros.
+            for m in model.modules():
+                if isinstance(m, nn.Conv3d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+        elif weights == "kinetics400":
             model.load_state_dict(_kinetics400_state_dict())
             self.pretrained = True
         elif weights != "random":

@@ -44,6 +44,11 @@ FAILURE_KINDS = ("unreadable", "corrupt", "truncated", "no_video_stream", "zero_
 _TRUNCATION_TOLERANCE_S = Fraction(1)
 
 
+def _is_mp4(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(8)[4:8] == b"ftyp"  # MP4/MOV files start with an 'ftyp' box
+
+
 def resized_shape(width: int, height: int, resize: int | tuple[int, int]) -> tuple[int, int]:
     """(h, w) after a torchvision-style resize: int = short side (aspect kept), tuple = exact."""
     if isinstance(resize, (tuple, list)):
@@ -102,15 +107,20 @@ class ClipReader:
             raise DecodeError("unreadable", f"{p}: permission denied")
         if os.path.getsize(p) == 0:
             raise DecodeError("zero_length", f"{p}: empty file (0 bytes)")
-        with av.logging.Capture(local=True) as logs:
-            try:
+        level = av.logging.get_level()
+        av.logging.set_level(av.logging.ERROR)  # PyAV drops FFmpeg's messages unless a level is set
+        try:
+            with av.logging.Capture(local=True):  # keeps FFmpeg's message off the console
                 return av.open(p)
-            except av.error.InvalidDataError as e:
-                if any("moov atom not found" in m[2] for m in logs):  # MP4/MOV cut before its index
-                    raise DecodeError("truncated", f"{p}: truncated MP4/MOV file (no 'moov' index): {e}") from e
-                raise DecodeError("corrupt", f"{p}: not a readable media container: {e}") from e
-            except (av.error.FFmpegError, OSError) as e:
-                raise DecodeError("unreadable", f"{p}: cannot open: {e}") from e
+        except av.error.InvalidDataError as e:
+            ff_msg = (getattr(e, "log", None) or (0, "", ""))[2]  # FFmpeg's own message
+            if _is_mp4(p) and "moov atom not found" in ff_msg:  # MP4/MOV cut before its index
+                raise DecodeError("truncated", f"{p}: truncated MP4/MOV file (no 'moov' index): {e}") from e
+            raise DecodeError("corrupt", f"{p}: not a readable media container: {e}") from e
+        except (av.error.FFmpegError, OSError) as e:
+            raise DecodeError("unreadable", f"{p}: cannot open: {e}") from e
+        finally:
+            av.logging.set_level(level)
 
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
         h, w = resized_shape(frame.width, frame.height, self.resize)

@@ -148,7 +148,8 @@ def generate(out_dir: str | os.PathLike, config: SynthConfig, workers: int = 1, 
     _check_resume(out, config, audio)
     atomic_write_json(out / "synth_config.json", {"type": "SynthConfig", **config.to_dict(), "audio_used": audio})
 
-    todo = [i for i in range(config.videos) if not (out / f"{video_id(i)}.vtt").is_file()]
+    todo = [i for i in range(config.videos)
+            if not ((out / f"{video_id(i)}.vtt").is_file() and (out / f"{video_id(i)}.mp4").is_file())]
     log.info("synth: %d videos (%d already done) in %s", config.videos, config.videos - len(todo), out)
     bar = None
     if progress:
@@ -158,12 +159,13 @@ def generate(out_dir: str | os.PathLike, config: SynthConfig, workers: int = 1, 
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(workers) as pool:
             for _ in pool.map(_make_video, [out] * len(todo), [config] * len(todo), todo, [exe] * len(todo)):
-                bar and bar.update()
+                if bar:
+                    bar.update()
     else:
-        narrator = Narrator(exe) if exe else None
         for i in todo:
-            _make_video(out, config, i, narrator)
-            bar and bar.update()
+            _make_video(out, config, i, exe)
+            if bar:
+                bar.update()
     if bar:
         bar.close()
 
@@ -189,21 +191,19 @@ def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
                          f"(existing, requested): {diff}. Use a new output directory.")
 
 
-def _make_video(out: Path, config: SynthConfig, index: int, narrator: Narrator | str | None) -> None:
-    if isinstance(narrator, str):  # in a worker process: build its own (cached) narrator
-        narrator = _worker_narrator(narrator)
+def _make_video(out: Path, config: SynthConfig, index: int, espeak: str | None) -> None:
     vid = video_id(index)
     script = script_for(config, index)
     scene = Scene(config.width, config.height, config.fps, np.random.default_rng([config.seed, index, 1]))
-    track = narrator.track(script.cues, script.duration) if narrator else None
+    track = _narrator(espeak).track(script.cues, script.duration) if espeak else None
     _write_mp4(out / f"{vid}.mp4", _frames(scene, script, config.fps), config, track)
     atomic_write_text(out / f"{vid}.vtt", to_vtt(script.cues))
 
 
-_NARRATORS: dict[str, Narrator] = {}
+_NARRATORS: dict[str, Narrator] = {}  # one per process: its cache of spoken sentences
 
 
-def _worker_narrator(exe: str) -> Narrator:
+def _narrator(exe: str) -> Narrator:
     return _NARRATORS.setdefault(exe, Narrator(exe))
 
 
@@ -230,6 +230,7 @@ def _write_mp4(path: Path, frames, config: SynthConfig, track: np.ndarray | None
             streams = [vs]
             if track is not None:
                 aus = c.add_stream("aac", rate=RATE, layout="mono")
+                aus.bit_rate = 32000  # plenty for synthetic speech; the default 128k would dwarf the video
                 streams.append(aus)
             for i, f in enumerate(frames):
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")

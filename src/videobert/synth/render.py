@@ -236,7 +236,7 @@ class Scene:
     def _stir(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         paste(bg, _ellipse(self.u(0.5), self.u(0.85), (70, 100, 160), rim=(150, 175, 215)), cx, cy)
-        obj = noun_sprite(noun, int(size * 0.6), self.rng)
+        obj = noun_sprite(noun, int(size * 0.75), self.rng)
         rx, ry = self.u(0.2), self.u(0.08)
         for i in range(n):
             th = 2 * np.pi * 1.0 * speed * i / self.fps
@@ -282,7 +282,7 @@ class Scene:
     def _peel(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         rgb, a = noun_sprite(noun, size, self.rng)
-        pale = (rgb.astype(np.float32) * 0.35 + np.array([250, 235, 190]) * 0.65).astype(np.uint8)
+        pale = (rgb.astype(np.float32) * 0.55 + np.array([250, 235, 190]) * 0.45).astype(np.uint8)
         h, w = a.shape
         skin = tuple(int(x * 0.8) for x in NOUN_COLOURS[noun])
         sweep = max(2, int(self.fps / (1.3 * speed)))  # frames per peeler stroke
@@ -330,7 +330,7 @@ class Scene:
         R = self.u(0.36)
         paste(bg, _box(self.u(0.07), self.u(0.4), (25, 25, 25)), cx + R + self.u(0.18), cy)  # handle
         paste(bg, _ellipse(2 * R, 2 * R, (45, 45, 52), rim=(95, 95, 105)), cx, cy)
-        obj = noun_sprite(noun, int(size * 0.85), self.rng)
+        obj = noun_sprite(noun, size, self.rng)
         rng = self.rng
         k = 30
         ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.85 * np.sqrt(rng.uniform(0, 1, k))

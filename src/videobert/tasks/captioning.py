@@ -147,6 +147,7 @@ class Captioner(nn.Module):
         self.transformer = nn.Transformer(
             d, config.heads, config.encoder_layers, config.decoder_layers, config.ff_dim, config.dropout, batch_first=True
         )
+        self.transformer.encoder.use_nested_tensor = False  # padded batches are small; skip the prototype path
         self.out = nn.Linear(d, num_pieces)
         self.out.weight = self.embed.weight  # tied
 
@@ -161,7 +162,7 @@ class Captioner(nn.Module):
         """tgt (B, L) piece indices -> logits (B, L, num_pieces)."""
         L = tgt.shape[1]
         y = self.embed(tgt) * math.sqrt(self.config.d_model) + self.dec_pos[:L]
-        causal = nn.Transformer.generate_square_subsequent_mask(L, device=tgt.device)
+        causal = torch.ones(L, L, dtype=torch.bool, device=tgt.device).triu(1)  # True = may not attend
         h = self.transformer.decoder(y, memory, tgt_mask=causal, tgt_key_padding_mask=tgt == PAD,
                                      memory_key_padding_mask=mem_pad)
         return self.out(h)
@@ -331,7 +332,7 @@ def train_captioner(
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             if bar:
                 bar.update(1)
         log.debug("captioner %s epoch %d loss %.4f", config.variant, epoch, total / len(order))
@@ -365,8 +366,12 @@ class CaptionScores:
         return [self.name, self.bleu1, self.bleu2, self.bleu3, self.bleu4, m, self.rouge_l, self.cider]
 
 
-def caption_metrics(references: Sequence[Sequence[str]], candidates: Sequence[str], name: str = "") -> CaptionScores:
-    """COCO caption metrics of `candidates[i]` against `references[i]` (one or more strings each)."""
+def caption_metrics(references: Sequence[Sequence[str]], candidates: Sequence[str], name: str = "",
+                    meteor: bool = True) -> CaptionScores:
+    """COCO caption metrics of `candidates[i]` against `references[i]` (one or more strings each).
+
+    `meteor=False` skips METEOR (it starts a JVM, ~10-30 s) and reports it as not computed.
+    """
     require("pycocoevalcap", "eval", "caption metrics")
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
@@ -380,8 +385,8 @@ def caption_metrics(references: Sequence[Sequence[str]], candidates: Sequence[st
     bleu, _ = Bleu(4).compute_score(gts, res, verbose=0)
     rouge, _ = Rouge().compute_score(gts, res)
     cider, _ = Cider().compute_score(gts, res)
-    meteor, note = _meteor(gts, res)
-    return CaptionScores(name, len(candidates), *map(float, bleu), meteor, float(rouge), float(cider), note)
+    met, note = _meteor(gts, res) if meteor else (None, "METEOR not computed (--no-meteor)")
+    return CaptionScores(name, len(candidates), *map(float, bleu), met, float(rouge), float(cider), note)
 
 
 def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
@@ -415,8 +420,8 @@ class CaptionResult:
 
 
 def evaluate_captioner(captioner: TrainedCaptioner, feats: SegmentFeatures, references: Sequence[str],
-                       name: str, beam: int = 1, num_examples: int = 5) -> CaptionScores:
+                       name: str, beam: int = 1, num_examples: int = 5, meteor: bool = True) -> CaptionScores:
     preds = captioner.predict(feats, beam=beam)
-    scores = caption_metrics([[r] for r in references], preds, name)
+    scores = caption_metrics([[r] for r in references], preds, name, meteor)
     return dataclasses.replace(scores, examples=tuple(zip(preds[:num_examples], references[:num_examples])))
 

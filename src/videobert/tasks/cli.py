@@ -84,7 +84,8 @@ def _eval(args: argparse.Namespace) -> int:
         results["retrieval"] = run_retrieval(data, configs["retrieval"])
     if "caption" in which:
         configs["caption"] = _caption_config(args)
-        results["caption"] = run_caption(data, args.out, configs["caption"], args.beam, progress=True)
+        results["caption"] = run_caption(data, args.out, configs["caption"], args.beam, progress=True,
+                                         meteor=not args.no_meteor)
     return _finish(results, args, configs)
 
 
@@ -111,6 +112,7 @@ def _add_eval(sub) -> None:
         if name in ("caption", "all"):
             _caption_args(q)
             q.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
+            q.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
         q.set_defaults(func=_eval)
 
 
@@ -221,7 +223,8 @@ def _caption(args: argparse.Namespace) -> int:
 
         data = load_eval_data(model_path, args.corpus, args.annotations, args.device)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
-        scores = evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], cfg.variant, args.beam)
+        scores = evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], cfg.variant, args.beam,
+                                    meteor=not args.no_meteor)
         from .captioning import CaptionResult
 
         result = CaptionResult((scores,))
@@ -280,6 +283,7 @@ def _add_caption(sub) -> None:
     e.add_argument("--corpus", required=True)
     e.add_argument("--annotations", required=True)
     e.add_argument("--out", help="directory for caption_eval.json")
+    e.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
     q = csub.add_parser("predict", help="caption one segment of a video")
     q.add_argument("captioner")
     q.add_argument("video", help="video file, or a corpus video id with --corpus")

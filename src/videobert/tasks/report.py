@@ -161,7 +161,8 @@ def train_or_load_captioner(data: EvalData, config, out_dir: str | Path, progres
     return tc
 
 
-def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1, progress: bool = False):
+def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1, progress: bool = False,
+                meteor: bool = True):
     """Train (or reuse) the VideoBERT + S3D and the S3D-only captioners; score both on validation."""
     from .captioning import CaptionerConfig, CaptionResult, evaluate_captioner, segment_features
 
@@ -171,5 +172,5 @@ def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1,
         cfg = config.replace(variant=variant)
         tc = train_or_load_captioner(data, cfg, Path(out_dir) / "captioners" / variant, progress)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
-        rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam))
+        rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam, meteor=meteor))
     return CaptionResult(tuple(rows))

@@ -91,7 +91,10 @@ def create_timm_model(name: str, weights: str, **kwargs) -> torch.nn.Module:
     if weights != "random":
         sd = load_state_dict_file(weights)
         sd = {k: v for k, v in sd.items() if not k.startswith(("head.", "head_dist."))}  # classifier not used
-        missing, unexpected = model.load_state_dict(sd, strict=False)
+        try:
+            missing, unexpected = model.load_state_dict(sd, strict=False)
+        except RuntimeError as e:  # shape mismatches
+            raise ValueError(f"--weights {weights}: not a {name} checkpoint: {str(e)[:300]}") from e
         missing = [k for k in missing if not k.startswith(("head.", "head_dist."))]
         if missing or unexpected:
             raise ValueError(f"--weights {weights}: not a {name} checkpoint (missing {missing[:3]}, "

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MODES = ("none", "soft", "hard")
+from .config import MODES
 
 
 class DistillationLoss(nn.Module):

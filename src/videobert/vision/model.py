@@ -17,37 +17,15 @@ What changes here:
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
-from ..utils.config import Config
 from ..utils.lazy import require
+from .config import StudentArch
 
 _deit = require("timm.models.deit", "vision", "the DeiT student")
-
-
-@dataclasses.dataclass(frozen=True)
-class StudentArch(Config):
-    """ViT shape; the defaults are DeiT-Ti (192 wide, 12 blocks, 3 heads, 16 px patches) at 112 px."""
-
-    img_size: int = 112
-    patch_size: int = 16
-    embed_dim: int = 192
-    depth: int = 12
-    num_heads: int = 3
-    frames: int = 4  # frames sampled per 1.5 s clip, evenly spaced
-
-    def validate(self) -> None:
-        for name in ("img_size", "patch_size", "embed_dim", "depth", "num_heads", "frames"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
-                self.fail(name, getattr(self, name), "must be a positive integer")
-        if self.img_size % self.patch_size:
-            self.fail("img_size", self.img_size, f"must be a multiple of patch_size={self.patch_size}")
-        if self.embed_dim % self.num_heads:
-            self.fail("embed_dim", self.embed_dim, f"must be divisible by num_heads={self.num_heads}")
 
 
 class StudentOutput(NamedTuple):

@@ -14,11 +14,36 @@ from N points has at most min(N, k**levels) leaves.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+def single_threaded_numpy_blas(fn):
+    """Run `fn` with numpy's BLAS on one thread (faiss keeps its own OpenMP threads).
+
+    The tree work is thousands of small matmuls interleaved with faiss calls; numpy's
+    OpenBLAS threads busy-waiting against faiss's threads made the 4x12 fit 3x slower on
+    2 cores, while the largest matmul here (N x D x k) takes well under a second on one.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # only slower without it
+            limit = contextlib.nullcontext()
+        else:
+            libs = ThreadpoolController().select(user_api="blas")
+            numpy_blas = [lib.filepath for lib in libs.lib_controllers if "numpy" in lib.filepath]
+            limit = libs.select(filepath=numpy_blas).limit(limits=1)
+        with limit:
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def nearest(x: np.ndarray, c: np.ndarray, c_sq: np.ndarray | None = None) -> np.ndarray:
@@ -42,6 +67,7 @@ def _groups(node: np.ndarray):
         yield int(node[rows[0]]), rows
 
 
+@single_threaded_numpy_blas
 def walk(
     x: np.ndarray, centroids: list[np.ndarray], parents: list[np.ndarray], return_path: bool = False
 ) -> np.ndarray:
@@ -100,6 +126,7 @@ def _faiss_kmeans(faiss, x: np.ndarray, k: int, seed: int, iters: int) -> np.nda
     return km.centroids.copy()
 
 
+@single_threaded_numpy_blas
 def fit_tree(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: int = 20):
     """Fit the tree on points x (N, D) float32. Returns (centroids, parents) lists, one per level.
 

@@ -1,0 +1,48 @@
+"""`videobert distill`: DeiT distillation of the visual tokenizer (thin layer over vision.distill)."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+
+def add_parser(subparsers) -> None:
+    from .distill import DistillConfig
+
+    p = subparsers.add_parser(
+        "distill",
+        help="train a DeiT student that predicts the visual tokens from raw frames",
+        description="Distill the visual tokenizer (S3D features + k-means vocabulary) into a ViT with a "
+        "distillation token (DeiT). Resumable: re-run the same command to continue. With --eval, evaluate "
+        "an existing student instead: agreement with the teacher on its held-out videos and "
+        "tokenization speed (clips/s) of teacher vs. student.",
+    )
+    p.add_argument("corpus", help="corpus directory (videobert ingest)")
+    p.add_argument("--vocab", help="vocabulary directory (default: CORPUS/vocab)")
+    p.add_argument("--out", required=True, help="student directory")
+    p.add_argument("--eval", action="store_true", help="evaluate the student in --out instead of training")
+    p.add_argument("--speed-videos", type=int, default=4, help="held-out videos timed by --eval (0: no timing)")
+    defaults = DistillConfig()
+    for f in dataclasses.fields(DistillConfig):
+        v = getattr(defaults, f.name)
+        p.add_argument("--" + f.name.replace("_", "-"), type=type(v), default=v, metavar=type(v).__name__.upper(),
+                       help=f"(default: {v!r})")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .distill import DistillConfig, distill
+    from .evaluate import evaluate_student
+
+    vocab = args.vocab or str(Path(args.corpus) / "vocab")
+    if args.eval:
+        result = evaluate_student(args.out, args.corpus, vocab, speed_videos=args.speed_videos, device=args.device)
+        from ..utils.io import atomic_write_json
+
+        atomic_write_json(Path(args.out) / "eval.json", result)
+    else:
+        config = DistillConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DistillConfig)})
+        result = distill(args.corpus, vocab, args.out, config, progress=True)
+    print(json.dumps(result, indent=2))
+    return 0

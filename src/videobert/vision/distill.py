@@ -1,0 +1,210 @@
+"""`videobert distill`: train a DeiT student to reproduce the teacher's visual tokens from frames.
+
+Teacher = the corpus' clip features (S3D by default) + the hierarchical k-means vocabulary;
+its token for each clip is already on disk (``vocab/tokens``). The student sees only raw
+frames. Held-out videos (a fixed, hash-chosen fraction) are never trained on and give the
+agreement numbers in ``OUT/eval.json``.
+
+Output: ``OUT/model.safetensors`` + ``OUT/student.json`` (see `model.save_student`),
+``OUT/distill_config.json``, ``OUT/split.json``, ``OUT/eval.json``; while training,
+``OUT/checkpoint.pt`` (one per epoch; a re-run resumes from it) and ``OUT/frames/`` (the
+decoded frame cache, reused by re-runs and by `evaluate`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..corpus import Corpus
+from ..utils.config import save_config
+from ..utils.io import atomic_write_bytes, atomic_write_json, read_json
+from .config import IMAGENET_MEAN, IMAGENET_STD, DistillConfig, StudentArch
+from .data import GRID_KEYS, BatchMixer, ClipAugment, FrameCache, one_hot, to_input
+from .losses import DistillationLoss, quantization_scale, teacher_soft_targets
+
+log = logging.getLogger(__name__)
+
+
+def split_videos(video_ids: list[str], heldout: float) -> tuple[list[str], list[str]]:
+    """(train, held-out): the held-out videos are the first by sha1(video id), stable as the corpus grows."""
+    ordered = sorted(video_ids, key=lambda v: hashlib.sha1(v.encode()).hexdigest())
+    n = round(heldout * len(ordered))
+    if heldout > 0 and len(ordered) >= 2:
+        n = min(max(n, 1), len(ordered) - 1)
+    return sorted(ordered[n:]), sorted(ordered[:n])
+
+
+@dataclasses.dataclass
+class ClipSet:
+    """Every clip of some videos: frames on demand, teacher leaf ids, clip features."""
+
+    frames: list[np.ndarray]  # per video (N_v, F, S, S, 3) uint8 (memory-mapped cache)
+    index: np.ndarray  # (N, 2) int64: (video position, clip index)
+    leaves: torch.Tensor  # (N,) int64 teacher tokens
+    features: torch.Tensor  # (N, D) float32 teacher features
+
+    def batch_frames(self, rows: np.ndarray) -> np.ndarray:
+        return np.stack([self.frames[v][c] for v, c in self.index[rows]])  # (B, F, S, S, 3)
+
+
+def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False) -> ClipSet:
+    from ..vocab import read_tokens
+
+    frames, index, leaves, feats = [], [], [], []
+    it = video_ids
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(video_ids, desc="decoding frames", unit="video")
+    for i, vid in enumerate(it):
+        rec = corpus.read(vid)
+        tok = read_tokens(vocab_dir, vid)
+        if len(tok) != rec.num_clips:
+            raise ValueError(f"video {vid!r}: {len(tok)} tokens in {vocab_dir} but {rec.num_clips} clips in {corpus.root}")
+        frames.append(cache.get(vid, rec.source, rec.num_clips))
+        index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
+        leaves.append(np.asarray(tok, dtype=np.int64))
+        feats.append(np.asarray(rec.features, dtype=np.float32))
+    if not frames:
+        raise ValueError("no videos to load")
+    return ClipSet(frames, np.concatenate(index), torch.from_numpy(np.concatenate(leaves)),
+                   torch.from_numpy(np.concatenate(feats)))
+
+
+def _lr_lambda(config: DistillConfig, steps_per_epoch: int):
+    warm, total = config.warmup_epochs * steps_per_epoch, config.epochs * steps_per_epoch
+
+    def f(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+
+    return f
+
+
+def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False) -> dict:
+    """Train the student; returns the held-out evaluation (also written to OUT/eval.json)."""
+    from ..ingest.backbones import resolve_device
+    from ..vocab import VisualVocab
+    from .backbones import load_state_dict_file
+    from .model import DistilledStudent, save_student
+
+    corpus, vocab_dir, out = Corpus(corpus_dir), Path(vocab_dir), Path(out_dir)
+    vocab = VisualVocab.load(vocab_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg_path = out / "distill_config.json"
+    if cfg_path.is_file() and (out / "checkpoint.pt").is_file():
+        old = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
+        if old != config.to_dict():
+            raise ValueError(f"{out} holds a run with another config ({cfg_path}); use a new --out to start over")
+    save_config(config, cfg_path)
+    device = resolve_device(config.device)
+    grid = {k: corpus.config[k] for k in GRID_KEYS}
+
+    train_ids, heldout_ids = split_videos(corpus.video_ids(), config.heldout)
+    atomic_write_json(out / "split.json", {"train": train_ids, "heldout": heldout_ids})
+    cache = FrameCache(out / "frames", config.img_size, config.frames, grid)
+    train = load_clips(corpus, vocab_dir, train_ids, cache, progress)
+    log.info("distilling %d clips of %d videos (%d held out) into a student", len(train.leaves), len(train_ids),
+             len(heldout_ids))
+
+    torch.manual_seed(config.seed)
+    coarse_of = torch.as_tensor(vocab.coarse_of(np.arange(vocab.num_tokens)), dtype=torch.int64)  # (L,)
+    model = DistilledStudent(StudentArch(**config.arch_dict()), coarse_of)
+    if config.init != "random":
+        sd = {k: v for k, v in load_state_dict_file(config.init).items() if not k.startswith(("head", "coarse_of"))}
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+        if unexpected or [k for k in missing if not k.startswith(("head", "coarse_of"))]:
+            raise ValueError(f"--init {config.init}: not a ViT of this shape (unexpected {unexpected[:3]}, missing {missing[:3]})")
+    model.to(device)
+    centroids = torch.as_tensor(vocab.leaf_centroids, dtype=torch.float32)
+    scale = quantization_scale(train.features, centroids, train.leaves)
+    mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
+    criterion = DistillationLoss(config.mode, config.alpha, config.tau)
+    augment = ClipAugment(config.rand_augment, config.img_size, IMAGENET_MEAN) if config.rand_augment else None
+    mixer = BatchMixer(config.mixup, config.cutmix, config.mix_prob, config.erase_prob)
+
+    n = len(train.leaves)
+    steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch (Mixup wants even batches)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config, steps_per_epoch))
+    start = 0
+    ckpt_path = out / "checkpoint.pt"
+    if ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["opt"])
+        sched.load_state_dict(ckpt["sched"])
+        start = int(ckpt["epoch"])
+        log.info("resuming from %s at epoch %d", ckpt_path, start)
+
+    epochs = range(start, config.epochs)
+    if progress:
+        from tqdm import tqdm
+
+        epochs = tqdm(epochs, desc="distill", unit="epoch", initial=start, total=config.epochs)
+    for epoch in epochs:
+        model.train()
+        # Seeded per epoch, so a resumed run sees the same batches and augmentations.
+        rng = np.random.default_rng([config.seed, epoch])
+        np.random.seed(config.seed * 1000 + epoch)
+        torch.manual_seed(config.seed * 1000 + epoch)
+        random.seed(config.seed * 1000 + epoch)
+        order = rng.permutation(n)
+        total, t0 = 0.0, time.perf_counter()
+        for s in range(steps_per_epoch):
+            rows = order[s * config.batch_size : (s + 1) * config.batch_size]
+            frames = train.batch_frames(rows)  # (B, F, S, S, 3)
+            if augment is not None:
+                frames = np.stack([augment(f) for f in frames])
+            x = to_input(frames, mean, std)  # (B, F, 3, S, S)
+            leaf = train.leaves[rows]
+            coarse_t = one_hot(coarse_of[leaf], model.num_coarse, config.smoothing)  # (B, C)
+            if config.mode == "soft":
+                teacher_t = teacher_soft_targets(train.features[rows], centroids, scale, config.tau)  # (B, L)
+            else:
+                teacher_t = one_hot(leaf, model.num_leaves, config.smoothing)  # (B, L)
+            x, (coarse_t, teacher_t) = mixer(x, [coarse_t, teacher_t])
+            out_ = model(x.to(device))
+            loss = criterion(out_.coarse_logits, out_.leaf_logits, coarse_t.to(device), teacher_t.to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss)
+        log.info("epoch %d/%d: loss %.4f (%.1f s)", epoch + 1, config.epochs, total / steps_per_epoch,
+                 time.perf_counter() - t0)
+        buf = io.BytesIO()
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "epoch": epoch + 1}, buf)
+        atomic_write_bytes(ckpt_path, buf.getvalue())
+
+    info = {
+        "vocab": str(vocab_dir.resolve()),
+        "vocab_levels": vocab.levels, "vocab_k": vocab.k,
+        "corpus": str(corpus.root.resolve()),
+        "teacher": {k: corpus.config.get(k) for k in ("backbone", "weights", "size")},
+        "grid": grid,
+        "resize": config.img_size,  # short side before the center crop
+        "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD),
+        "distill": config.to_dict(),
+    }
+    save_student(model, out, info)
+    result = {"train_clips": n, "train_videos": len(train_ids), "heldout_videos": len(heldout_ids)}
+    if heldout_ids:
+        from .evaluate import agreement
+
+        held = load_clips(corpus, vocab_dir, heldout_ids, cache, progress)
+        result.update(agreement(model.eval(), held, mean, std, train_leaves=train.leaves))
+        atomic_write_json(out / "eval.json", result)
+        log.info("held-out agreement: %s", {k: round(v, 4) for k, v in result.items() if isinstance(v, float)})
+    return result

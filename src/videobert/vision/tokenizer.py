@@ -1,0 +1,67 @@
+"""Tokenize videos with a distilled student alone (no S3D, no k-means): `videobert ingest --tokenizer`.
+
+`StudentTokenizer` follows ingest's `Backbone` contract (``input_size``, ``resize``,
+``preprocess(uint8 clips (B, T, H, W, 3))``, ``forward -> (B, feature_dim)``), so ingest's
+decoder and batching drive it unchanged; ``forward`` returns the student's clip embedding and
+``assign(x)`` the visual token ids (the two heads combined, `model.combine_heads`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..ingest.backbones import Backbone, resolve_device
+from .backbones import frame_indices
+from .model import StudentOutput, load_student
+
+
+class StudentTokenizer(Backbone):
+    def __init__(self, student_dir: str | Path, device: str = "auto"):
+        model, info = load_student(student_dir, "cpu")
+        super().__init__(model.arch.img_size, model.arch.embed_dim, info["mean"], info["std"])
+        self.model, self.info = model, info
+        self.grid = info["grid"]  # fps, clip_frames, min_last_clip_frames of the teacher's corpus
+        self.vocab_dir = info["vocab"]
+        self.pretrained = True
+        self.to(resolve_device(device)).eval()
+
+    @property
+    def resize(self) -> int:
+        return int(self.info["resize"])
+
+    @property
+    def num_tokens(self) -> int:
+        return self.model.num_leaves
+
+    def preprocess(self, clips: torch.Tensor) -> torch.Tensor:
+        """uint8 (B, T, H, W, 3) -> normalized (B, F, 3, H, W); T = 30 grid frames, or already F frames."""
+        F = self.model.arch.frames
+        if clips.shape[1] != F:
+            clips = clips[:, frame_indices(clips.shape[1], F)]
+        return super().preprocess(clips).transpose(1, 2).contiguous()  # (B, 3, F, H, W) -> (B, F, 3, H, W)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.embed(x)  # (B, embed_dim)
+
+    def heads(self, x: torch.Tensor) -> StudentOutput:
+        return self.model(x)
+
+    @torch.inference_mode()
+    def assign(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, F, 3, H, W) -> (B,) int64 leaf ids: argmax of the combined heads."""
+        return self.model.leaf_log_probs(self.model(x)).argmax(-1)
+
+
+def student_tokenize_video(
+    path: str, student: str | Path | StudentTokenizer, batch_size: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
+    """-> (clip_starts (N,) float64 s, leaf ids (N,) int64) on the teacher corpus' clip grid."""
+    from ..ingest.decode import ClipReader, iter_clip_batches
+
+    tok = student if isinstance(student, StudentTokenizer) else StudentTokenizer(student)
+    reader = ClipReader(str(path), tok.input_size, resize=tok.resize, **tok.grid)
+    ids = [tok.assign(tok.preprocess(torch.from_numpy(b))).cpu() for b in iter_clip_batches(reader, batch_size)]
+    starts = np.array([float(s) for s in reader.clip_starts()], dtype=np.float64)
+    return starts, torch.cat(ids).numpy().astype(np.int64)

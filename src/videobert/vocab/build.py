@@ -1,0 +1,197 @@
+"""Fit a visual vocabulary on a corpus sample, then stream the corpus through it.
+
+`build_vocab` is what `videobert vocab CORPUS` runs: `fit_vocab` (unless the output
+directory already holds a vocabulary fitted with the same config, which is then reused)
+followed by `assign_corpus`, which writes each video's tokens and finds the exemplar clips.
+Both halves are resumable: re-running skips finished videos.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..corpus import Corpus, CorpusError, VideoRecord
+from ..utils.config import Config
+from ..utils.io import atomic_save_npy
+from .hkmeans import fit_tree
+from .vocabulary import VisualVocab, token_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class VocabConfig(Config):
+    levels: int = 4  # tree depth; the paper's 4 x 12 gives 12**4 = 20,736 words
+    k: int = 12  # children per node (fewer for nodes with few points, see hkmeans)
+    sample: int = 200_000  # clips drawn at random (without replacement) to fit on; all if fewer
+    seed: int = 0
+    iters: int = 20  # k-means iterations per node
+
+    def validate(self) -> None:
+        for name, lo in (("levels", 1), ("k", 2), ("sample", 1), ("iters", 1), ("seed", 0)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+                self.fail(name, v, f"must be an integer >= {lo}")
+
+
+def default_out(corpus_root: str | os.PathLike) -> Path:
+    return Path(corpus_root) / "vocab"
+
+
+def _open_corpus(corpus_root: str | os.PathLike) -> tuple[Corpus, list[str]]:
+    corpus = Corpus(corpus_root)
+    corpus.manifest  # raises a clear error if this is not a corpus
+    ids = corpus.video_ids()
+    if not ids:
+        raise CorpusError(f"corpus {corpus.root} has no videos; ingest some with `videobert ingest VIDEOS --out {corpus.root}`")
+    return corpus, ids
+
+
+def _features(rec: VideoRecord, dim: int | None, where: str) -> np.ndarray:
+    """The video's clip features as float32 (N, D), checking D."""
+    if dim is not None and rec.features.shape[1] != dim:
+        raise ValueError(
+            f"video {rec.video_id!r} has feature_dim {rec.features.shape[1]} but {where} has {dim}; "
+            "a vocabulary only applies to features from the same backbone and size"
+        )
+    return np.asarray(rec.features, dtype=np.float32)
+
+
+def sample_features(corpus_root: str | os.PathLike, n: int, seed: int, progress: bool = False) -> np.ndarray:
+    """`n` clip features drawn uniformly without replacement (all if fewer), float32 (n, D), in corpus order."""
+    corpus, ids = _open_corpus(corpus_root)
+    recs = [corpus.read(vid) for vid in ids]  # features stay memory-mapped
+    sizes = np.array([r.num_clips for r in recs], dtype=np.int64)
+    total = int(sizes.sum())
+    if total == 0:
+        raise CorpusError(f"corpus {corpus.root} has {len(ids)} videos but no clips; nothing to fit a vocabulary on")
+    rows = np.arange(total) if n >= total else np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    first = next(r for r in recs if r.num_clips)
+    dim = int(first.features.shape[1])
+    x = np.empty((len(rows), dim), np.float32)
+    lo = np.searchsorted(rows, starts[:-1])  # rows[lo[i]:lo[i + 1]] fall in video i
+    hi = np.searchsorted(rows, starts[1:])
+    for i, rec in enumerate(_bar(recs, progress, "sampling clips")):
+        if hi[i] > lo[i]:
+            x[lo[i]:hi[i]] = _features(rec, dim, f"video {first.video_id!r}")[rows[lo[i]:hi[i]] - starts[i]]
+    return x
+
+
+def fit_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os.PathLike | None = None,
+              progress: bool = False) -> VisualVocab:
+    """Fit the tree on a sample of the corpus' clips and save it to `out` (default CORPUS/vocab).
+
+    Any token files already in `out` belonged to a previous vocabulary and are removed.
+    """
+    out = Path(out) if out is not None else default_out(corpus_root)
+    ingest_config = Corpus(corpus_root).config
+    x = sample_features(corpus_root, config.sample, config.seed, progress)
+    log.info("fitting a %d-level, k=%d vocabulary on %d clips of dimension %d", config.levels, config.k, *x.shape)
+    centroids, parents = fit_tree(x, config.levels, config.k, config.seed, config.iters)
+    vocab = VisualVocab(centroids, parents, {**config.to_dict(), "sample_used": len(x), "ingest": ingest_config})
+    log.info("vocabulary sizes per level: %s (%d tokens)", vocab.sizes, vocab.num_tokens)
+    if (out / "tokens").exists():
+        log.warning("removing token files of a previous vocabulary in %s", out / "tokens")
+        shutil.rmtree(out / "tokens")
+    vocab.save(out)
+    return vocab
+
+
+def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str | os.PathLike | None = None,
+                  progress: bool = False, batch_clips: int = 16384) -> VisualVocab:
+    """Write every video's tokens to `out`/tokens, skipping videos already done; fill in usage
+    counts and exemplars (over all videos, done before or now) and save the vocabulary to `out`.
+
+    Videos are streamed one at a time and assigned in batches of about `batch_clips` clips.
+    """
+    out = Path(out) if out is not None else default_out(corpus_root)
+    corpus, ids = _open_corpus(corpus_root)
+    counts = np.zeros(vocab.num_tokens, np.int64)
+    best_d = np.full(vocab.num_tokens, np.inf)
+    exemplars: list[dict | None] = [None] * vocab.num_tokens
+    pending: list[tuple[VideoRecord, np.ndarray, np.ndarray | None]] = []  # (record, features, tokens if done)
+    stats = {"assigned": 0, "skipped": 0}
+
+    def flush() -> None:
+        todo = [(rec, x) for rec, x, tok in pending if tok is None]
+        if todo:
+            leaves = np.split(vocab.assign(np.concatenate([x for _, x in todo])), np.cumsum([len(x) for _, x in todo])[:-1])
+            new = iter(leaves)
+        for rec, x, tok in pending:
+            if tok is None:
+                tok = next(new)
+                atomic_save_npy(token_path(out, rec.video_id), tok.astype(np.int32))
+                stats["assigned"] += 1
+            else:
+                stats["skipped"] += 1
+            counts[:] += np.bincount(tok, minlength=vocab.num_tokens)
+            _update_exemplars(rec, x, tok, vocab.leaf_centroids, best_d, exemplars)
+        pending.clear()
+
+    n_pending = 0
+    for vid in _bar(ids, progress, "assigning videos", unit="video"):
+        rec = corpus.read(vid)
+        if rec.num_clips == 0:
+            continue
+        x = _features(rec, vocab.feature_dim, "the vocabulary")
+        path, tok = token_path(out, vid), None
+        if path.is_file():
+            tok = np.load(path, allow_pickle=False).astype(np.int64)
+            if len(tok) != rec.num_clips:  # the video was re-ingested since: assign it again
+                tok = None
+        pending.append((rec, x, tok))
+        n_pending += rec.num_clips
+        if n_pending >= batch_clips:
+            flush()
+            n_pending = 0
+    flush()
+    log.info("tokens: %d videos assigned, %d already done, in %s", stats["assigned"], stats["skipped"], out / "tokens")
+    vocab.counts, vocab.exemplars = counts, exemplars
+    vocab.save(out)
+    return vocab
+
+
+def _update_exemplars(rec: VideoRecord, x: np.ndarray, tok: np.ndarray, leaf_centroids: np.ndarray,
+                      best_d: np.ndarray, exemplars: list) -> None:
+    d = np.einsum("nd,nd->n", x - leaf_centroids[tok], x - leaf_centroids[tok])  # (N,) squared distance to own leaf
+    order = np.lexsort((d, tok))  # by leaf, then distance: the first row of each leaf is its nearest clip
+    first = order[np.concatenate([[True], np.diff(tok[order]) != 0])]
+    for i in first[d[first] < best_d[tok[first]]]:
+        leaf = int(tok[i])
+        best_d[leaf] = d[i]
+        exemplars[leaf] = {"leaf": leaf, "video_id": rec.video_id, "clip_index": int(i),
+                           "start": float(rec.clip_starts[i]), "source": rec.source}
+
+
+def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os.PathLike | None = None,
+                progress: bool = False) -> VisualVocab:
+    """Fit (or reuse a matching vocabulary in `out`) and assign the whole corpus."""
+    out = Path(out) if out is not None else default_out(corpus_root)
+    if (out / "vocab.json").is_file():
+        vocab = VisualVocab.load(out)
+        fitted = {k: vocab.config.get(k) for k in config.to_dict()}
+        if fitted != config.to_dict() or vocab.config.get("ingest") != Corpus(corpus_root).config:
+            raise ValueError(
+                f"{out} already holds a vocabulary fitted with {fitted} on a corpus with ingest config "
+                f"{vocab.config.get('ingest')}; requested {config.to_dict()} on {corpus_root}. "
+                "Use another --out directory or delete that one."
+            )
+        log.info("reusing the vocabulary in %s; assigning videos not done yet", out)
+    else:
+        vocab = fit_vocab(corpus_root, config, out, progress)
+    return assign_corpus(corpus_root, vocab, out, progress)
+
+
+def _bar(items: Iterable, progress: bool, desc: str, unit: str = "it"):
+    if not progress:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, dynamic_ncols=True)

@@ -1,0 +1,77 @@
+"""`videobert vocab CORPUS` (fit + assign) and `videobert vocab show DIR` (contact sheet).
+
+Both forms share one parser: the first positional is either a corpus or the word ``show``
+(so a corpus directory literally named ``show`` must be given as ``./show``).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+USAGE = """\
+videobert vocab CORPUS [--out DIR] [--levels 4] [--k 12] [--sample N] [--seed 0] [--iters 20]
+       videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]"""
+
+FIT_OPTIONS = ("levels", "k", "sample", "seed", "iters")
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "vocab",
+        usage=USAGE,
+        help="hierarchical k-means visual vocabulary and token sequences; `vocab show` draws it",
+        description="Fit a hierarchical k-means vocabulary on a sample of CORPUS's clip features and write "
+        "every video's tokens (default into CORPUS/vocab; re-running resumes). `vocab show` writes a PNG "
+        "contact sheet of the most used tokens, one exemplar frame each.",
+    )
+    p.add_argument("target", nargs="+", metavar="CORPUS | show DIR", help="a corpus, or `show` and a vocabulary/corpus dir")
+    p.add_argument("--out", help="fit: vocabulary dir (default CORPUS/vocab); show: PNG path (default VOCAB_DIR/contact_sheet.png)")
+    fit = p.add_argument_group("fit options (defaults: the paper's 4 x 12 = 20,736 tokens)")
+    fit.add_argument("--levels", type=int, help="tree depth (default 4)")
+    fit.add_argument("--k", type=int, help="children per node (default 12)")
+    fit.add_argument("--sample", type=int, help="clips to fit on, drawn at random (default 200000, or all if fewer)")
+    fit.add_argument("--seed", type=int, help="random seed (default 0)")
+    fit.add_argument("--iters", type=int, help="k-means iterations per node (default 20)")
+    show = p.add_argument_group("show options")
+    show.add_argument("--top", type=int, help="how many of the most used tokens to draw (default 48)")
+    show.add_argument("--size", type=int, help="tile size in pixels (default 128)")
+    p.set_defaults(func=run, _parser=p)
+
+
+def run(args: argparse.Namespace) -> int:
+    parser = args._parser
+    if args.target[0] == "show":
+        if len(args.target) != 2:
+            parser.error("usage: videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]")
+        if any(getattr(args, o) is not None for o in FIT_OPTIONS):
+            parser.error("--levels/--k/--sample/--seed/--iters are fit options; `vocab show` does not take them")
+        return show(Path(args.target[1]), args.out, args.top or 48, args.size or 128)
+    if len(args.target) != 1:
+        parser.error(f"expected one CORPUS, got {args.target}")
+    if args.top is not None or args.size is not None:
+        parser.error("--top/--size are options of `vocab show`")
+    return fit(Path(args.target[0]), args.out, {o: getattr(args, o) for o in FIT_OPTIONS if getattr(args, o) is not None})
+
+
+def fit(corpus: Path, out: str | None, options: dict) -> int:
+    from . import VocabConfig, build_vocab
+    from .build import default_out
+
+    out_dir = Path(out) if out else default_out(corpus)
+    vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=True)
+    used = int((vocab.counts > 0).sum())
+    print(f"vocabulary: {vocab.num_tokens} tokens (sizes per level {vocab.sizes}), {used} used by "
+          f"{int(vocab.counts.sum())} clips; written to {out_dir}")
+    return 0
+
+
+def show(target: Path, out: str | None, top: int, size: int) -> int:
+    from . import VisualVocab
+    from .build import default_out
+    from .pictures import contact_sheet, save_png
+
+    vocab_dir = target if (target / "vocab.json").is_file() else default_out(target)
+    vocab = VisualVocab.load(vocab_dir)
+    path = save_png(contact_sheet(vocab, top=top, size=size), out or vocab_dir / "contact_sheet.png")
+    print(f"contact sheet of the {min(top, int((vocab.counts > 0).sum()))} most used tokens: {path}")
+    return 0

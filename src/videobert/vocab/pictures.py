@@ -1,0 +1,112 @@
+"""Pictures of visual tokens: a frame from each token's exemplar clip, laid out in strips and sheets.
+
+A token is shown as the frame 0.75 s into its exemplar clip (the middle of a 1.5 s clip),
+decoded from the source video with PyAV. When the source is gone (corpora outlive their
+videos) or cannot be decoded, a grey tile says so instead of failing the whole picture.
+Other stages (forecasting, text-to-video) reuse `exemplar_frame` and `strip`.
+"""
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ..utils.io import atomic_write_bytes
+from .vocabulary import VisualVocab
+
+MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
+BACKGROUND = (24, 24, 24)
+LABEL_HEIGHT = 14  # pixels per label line (PIL's default bitmap font is 11 px high)
+
+
+def read_frame(source: str | os.PathLike, t: float) -> Image.Image:
+    """The first frame at or after time `t` (stream seconds), or the last frame if `t` is past the end."""
+    import av
+
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        if t > 0:
+            container.seek(int(t / stream.time_base), stream=stream)  # lands on a keyframe at or before t
+        frame = None
+        for frame in container.decode(stream):
+            if frame.time is not None and frame.time >= t - 1e-6:
+                break
+        if frame is None:
+            raise ValueError(f"{source}: no video frame decoded near {t:.2f} s")
+        return frame.to_image()
+
+
+def placeholder(size: int, text: str) -> Image.Image:
+    img = Image.new("RGB", (size, size), (96, 96, 96))
+    draw = ImageDraw.Draw(img)
+    lines = textwrap.wrap(text, width=max(size // 7, 8))[: max(size // LABEL_HEIGHT - 1, 1)]
+    for i, line in enumerate(lines):
+        draw.text((4, 4 + i * LABEL_HEIGHT), line, fill=(235, 235, 235), font=ImageFont.load_default())
+    return img
+
+
+def fit_square(img: Image.Image, size: int) -> Image.Image:
+    """Scale to fit a size x size tile, keeping the aspect ratio (letterboxed)."""
+    img = img.convert("RGB")
+    img.thumbnail((size, size), Image.BILINEAR)
+    tile = Image.new("RGB", (size, size), BACKGROUND)
+    tile.paste(img, ((size - img.width) // 2, (size - img.height) // 2))
+    return tile
+
+
+def exemplar_frame(vocab: VisualVocab, leaf: int, size: int = 128) -> Image.Image:
+    """A size x size picture of token `leaf`: the middle frame of its exemplar clip, or a placeholder."""
+    ex = vocab.exemplars[leaf] if 0 <= leaf < vocab.num_tokens else None
+    if ex is None:
+        return placeholder(size, f"token {leaf}: no exemplar (unused)")
+    source = Path(ex["source"])
+    if not source.is_file():
+        return placeholder(size, f"source missing: {source.name}")
+    try:
+        return fit_square(read_frame(source, ex["start"] + MID_CLIP), size)
+    except Exception as e:  # a damaged source must not sink the whole sheet; the tile says why
+        return placeholder(size, f"cannot decode {source.name}: {e}")
+
+
+def grid(images: Sequence[Image.Image], labels: Sequence[str], cols: int, pad: int = 4) -> Image.Image:
+    """Equal-sized tiles in rows of `cols`, each with its label (one line) underneath."""
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if not images:
+        raise ValueError("nothing to draw")
+    w, h = images[0].size
+    cols = max(1, min(cols, len(images)))
+    rows = -(-len(images) // cols)
+    cell_w, cell_h = w + pad, h + LABEL_HEIGHT + pad
+    sheet = Image.new("RGB", (cols * cell_w + pad, rows * cell_h + pad), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default()
+    for i, (img, label) in enumerate(zip(images, labels)):
+        x, y = pad + (i % cols) * cell_w, pad + (i // cols) * cell_h
+        sheet.paste(img.convert("RGB").resize((w, h)), (x, y))
+        draw.text((x, y + h + 1), label, fill=(235, 235, 235), font=font)
+    return sheet
+
+
+def strip(images: Sequence[Image.Image], labels: Sequence[str]) -> Image.Image:
+    """One row of labelled tiles (e.g. a token sequence)."""
+    return grid(images, labels, cols=len(images))
+
+
+def contact_sheet(vocab: VisualVocab, top: int = 48, size: int = 128, cols: int = 8) -> Image.Image:
+    """The `top` most used tokens (by clip count), most used first, each labelled 'id n=count'."""
+    used = [int(i) for i in sorted(range(vocab.num_tokens), key=lambda i: (-vocab.counts[i], i)) if vocab.counts[i] > 0]
+    if not used:
+        raise ValueError("the vocabulary has no usage counts yet; run `videobert vocab CORPUS` to assign the corpus first")
+    leaves = used[:top]
+    return grid([exemplar_frame(vocab, i, size) for i in leaves], [f"{i} n={vocab.counts[i]}" for i in leaves], cols)
+
+
+def save_png(img: Image.Image, path: str | os.PathLike) -> Path:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return atomic_write_bytes(path, buf.getvalue())

@@ -1,0 +1,114 @@
+import json
+
+import pytest
+
+from videobert.corpus import Sentence
+from videobert.ingest.annotations import annotation_sentences
+from videobert.ingest.captions import CaptionError, caption_words, find_captions, parse_cues, parse_timestamp
+from videobert.ingest.sentences import Word, split_sentences, words_from_text
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_timestamps():
+    assert parse_timestamp("00:01:02.500") == 62.5
+    assert parse_timestamp("01:02.5") == 62.5  # VTT without hours; short fraction
+    assert parse_timestamp("1:00:00,040") == 3600.04  # SRT comma
+    for bad in ("00:61:00.000", "1.5", "aa:bb:cc.ddd", "00:00:00"):
+        with pytest.raises(ValueError):
+            parse_timestamp(bad)
+
+
+def test_vtt_tags_entities_settings(tmp_path):
+    p = write(tmp_path, "v.vtt", (
+        "\ufeffWEBVTT\nKind: captions\n\nNOTE a comment\n\nSTYLE\n::cue { color: red }\n\n"
+        "intro\n00:00:01.000 --> 00:00:02.000 align:start position:0%\n"
+        "<v Chef><i>Slice</i> the &amp; onion</v>\n\n"
+        "00:00:02.000 --> 00:00:03.500\nthen<00:00:02.500><c> fry</c> it {\\an8}\n"
+    ))
+    cues = parse_cues(p)
+    assert [(c.start, c.end, c.lines) for c in cues] == [
+        (1.0, 2.0, ("Slice the & onion",)),
+        (2.0, 3.5, ("then fry it",)),
+    ]
+
+
+def test_srt_and_overlapping_cues_sorted(tmp_path):
+    p = write(tmp_path, "v.srt", (
+        "1\r\n00:00:05,000 --> 00:00:07,000\r\nsecond line\r\n\r\n"
+        "2\r\n00:00:01,000 --> 00:00:06,000\r\nfirst, long\r\nand two lines\r\n"
+    ))
+    cues = parse_cues(p)
+    assert [c.lines for c in cues] == [("first, long", "and two lines"), ("second line",)]
+    words = caption_words(p)
+    assert [w.text for w in words] == ["first,", "long", "and", "two", "lines", "second", "line"]
+    assert words[0].start == 1.0 and words[4].end == pytest.approx(6.0) and words[-1].end == 7.0
+
+
+def test_youtube_rolling_lines_deduplicated(tmp_path):
+    p = write(tmp_path, "yt.en.vtt", (
+        "WEBVTT\n\n"
+        "00:00:00.000 --> 00:00:02.340 align:start position:0%\n \n"
+        "hello<00:00:00.320><c> everyone</c><00:00:00.640><c> welcome</c>\n\n"
+        "00:00:02.340 --> 00:00:02.350 align:start position:0%\nhello everyone welcome\n \n\n"
+        "00:00:02.350 --> 00:00:05.000 align:start position:0%\nhello everyone welcome\n"
+        "to<00:00:02.800><c> my</c><00:00:03.100><c> kitchen</c>\n\n"
+        "00:00:05.000 --> 00:00:05.010 align:start position:0%\nto my kitchen\n \n\n"
+        "00:00:05.010 --> 00:00:07.000 align:start position:0%\nto my kitchen\nhello everyone\n"
+    ))
+    text = " ".join(w.text for w in caption_words(p))
+    assert text == "hello everyone welcome to my kitchen hello everyone"
+
+
+def test_bad_timestamps_name_file_and_line(tmp_path):
+    p = write(tmp_path, "bad.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:0x.000 --> 00:00:03.000\nbad\n")
+    with pytest.raises(CaptionError, match=r"bad\.vtt:6: bad timestamp"):
+        parse_cues(p)
+    p = write(tmp_path, "rev.srt", "1\n00:00:03,000 --> 00:00:02,000\nbackwards\n")
+    with pytest.raises(CaptionError, match=r"rev\.srt:2: cue ends before it starts"):
+        parse_cues(p)
+    p = write(tmp_path, "none.srt", "just some text\n")
+    with pytest.raises(CaptionError, match="no cues"):
+        parse_cues(p)
+
+
+def test_find_captions_order(tmp_path):
+    video = tmp_path / "a" / "cook.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"")
+    other = tmp_path / "caps"
+    other.mkdir()
+    assert find_captions(video, other) is None
+    write(other, "cook.srt", "")
+    assert find_captions(video, other) == other / "cook.srt"
+    write(video.parent, "cook.en.vtt", "")
+    assert find_captions(video, other) == video.parent / "cook.en.vtt"  # beside the video first
+    write(video.parent, "cook.vtt", "")
+    assert find_captions(video, other) == video.parent / "cook.vtt"
+
+
+def test_sentences_punctuation_pauses_and_max_length():
+    words = words_from_text("Cut the onion. Now fry it! Done", 0.0, 10.0)
+    s = split_sentences(words)
+    assert [x.text for x in s] == ["Cut the onion.", "Now fry it!", "Done"]
+    assert s[0].start == 0.0 and s[-1].end == 10.0 and s[0].end == s[1].start
+    asr = [Word("cut", 0, 0.4), Word("onion", 0.5, 0.9), Word("now", 2.0, 2.3), Word("fry", 2.4, 2.8)]
+    assert split_sentences(asr, pause=0.6) == [Sentence("cut onion", 0, 0.9), Sentence("now fry", 2.0, 2.8)]
+    many = [Word(f"w{i}", i * 0.1, i * 0.1 + 0.05) for i in range(10)]
+    assert [len(x.text.split()) for x in split_sentences(many, max_words=4)] == [4, 4, 2]
+
+
+def test_annotations(tmp_path):
+    p = write(tmp_path, "yc2.json", json.dumps({"database": {"abc": {"subset": "training", "annotations": [
+        {"id": 1, "segment": [30, 40], "sentence": "fry the onion"},
+        {"id": 0, "segment": [10, 20], "sentence": "cut the onion"},
+    ]}}}))
+    assert annotation_sentences(str(p), "abc") == [Sentence("cut the onion", 10, 20), Sentence("fry the onion", 30, 40)]
+    assert annotation_sentences(str(p), "other") is None
+    bad = write(tmp_path, "bad.json", json.dumps({"database": {"abc": {"annotations": [{"segment": [5]}]}}}))
+    with pytest.raises(ValueError, match="annotation 0"):
+        annotation_sentences(str(bad), "abc")

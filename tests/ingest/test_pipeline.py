@@ -1,0 +1,159 @@
+import json
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from videobert.cli import main
+from videobert.corpus import Corpus, CorpusError
+from videobert.ingest import IngestConfig, ingest, ingest_video, pipeline
+
+VTT = "WEBVTT\n\n00:00:00.200 --> 00:00:01.000\nCut the <b>onion</b>.\n\n00:00:01.000 --> 00:00:02.500\nNow fry it!\n"
+
+
+@pytest.fixture
+def videos(tmp_path, make_video):
+    d = tmp_path / "videos"
+    d.mkdir()
+    make_video(d / "cook.mp4", Fraction(30000, 1001), 100, audio=True)  # 3.336 s: 2 clips + 6.7 frames tail
+    (d / "cook.vtt").write_text(VTT)
+    make_video(d / "stir.mkv", 25, 80)  # 3.2 s: 2 clips
+    make_video(d / "fry.webm", 60, 140)  # 2.333 s: 1 clip + 17 frames -> 2 clips
+    return d
+
+
+def test_ingest_video_record(videos, tiny_config):
+    rec = ingest_video(videos / "cook.mp4", tiny_config)
+    assert rec.video_id == "cook" and rec.source == str(videos / "cook.mp4")
+    assert rec.duration == float(Fraction(100 * 1001, 30000))
+    assert rec.clip_starts.tolist() == [0.0, 1.5]
+    assert rec.features.shape == (2, 1024) and rec.features.dtype == np.float16
+    assert np.isfinite(rec.features).all() and rec.features.std() > 0
+    assert [(s.text, s.start) for s in rec.sentences] == [("Cut the onion.", 0.2), ("Now fry it!", 1.0)]
+    assert rec.text_source == f"captions:{videos / 'cook.vtt'}"
+    assert rec.meta["pretrained"] is False and rec.meta["features"]["weights"] == "random"
+    assert rec.meta["t0"] == 0 and rec.meta["grid_frames"] == 67
+    again = ingest_video(videos / "cook.mp4", tiny_config, video_id="other")
+    assert again.video_id == "other" and np.array_equal(rec.features, again.features)  # deterministic
+
+
+def test_text_sources(videos, tiny_config, tmp_path):
+    caps = tmp_path / "caps"
+    caps.mkdir()
+    (caps / "stir.srt").write_text("1\n00:00:00,500 --> 00:00:01,500\nstir the soup\n")
+    ann = tmp_path / "yc2.json"
+    ann.write_text(json.dumps({"database": {"fry": {"annotations": [{"segment": [0, 2], "sentence": "fry eggs"}]}}}))
+    cfg = tiny_config.replace(captions_dir=str(caps), annotations=str(ann))
+    sents, src = pipeline.video_text(str(videos / "stir.mkv"), "stir", cfg)
+    assert src == f"captions:{caps / 'stir.srt'}" and [s.text for s in sents] == ["stir the soup"]
+    sents, src = pipeline.video_text(str(videos / "fry.webm"), "fry", cfg)
+    assert src == "annotations" and [s.text for s in sents] == ["fry eggs"]
+    assert pipeline.video_text(str(videos / "fry.webm"), "fry", tiny_config) == ([], "none")
+
+
+def test_pocketsphinx_asr(tmp_path, make_video, tiny_config):
+    wav = tmp_path / "s.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), "now cut the onion and fry it in the pan"], check=True)
+    import wave
+
+    with wave.open(str(wav)) as w:
+        speech = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    rate = 22050  # espeak-ng's rate; resample to 16 kHz for the fixture
+    speech = np.interp(np.arange(0, len(speech), rate / 16000), np.arange(len(speech)), speech).astype(np.int16)
+    path = make_video(tmp_path / "talk.mp4", 25, 25 * (len(speech) // 16000 + 1), audio=speech)
+    sents, src = pipeline.video_text(str(path), "talk", tiny_config.replace(asr="pocketsphinx"))
+    assert src == "asr:pocketsphinx" and sents
+    assert all(0 <= s.start < s.end <= len(speech) / 16000 + 0.5 for s in sents)
+
+
+def corpus_files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_ingest_failures_and_resume(videos, tiny_config, tmp_path, make_video):
+    (videos / "empty.mp4").write_bytes(b"")
+    (videos / "junk.avi").write_bytes(b"not a video at all\n" * 100)
+    good = (videos / "cook.mp4").read_bytes()
+    (videos / "cut.mp4").write_bytes(good[: len(good) // 2])
+    make_video(videos / "blip.mp4", 25, 5)
+    make_video(videos / "badcap.mp4", 25, 40)
+    (videos / "badcap.srt").write_text("1\n00:00:01,000 --> 00:0x:02,000\nhi\n")
+    out = tmp_path / "corpus"
+    lst = tmp_path / "list.txt"
+    lst.write_text(f"{videos}\n{tmp_path / 'gone.mp4'}\n")
+    s = ingest([lst], out, tiny_config, progress=False)
+    assert (s.total, s.done, s.failed, s.clips) == (9, 3, 6, 6)
+    kinds = {f["video_id"]: f["kind"] for f in Corpus(out).failures()}
+    assert kinds == {"empty": "zero_length", "junk": "corrupt", "cut": "truncated", "blip": "too_short",
+                     "badcap": "bad_captions", "gone": "unreadable"}
+    c = Corpus(out)
+    assert c.video_ids() == ["cook", "fry", "stir"]
+    assert IngestConfig.from_dict(c.config) == tiny_config
+    assert c.read("fry").clip_starts.tolist() == [0.0, 1.5]
+    s2 = ingest([videos], out, tiny_config, progress=False)
+    assert (s2.skipped, s2.done) == (3, 0)
+    with pytest.raises(CorpusError, match="size"):
+        ingest([videos], out, tiny_config.replace(size=64), progress=False)
+
+
+def test_interrupted_ingest_resumes_to_same_corpus(videos, tiny_config, tmp_path, monkeypatch):
+    full = tmp_path / "full"
+    ingest([videos], full, tiny_config, progress=False)
+
+    real = pipeline.ingest_video
+    calls = []
+
+    def interrupted(path, config, video_id=None, backbone=None):
+        calls.append(video_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(path, config, video_id, backbone)
+
+    part = tmp_path / "part"
+    monkeypatch.setattr(pipeline, "ingest_video", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([videos], part, tiny_config, progress=False)
+    monkeypatch.setattr(pipeline, "ingest_video", real)
+    assert len(Corpus(part).video_ids()) == 1
+    # A kill between the .npy and the .json leaves features without metadata: redone on resume.
+    npy, _ = Corpus(part)._paths(calls[1])
+    npy.parent.mkdir(parents=True, exist_ok=True)
+    npy.write_bytes(b"partial")
+    s = ingest([videos], part, tiny_config, progress=False)
+    assert (s.skipped, s.done) == (1, 2)
+    assert corpus_files(part) == corpus_files(full)
+
+
+def test_cli_exit_status(videos, tmp_path, capsys):
+    args = ["--out", str(tmp_path / "c"), "--weights", "random", "--size", "32", "--no-progress"]
+    assert main(["ingest", str(videos / "stir.mkv"), *args]) == 0
+    assert "1 ingested" in capsys.readouterr().out
+    (videos / "junk.mp4").write_bytes(b"junk" * 10)
+    assert main(["ingest", str(videos / "stir.mkv"), str(videos / "junk.mp4"), *args]) == 1
+    captured = capsys.readouterr()
+    assert "1 already done, 1 failed" in captured.out and "[corrupt]" in captured.err
+    assert main(["ingest", str(videos), "--out", str(tmp_path / "d"), "--weights", "nope.pth"]) == 1
+
+
+def test_process_pool_matches_sequential(videos, tiny_config, tmp_path):
+    ingest([videos], tmp_path / "seq", tiny_config, progress=False)
+    s = ingest([videos], tmp_path / "pool", tiny_config, workers=2, progress=False)
+    assert (s.done, s.failed) == (3, 0)
+    assert corpus_files(tmp_path / "seq") == corpus_files(tmp_path / "pool")
+
+
+@pytest.mark.slow
+def test_ray_executor_matches_sequential(videos, tiny_config, tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        s = ingest([videos], tmp_path / "ray", tiny_config, executor="ray", progress=False)
+    finally:
+        ray.shutdown()
+    assert (s.done, s.failed) == (3, 0)
+    ingest([videos], tmp_path / "seq", tiny_config, progress=False)
+    seq, rayc = Corpus(tmp_path / "seq"), Corpus(tmp_path / "ray")
+    for vid in seq.video_ids():
+        np.testing.assert_allclose(seq.read(vid).features, rayc.read(vid).features, atol=2e-3)
+        assert seq.read_meta(vid)["clip_starts"] == rayc.read_meta(vid)["clip_starts"]

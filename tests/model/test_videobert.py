@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+import torch
+
+from videobert.model import JointTokenizer, VideoBERT, centroid_embeddings
+from videobert.model.init import load_init
+
+
+@pytest.fixture(scope="module")
+def model(tiny_corpus):
+    import videobert.vocab as V
+
+    vocab = V.VisualVocab.load(tiny_corpus.root / "vocab")
+    return VideoBERT.create("scratch", vocab, tiny_corpus.config, size="tiny", seed=0)
+
+
+def test_layout_and_token_types(model):
+    tok: JointTokenizer = model.tokenizer
+    text = tok.encode_text("cut the onion")
+    b = tok.build(text, [0, 5, 11])
+    assert b["input_ids"] == [tok.cls_id, *text, tok.sep_video_id, tok.visual_offset, tok.visual_offset + 5,
+                              tok.visual_offset + 11, tok.sep_id]
+    assert b["token_type_ids"] == [0] * (1 + len(text)) + [1] * 5
+    assert tok.build(text, None) == {"input_ids": [tok.cls_id, *text, tok.sep_id], "token_type_ids": [0] * (len(text) + 2)}
+    assert tok.build([], [3])["input_ids"] == [tok.cls_id, tok.sep_video_id, tok.visual_offset + 3, tok.sep_id]
+    assert tok.decode(b["input_ids"]) == "[CLS] cut the onion [>] <v0> <v5> <v11> [SEP]"
+    assert tok.vocab_size == 30522 + 1 + model.vocab.num_tokens == model.bert.config.vocab_size
+    with pytest.raises(ValueError, match="visual token ids must be in"):
+        tok.build(text, [model.vocab.num_tokens])
+
+
+def test_forward_shapes_and_tied_head(model):
+    tok = model.tokenizer
+    b = tok.build(tok.encode_text("stir the pan"), [1, 2])
+    out = model(torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]]))
+    T = len(b["input_ids"])
+    assert out.logits.shape == (1, T, tok.vocab_size) and out.align_logits.shape == (1, 2)
+    assert out.hidden_states.shape == (1, T, 128)
+    emb = model.bert.get_input_embeddings().weight
+    assert model.bert.get_output_embeddings().weight.data_ptr() == emb.data_ptr()
+    p = model.alignment_score(torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]]))
+    assert p.shape == (1,) and 0 < float(p) < 1
+
+
+def test_visual_embeddings_come_from_centroids(model):
+    tok, emb = model.tokenizer, model.bert.get_input_embeddings().weight.detach()
+    vis = emb[tok.visual_offset :].numpy()
+    expect = centroid_embeddings(model.vocab.leaf_centroids, emb.shape[1], float(emb[: tok.num_text].std())).numpy()
+    np.testing.assert_allclose(vis, expect, rtol=1e-5, atol=1e-6)
+    # geometry kept: pairwise distances of embeddings correlate with those of centroids
+    c = model.vocab.leaf_centroids
+    dc = np.linalg.norm(c[:, None] - c[None], axis=-1).ravel()
+    de = np.linalg.norm(vis[:, None] - vis[None], axis=-1).ravel()
+    assert np.corrcoef(dc, de)[0, 1] > 0.99
+    assert abs(vis.std() - float(emb[: tok.num_text].std())) < 1e-3
+
+
+def test_save_load_round_trip(model, tmp_path):
+    model.eval()
+    tok = model.tokenizer
+    b = tok.build(tok.encode_text("pour the oil"), [3, 4, 5])
+    ids, tt = torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]])
+    with torch.no_grad():
+        ref = model(ids, tt)
+    model.save_pretrained(tmp_path / "m")
+    import videobert
+
+    loaded = videobert.load_model(tmp_path / "m")
+    with torch.no_grad():
+        got = loaded(ids, tt)
+    torch.testing.assert_close(got.logits, ref.logits)
+    torch.testing.assert_close(got.align_logits, ref.align_logits)
+    assert loaded.ingest_config == model.ingest_config and loaded.tokenizer.vocab_size == tok.vocab_size
+    assert (tmp_path / "m" / "bert" / "model.safetensors").is_file()
+
+
+def test_vocab_model_mismatch_is_a_clear_error(model, tiny_corpus, tmp_path):
+    from .conftest import build_vocab
+
+    model.save_pretrained(tmp_path / "m")
+    small = build_vocab(tiny_corpus, tmp_path / "v3", k=3, levels=1)
+    assert small.num_tokens != model.vocab.num_tokens
+    small.save(tmp_path / "m" / "visual_vocab")
+    with pytest.raises(ValueError, match="model/vocabulary mismatch"):
+        VideoBERT.from_pretrained(tmp_path / "m")
+
+
+def test_init_errors_name_offline_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(RuntimeError, match="--init minilm"):
+        load_init("bert-base-uncased")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        load_init(str(tmp_path / "empty"))
+    with pytest.raises(ValueError, match="unknown model size"):
+        load_init("scratch", size="huge")

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+import re
+
+import av
+import numpy as np
+import pytest
+
+from videobert.synth import NOUNS, VERBS, SynthConfig, generate, load_ground_truth
+from videobert.synth.audio import espeak_path
+from videobert.utils.config import ConfigError
+
+
+def decode(path):
+    """(frames (N, H, W, 3) uint8, video stream facts, audio stream facts or None)."""
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        info = {"fps": vs.average_rate, "codec": vs.codec_context.name, "pix_fmt": vs.codec_context.pix_fmt,
+                "size": (vs.width, vs.height)}
+        audio = None
+        if c.streams.audio:
+            a = c.streams.audio[0]
+            audio = {"codec": a.codec_context.name, "rate": a.rate, "channels": a.codec_context.channels}
+        frames = np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+        if audio is not None:
+            c.seek(0)
+            audio["samples"] = sum(f.samples for f in c.decode(audio=0))
+    return frames, info, audio
+
+
+def parse_vtt(text):
+    cues = re.findall(r"(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})\n(.+)\n", text)
+    sec = lambda h, m, s: int(h) * 3600 + int(m) * 60 + float(s)
+    return [(sec(*c[0:3]), sec(*c[3:6]), c[6]) for c in cues]
+
+
+def test_same_seed_is_identical(make_synth):
+    a, b = make_synth("a"), make_synth("a_again")
+    for name in ("annotations.json", "ground_truth.json", "synth_0000.vtt", "synth_0001.vtt", "synth_0002.vtt"):
+        assert (a.out_dir / name).read_bytes() == (b.out_dir / name).read_bytes(), name
+    fa, _, _ = decode(a.video_path("synth_0001"))
+    fb, _, _ = decode(b.video_path("synth_0001"))
+    assert np.array_equal(fa, fb)
+
+
+def test_other_seed_differs(make_synth):
+    a, c = make_synth("a"), make_synth("seed1", seed=1)
+    assert (a.out_dir / "annotations.json").read_text() != (c.out_dir / "annotations.json").read_text()
+    fa, _, _ = decode(a.video_path("synth_0000"))
+    fc, _, _ = decode(c.video_path("synth_0000"))
+    n = min(len(fa), len(fc))
+    assert np.abs(fa[:n].astype(int) - fc[:n]).mean() > 5
+
+
+def test_every_step_is_narrated_near_its_segment(make_synth):
+    r = make_synth("a")
+    for v in r.videos:
+        cues = parse_vtt(r.captions_path(v.video_id).read_text())
+        assert [(round(s, 3), round(e, 3), t) for s, e, t in cues] == \
+            [(round(c.start, 3), round(c.end, 3), c.text + ".") for c in v.cues]
+        for (s0, e0, _), (s1, _, _) in zip(cues, cues[1:]):
+            assert s0 < e0 <= s1  # one sentence at a time
+        assert cues[-1][1] <= v.duration
+        for st in v.steps:
+            near = [t for s, _, t in cues if st.start - 1.5 <= s <= st.end
+                    and re.search(rf"\b{st.verb}\b.*\b{st.noun}\b", t)]
+            assert near, f"{v.video_id}: step {st} has no caption near it in {cues}"
+        for a, b in v.idles:  # idle stretches carry no filler talk
+            assert not [c for c in v.cues if c.step is None and c.start < b and c.end > a]
+
+
+def test_mp4_decodes_at_the_stated_fps_and_duration(make_synth):
+    r = make_synth("a")
+    for v in r.videos:
+        frames, info, audio = decode(r.video_path(v.video_id))
+        assert info == {"fps": 25, "codec": "h264", "pix_fmt": "yuv420p", "size": (64, 48)}
+        assert frames.shape == (round(v.duration * 25), 48, 64, 3)
+        assert (audio is not None) == r.audio
+        if audio:
+            assert audio["codec"] == "aac" and audio["rate"] == 16000 and audio["channels"] == 1
+            assert abs(audio["samples"] / 16000 - v.duration) < 0.2
+
+
+@pytest.mark.skipif(espeak_path() is None, reason="espeak-ng not installed")
+def test_audio_present_iff_narrated(make_synth):
+    with_audio, without = make_synth("a"), make_synth("mute", audio=False, videos=1)
+    assert with_audio.audio and not without.audio
+    assert decode(with_audio.video_path("synth_0000"))[2] is not None
+    assert decode(without.video_path("synth_0000"))[2] is None
+    assert json.loads((without.out_dir / "synth_config.json").read_text())["audio_used"] is False
+
+
+def test_youcook2_annotations_and_split(make_synth):
+    r = make_synth("a")
+    db = json.loads(r.annotations_path.read_text())["database"]
+    assert sorted(db) == [v.video_id for v in r.videos]
+    verbs = (r.out_dir / "verbs.txt").read_text().split()
+    nouns = (r.out_dir / "nouns.txt").read_text().split()
+    assert verbs == list(VERBS) and nouns == list(NOUNS) and len(verbs) >= 6 and len(nouns) >= 8
+    for vid, entry in db.items():
+        assert set(entry) == {"subset", "duration", "recipe_type", "annotations"}
+        assert entry["subset"] in ("training", "validation")
+        assert [a["id"] for a in entry["annotations"]] == list(range(len(entry["annotations"])))
+        for a in entry["annotations"]:
+            s, e = a["segment"]
+            assert 0 <= s < e <= entry["duration"]
+            verb, the, noun = a["sentence"].split()
+            assert verb in verbs and the == "the" and noun in nouns
+    assert sorted(e["subset"] for e in db.values()) == ["training", "training", "validation"]
+
+
+def test_ground_truth_round_trip(make_synth):
+    r = make_synth("a")
+    back = load_ground_truth(r.out_dir)
+    assert back.videos == r.videos and back.config == r.config and back.audio == r.audio
+
+
+def test_resume_skips_finished_and_refuses_other_config(make_synth):
+    r = make_synth("a")
+    done = r.video_path("synth_0000").stat().st_mtime_ns
+    old = r.video_path("synth_0002").read_bytes()
+    r.captions_path("synth_0002").unlink()  # as if killed before the vtt was written
+    again = generate(r.out_dir, r.config)
+    assert again.videos == r.videos
+    assert r.video_path("synth_0000").stat().st_mtime_ns == done
+    assert r.video_path("synth_0002").read_bytes() == old
+    with pytest.raises(ValueError, match="different synth config"):
+        generate(r.out_dir, r.config.replace(fps=24))
+
+
+def test_config_names_the_bad_field():
+    with pytest.raises(ConfigError, match="width"):
+        SynthConfig(width=63)
+    with pytest.raises(ConfigError, match="steps_max"):
+        SynthConfig(steps_min=4, steps_max=3)
+
+
+def test_cli(tmp_path):
+    from videobert.cli import main
+
+    assert main(["synth", str(tmp_path), "--videos", "1", "--size", "64x48", "--fps", "24",
+                 "--steps-min", "1", "--steps-max", "1", "--no-audio"]) == 0
+    r = load_ground_truth(tmp_path)
+    assert r.config.fps == 24 and not r.audio and len(r.videos[0].steps) == 1
+    assert (tmp_path / "synth_0000.mp4").is_file() and (tmp_path / "synth_0000.vtt").is_file()

@@ -1,0 +1,69 @@
+import json
+
+import numpy as np
+import pytest
+
+from videobert.tasks.annotations import (
+    clip_range, extract_labels, extract_verb_noun, label_segment, load_youcook, read_labels,
+)
+
+
+def write_youcook(path, videos):
+    db = {vid: {"subset": sub, "duration": 30.0, "recipe_type": "101",
+                "annotations": [{"id": i, "segment": list(seg), "sentence": s} for i, (seg, s) in enumerate(anns)]}
+          for vid, (sub, anns) in videos.items()}
+    path.write_text(json.dumps({"database": db}))
+    return path
+
+
+def test_load_youcook(tmp_path):
+    p = write_youcook(tmp_path / "a.json", {
+        "v1": ("training", [((1, 4), "add the salt"), ((5, 9), "cut the tomato")]),
+        "v2": ("validation", [((0, 3), "stir the soup")]),
+    })
+    segs = load_youcook(p)
+    assert [(s.video_id, s.subset, s.index, s.start, s.end) for s in segs] == [
+        ("v1", "training", 0, 1.0, 4.0), ("v1", "training", 1, 5.0, 9.0), ("v2", "validation", 0, 0.0, 3.0)]
+    assert [s.sentence for s in load_youcook(p, "validation")] == ["stir the soup"]
+
+
+def test_load_youcook_rejects_bad_files(tmp_path):
+    (tmp_path / "x.json").write_text(json.dumps({"videos": {}}))
+    with pytest.raises(ValueError, match="database"):
+        load_youcook(tmp_path / "x.json")
+    p = write_youcook(tmp_path / "y.json", {"v": ("training", [((4, 2), "x")])})
+    with pytest.raises(ValueError, match="end"):
+        load_youcook(p)
+
+
+def test_clip_range_overlapping_clips():
+    starts = np.arange(10) * 1.5  # clips [0,1.5) [1.5,3) ...
+    assert clip_range(starts, 2.0, 5.0) == (1, 4)  # clips 1 (1.5-3), 2 (3-4.5), 3 (4.5-6)
+    assert clip_range(starts, 3.0, 4.5) == (2, 3)  # touching boundaries do not overlap
+    assert clip_range(starts, 0.0, 100.0) == (0, 10)
+    assert clip_range(starts, 50.0, 60.0) == (0, 0)
+
+
+def test_verb_noun_extraction():
+    assert extract_verb_noun("Now let's add the salt to the bowl") == ("add", "salt")
+    assert extract_verb_noun("then cut tomatoes into pieces") == ("cut", "tomatoes")
+    assert extract_verb_noun("pour some oil in a pan") == ("pour", "oil")
+    assert extract_verb_noun("the end") == (None, None)
+    verbs, nouns = extract_labels(["add the salt", "add the pepper", "cut the salt", "stir it", "add salt"], min_count=2)
+    assert verbs == ["add"]  # cut and stir seen once
+    assert nouns == ["salt"]
+
+
+def test_label_segment_and_phrases():
+    verbs, nouns = ["add", "cut"], ["oil", "olive oil", "pan"]
+    assert label_segment("next add the olive oil to the pan", verbs, nouns) == (0, 1)  # longest phrase wins
+    assert label_segment("add oil", verbs, nouns) == (0, 0)
+    assert label_segment("whisk the eggs", verbs, nouns) == (None, None)
+
+
+def test_read_labels(tmp_path):
+    (tmp_path / "v.txt").write_text("# verbs\nAdd\ncut  # chop\n\nadd\n")
+    assert read_labels(tmp_path / "v.txt") == ["add", "cut"]
+    (tmp_path / "w.txt").write_text("add\n")
+    with pytest.raises(ValueError, match="at least 2"):
+        read_labels(tmp_path / "w.txt")

@@ -1,0 +1,65 @@
+"""Every task command end to end on the tiny model and corpus of `tiny_setup`."""
+import json
+
+import pytest
+from PIL import Image
+
+from videobert.cli import main
+
+
+def run(*argv):
+    assert main([str(a) for a in argv]) == 0
+
+
+def data_args(s):
+    return [s["model"], "--corpus", s["corpus"], "--annotations", s["annotations"]]
+
+
+def test_eval_zeroshot_forecast_retrieval(tiny_setup, tmp_path, capsys):
+    s = tiny_setup
+    run("eval", "zeroshot", *data_args(s), "--out", tmp_path / "zs")
+    r = json.loads((tmp_path / "zs" / "report.json").read_text())["zeroshot"]
+    assert r["num_verbs"] == 3 and r["num_nouns"] == 3 and r["n_verb"] == 6  # 2 validation videos x 3 steps
+    (tmp_path / "verbs.txt").write_text("add\ncut\nstir\njulienne\n")
+    (tmp_path / "nouns.txt").write_text("salt\ntomato\nsoup\n")
+    run("eval", "zeroshot", *data_args(s), "--verbs", tmp_path / "verbs.txt", "--nouns", tmp_path / "nouns.txt",
+        "--template", "[MASK] the [MASK]")
+    assert "chance | 0.2500" in capsys.readouterr().out
+    run("eval", "forecast", *data_args(s), "--context", 4)
+    run("eval", "retrieval", *data_args(s), "--out", tmp_path / "ret")
+    r = json.loads((tmp_path / "ret" / "report.json").read_text())["retrieval"]
+    assert r["n"] == 6 and 1 <= r["median_rank"] <= 6
+
+
+def test_forecast_and_text2video_write_strips(tiny_setup, tmp_path, capsys):
+    s = tiny_setup
+    run("forecast", s["model"], "vid4", "--corpus", s["corpus"], "--at", 9.0, "--out", tmp_path / "f.png", "--size", 32)
+    assert "observed 7 visual tokens" in capsys.readouterr().out
+    assert Image.open(tmp_path / "f.png").size[0] > 32 * 3
+    run("text2video", s["model"], "cut the tomato", "--length", 4, "--samples", 2, "--out", tmp_path / "t.png", "--size", 32)
+    rec = json.loads((tmp_path / "t.json").read_text())
+    assert len(rec["tokens"]) == 2 and len(rec["tokens"][0]) == 4
+    im = Image.open(tmp_path / "t.png")
+    assert im.size[1] > 2 * 32 and len(set(im.convert("L").getdata())) > 3  # real frames, not blank tiles
+
+
+def test_forecast_on_a_raw_video(tiny_setup, capsys):
+    run("forecast", tiny_setup["model"], tiny_setup["video"], "--k", 2)
+    assert "2. visual word" in capsys.readouterr().out
+
+
+def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
+    s = tiny_setup
+    small = ["--epochs", 3, "--d-model", 32, "--layers", 1]
+    run("caption", "train", *data_args(s), "--out", tmp_path / "cap", "--variant", "s3d", *small)
+    assert (tmp_path / "cap" / "captioner.safetensors").is_file()
+    run("caption", "eval", tmp_path / "cap", "--corpus", s["corpus"], "--annotations", s["annotations"], "--no-meteor")
+    assert "BLEU-4" in capsys.readouterr().out
+    run("caption", "predict", tmp_path / "cap", "vid5", "--corpus", s["corpus"], "--start", 0, "--end", 7)
+    run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--max-segments", 4, *small)
+    rep = json.loads((tmp_path / "all" / "report.json").read_text())
+    assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "caption"}
+    assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D"]
+    md = (tmp_path / "all" / "report.md").read_text()
+    assert md.count("## ") == 4 and "<table>" in (tmp_path / "all" / "report.html").read_text()
+    assert (tmp_path / "all" / "captioners" / "videobert" / "captioner.json").is_file()

@@ -1,0 +1,61 @@
+"""Forecasting, text-to-video and retrieval on the tiny random model."""
+import numpy as np
+import pytest
+import torch
+
+from videobert.tasks.forecast import ForecastConfig, evaluate_forecast, forecast, next_token_logprobs
+from videobert.tasks.retrieval import RetrievalConfig, alignment_scores, evaluate_retrieval
+from videobert.tasks.text2video import TextToVideoConfig, generate
+
+
+def test_forecast_reads_the_mask_after_the_context(tiny_model):
+    lp = next_token_logprobs(tiny_model, [[1, 2, 3], [4]])
+    assert lp.shape == (2, tiny_model.vocab.num_tokens)
+    assert np.allclose(np.exp(lp).sum(1), 1.0, atol=1e-5)  # a distribution over visual words only
+    # same numbers as a hand-built `[CLS] [>] 1 2 3 [MASK] [SEP]`
+    tok = tiny_model.tokenizer
+    ids = [tok.cls_id, tok.sep_video_id, *tok.visual_ids([1, 2, 3]).tolist(), tok.mask_id, tok.sep_id]
+    types = [0] + [1] * (len(ids) - 1)
+    with torch.no_grad():
+        out = tiny_model(torch.tensor([ids]), torch.tensor([types]))
+    ref = torch.log_softmax(out.logits[0, 5, tok.visual_offset :], -1).numpy()
+    assert np.allclose(lp[0], ref, atol=1e-5)
+    top = forecast(tiny_model, [1, 2, 3], k=3)
+    assert [j for j, _ in top] == np.argsort(-lp[0])[:3].tolist()
+    with pytest.raises(ValueError):
+        next_token_logprobs(tiny_model, [[]])
+
+
+def test_eval_forecast_baseline(tiny_model):
+    heldout = {"a": [5, 5, 5, 5, 5], "b": [5, 1, 5]}
+    r = evaluate_forecast(tiny_model, heldout, [[5, 5, 1], [5]], ForecastConfig(k=3))
+    assert r.n == 6 and r.num_videos == 2
+    assert r.baseline_top1 == pytest.approx(5 / 6)  # "5" is the most frequent training token
+    assert r.baseline_topk == 1.0  # 5 and 1 are the top-2
+    assert 0.0 <= r.top1 <= r.topk <= 1.0
+    assert "most frequent token" in r.markdown()
+
+
+def test_text2video_greedy_and_sampling(tiny_model):
+    g1 = generate(tiny_model, "cut the tomato", TextToVideoConfig(length=5))
+    g2 = generate(tiny_model, "cut the tomato", TextToVideoConfig(length=5))
+    assert g1.shape == (1, 5) and (g1 == g2).all()
+    assert g1.min() >= 0 and g1.max() < tiny_model.vocab.num_tokens
+    s1 = generate(tiny_model, "cut the tomato", TextToVideoConfig(length=6, samples=3, seed=1, temperature=2.0))
+    s2 = generate(tiny_model, "cut the tomato", TextToVideoConfig(length=6, samples=3, seed=1, temperature=2.0))
+    s3 = generate(tiny_model, "cut the tomato", TextToVideoConfig(length=6, samples=3, seed=2, temperature=2.0))
+    assert s1.shape == (3, 6) and (s1 == s2).all() and not (s1 == s3).all()
+    assert generate(tiny_model, "x", TextToVideoConfig(length=4, steps=2)).shape == (1, 4)
+    with pytest.raises(ValueError, match="steps"):
+        TextToVideoConfig(length=4, steps=5)
+
+
+def test_retrieval_scores_every_pair(tiny_model):
+    caps = ["add the salt", "cut the tomato", "stir"]
+    vids = [[1, 2], [3, 4, 5], [6]]
+    s = alignment_scores(tiny_model, caps, vids, RetrievalConfig(batch_size=4))
+    assert s.shape == (3, 3) and ((s > 0) & (s < 1)).all()
+    one = alignment_scores(tiny_model, caps[1:2], vids[2:3])
+    assert one[0, 0] == pytest.approx(s[1, 2], abs=1e-5)  # batching/padding does not change a score
+    r = evaluate_retrieval(tiny_model, caps, vids)
+    assert r.n == 3 and 1 <= r.median_rank <= 3 and r.r10 == 1.0

@@ -1,0 +1,84 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from videobert.train import PretrainConfig, pretrain
+
+TINY = dict(init="scratch", size="tiny", batch_size=8, lr=3e-3, warmup_frac=0.0, log_every=1, eval_every=1000,
+            eval_batches=2, seed=0, device="cpu", max_len=48)
+
+
+def _metrics(run: Path, split="train"):
+    return [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if r["split"] == split]
+
+
+def _weights(run: Path):
+    from safetensors.torch import load_file
+
+    return load_file(str(run / "model" / "bert" / "model.safetensors"))
+
+
+def test_overfit_lowers_every_objective(tiny_corpus, tmp_path):
+    # a handful of examples repeated: one batch per epoch
+    cfg = PretrainConfig(**{**TINY, "batch_size": 64, "lr": 5e-3}, max_steps=30, dropout=0.0, save_every=1000)
+    model_dir = pretrain(tiny_corpus, tmp_path / "run", cfg)
+    rows = _metrics(tmp_path / "run")
+
+    def mean(rs, k):
+        vals = [r[k] for r in rs if k in r]
+        return sum(vals) / len(vals)
+
+    for k, factor in (("loss_text", 0.6), ("loss_video", 0.6), ("loss_vt_mlm", 0.6), ("loss_align", 0.95)):
+        first, last = mean(rows[:5], k), mean(rows[-5:], k)
+        assert last < factor * first, (k, first, last)
+    assert any(r["split"] == "heldout" for r in map(json.loads, (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()))
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["max_steps"] == 30
+    import videobert
+
+    m = videobert.load_model(model_dir)
+    assert m.tokenizer.num_visual == m.vocab.num_tokens
+
+
+def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
+    cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1)
+    pretrain(tiny_corpus, tmp_path / "a", cfg)
+    pretrain(tiny_corpus, tmp_path / "b", cfg)
+    # "interrupt" b after step 3: drop what came later, then resume
+    shutil.rmtree(tmp_path / "b" / "model")
+    shutil.rmtree(tmp_path / "b" / "checkpoints" / "step-0000006")
+    assert [p.name for p in (tmp_path / "b" / "checkpoints").iterdir()] == ["step-0000003"]
+    with pytest.raises(FileExistsError):
+        pretrain(tiny_corpus, tmp_path / "a", cfg)
+    pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5)
+    with pytest.raises(ValueError, match="config differs"):
+        pretrain(tiny_corpus, tmp_path / "b", cfg.replace(lr=1.0), resume=True)
+
+
+def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):
+    """2 CPU processes x batch 8 (gloo) == 1 process x 2 accumulated batches of 8, step for step."""
+    common = ["--init", "scratch", "--size", "tiny", "--batch-size", "8", "--max-steps", "4", "--lr", "3e-3",
+              "--device", "cpu", "--no-progress", "--set", "dropout=0.0", "--set", "log_every=1",
+              "--set", "warmup_frac=0.0", "--set", "max_len=48"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    single = subprocess.run([sys.executable, "-m", "videobert", "pretrain", str(tiny_corpus.root), "--out",
+                             str(tmp_path / "single"), "--grad-accum", "2", *common], env=env, capture_output=True, text=True)
+    assert single.returncode == 0, single.stderr[-3000:]
+    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+                          "-m", "videobert", "pretrain", str(tiny_corpus.root), "--out", str(tmp_path / "ddp"), *common],
+                         env=env, capture_output=True, text=True)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    a, b = _metrics(tmp_path / "single"), _metrics(tmp_path / "ddp")
+    assert len(a) == len(b) == 4
+    for ra, rb in zip(a, b):
+        for k in ("loss_text", "loss_video", "loss_vt_mlm", "loss_align"):
+            assert ra[k] == pytest.approx(rb[k], rel=1e-3, abs=1e-4), k
+    assert json.loads((tmp_path / "ddp" / "run.json").read_text())["world_size"] == 2

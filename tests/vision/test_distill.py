@@ -1,0 +1,73 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from videobert.corpus import Corpus
+from videobert.vision.config import DistillConfig
+from videobert.vision.distill import distill, split_videos
+from videobert.vocab import read_tokens
+
+TINY = dict(img_size=32, patch_size=8, embed_dim=32, depth=1, num_heads=2, frames=2, batch_size=8,
+            warmup_epochs=0, heldout=0.25)
+NO_AUG = dict(rand_augment="", mixup=0.0, cutmix=0.0, erase_prob=0.0, smoothing=0.0)
+
+
+def test_split_is_stable_and_disjoint():
+    ids = [f"v{i}" for i in range(10)]
+    train, held = split_videos(ids, 0.2)
+    assert len(held) == 2 and not set(train) & set(held) and sorted(train + held) == ids
+    assert split_videos(ids + ["new"], 0.2)[1][0] in held + ["new"]  # adding a video keeps the held-out set stable-ish
+    assert split_videos(["a", "b"], 0.01)[1]  # at least one held-out video
+
+
+def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
+    corpus, vocab = tiny_corpus
+    cfg = DistillConfig(**TINY, **NO_AUG, mode="hard", epochs=25, lr=3e-3)
+    result = distill(corpus, vocab, tmp_path / "student", cfg)
+    assert result["heldout_videos"] == 2 and result["clips"] == 8
+    assert result["chance_leaf_top1"] == 0.25
+    assert result["leaf_top1"] >= 0.75, result  # chance: 0.25
+    assert result["coarse_top1"] >= 0.75, result  # chance: 0.5
+    assert result["leaf_top5"] == 1.0  # 4 tokens: top-5 always hits
+    assert json.loads((tmp_path / "student" / "eval.json").read_text())["leaf_top1"] == result["leaf_top1"]
+
+    # The saved student tokenizes a held-out video on the teacher's clip grid, without S3D.
+    from videobert.vision.tokenizer import StudentTokenizer, student_tokenize_video
+
+    held = json.loads((tmp_path / "student" / "split.json").read_text())["heldout"]
+    rec = Corpus(corpus).read(held[0])
+    starts, ids = student_tokenize_video(rec.source, tmp_path / "student")
+    assert np.allclose(starts, rec.clip_starts) and ids.dtype == np.int64
+    assert (ids == read_tokens(vocab, held[0])).mean() >= 0.5
+    tok = StudentTokenizer(tmp_path / "student", "cpu")
+    x = tok.preprocess(torch.randint(0, 256, (3, 30, 32, 32, 3), dtype=torch.uint8))
+    assert x.shape == (3, 2, 3, 32, 32) and tok(x).shape == (3, tok.feature_dim) and tok.assign(x).shape == (3,)
+
+
+def test_soft_distillation_with_augmentations_runs_and_resumes(tiny_corpus, tmp_path, caplog):
+    corpus, vocab = tiny_corpus
+    cfg = DistillConfig(**TINY, mode="soft", tau=2.0, epochs=2, lr=1e-3)  # RandAugment, Mixup/CutMix, erasing on
+    first = distill(corpus, vocab, tmp_path / "s", cfg)
+    assert set(first) >= {"leaf_top1", "leaf_top5", "coarse_top1", "majority_leaf_top1"}
+    with caplog.at_level("INFO"):
+        again = distill(corpus, vocab, tmp_path / "s", cfg)  # finished: resumes at the last epoch, no training
+    assert "resuming" in caplog.text and "epoch 1/2" not in caplog.text
+    assert again == first
+    with pytest.raises(ValueError, match="another config"):
+        distill(corpus, vocab, tmp_path / "s", cfg.replace(epochs=3))
+
+
+def test_cli_eval_measures_agreement_and_speed(tiny_corpus, tmp_path):
+    from videobert.cli import main
+
+    corpus, vocab = tiny_corpus
+    out = tmp_path / "cli"
+    args = ["distill", str(corpus), "--out", str(out), "--epochs", "1", "--rand-augment", "", "--mixup", "0",
+            "--cutmix", "0"] + [x for k, v in TINY.items() for x in (f"--{k.replace('_', '-')}", str(v))]
+    assert main(args) == 0
+    assert main(["distill", str(corpus), "--out", str(out), "--eval", "--speed-videos", "1"]) == 0
+    result = json.loads((out / "eval.json").read_text())
+    assert result["speed"]["teacher"]["clips"] == result["speed"]["student"]["clips"] == 4
+    assert result["speed"]["student"]["clips_per_s"] > 0

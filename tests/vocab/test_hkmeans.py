@@ -1,0 +1,39 @@
+import numpy as np
+
+from videobert.vocab.hkmeans import fit_tree, walk
+
+
+def test_walk_equals_brute_force_and_tree_is_contiguous(brute_force_walk):
+    rng = np.random.default_rng(1)
+    x = (rng.normal(size=(40, 8)) * 4)[rng.integers(40, size=600)] + rng.normal(size=(600, 8))
+    x = x.astype(np.float32)
+    centroids, parents = fit_tree(x, levels=3, k=4, seed=0, iters=10)
+    assert len(centroids[-1]) <= 4 ** 3
+    for lvl in range(1, 3):
+        assert np.all(np.diff(parents[lvl]) >= 0)  # children of a node are one contiguous block
+        assert set(parents[lvl]) == set(range(len(centroids[lvl - 1])))  # no childless node
+        assert np.bincount(parents[lvl]).max() <= 4
+    np.testing.assert_array_equal(walk(x, centroids, parents), brute_force_walk(x, centroids, parents))
+    path = walk(x, centroids, parents, return_path=True)
+    for lvl in range(1, 3):
+        np.testing.assert_array_equal(parents[lvl][path[:, lvl]], path[:, lvl - 1])
+
+
+def test_small_nodes_get_their_distinct_points_as_children():
+    x = np.array([[0, 0], [0, 0], [5, 5], [9, 0], [0, 9]], np.float32)  # 4 distinct points, k = 12
+    centroids, parents = fit_tree(x, levels=3, k=12, seed=0)
+    assert [len(c) for c in centroids] == [4, 4, 4]
+    np.testing.assert_array_equal(np.sort(centroids[-1], axis=0), np.sort(np.unique(x, axis=0), axis=0))
+    np.testing.assert_array_equal(walk(x, centroids, parents)[:2], [0, 0])  # duplicates share a leaf
+
+
+def test_mixed_node_sizes_never_exceed_their_points():
+    rng = np.random.default_rng(2)
+    # one big blob and a few stragglers: some first-level nodes hold fewer than k points
+    x = np.concatenate([rng.normal(size=(200, 4)), rng.normal(size=(3, 4)) * 0.01 + 50]).astype(np.float32)
+    centroids, parents = fit_tree(x, levels=2, k=5, seed=3, iters=5)
+    first = walk(x, centroids[:1], parents[:1])
+    assert np.bincount(first).min() < 5  # the stragglers' node is smaller than k
+    for node in range(len(centroids[0])):
+        n = int((first == node).sum())
+        assert 1 <= np.sum(parents[1] == node) <= min(n, 5)

@@ -1,0 +1,133 @@
+import os
+
+import numpy as np
+import pytest
+
+from videobert.corpus import Corpus, CorpusError
+from videobert.utils.config import ConfigError
+from videobert.vocab import (
+    VisualVocab, VocabConfig, assign_corpus, build_vocab, fit_vocab, read_tokens, token_path, token_video_ids,
+)
+
+SMALL = VocabConfig(levels=2, k=3, sample=150, seed=0, iters=10)
+
+
+def all_features(corpus):
+    return {vid: np.asarray(corpus.read(vid).features, np.float32) for vid in corpus.video_ids()}
+
+
+def test_same_seed_same_vocabulary_and_tokens(blob_corpus, tmp_path):
+    corpus = blob_corpus()
+    a = build_vocab(corpus.root, SMALL, tmp_path / "a")
+    b = build_vocab(corpus.root, SMALL, tmp_path / "b")
+    assert a.sizes == b.sizes and a.config["sample_used"] == 150
+    for ca, cb in zip(a.centroids, b.centroids):
+        np.testing.assert_array_equal(ca, cb)
+    assert token_video_ids(tmp_path / "a") == corpus.video_ids()
+    for vid in corpus.video_ids():
+        np.testing.assert_array_equal(read_tokens(tmp_path / "a", vid), read_tokens(tmp_path / "b", vid))
+    assert a.exemplars == b.exemplars
+
+
+def test_tree_leaves_tokens_and_coarse_ids_agree(blob_corpus, brute_force_walk):
+    corpus = blob_corpus(centers=12)
+    vocab = build_vocab(corpus.root, VocabConfig(levels=3, k=3, iters=10))
+    assert vocab.num_tokens <= 3 ** 3 and vocab.num_coarse == len(vocab.centroids[0])
+    assert read_tokens(corpus.root / "vocab", "vid00").dtype == np.int64
+    feats = all_features(corpus)
+    x = np.concatenate(list(feats.values()))
+    tokens = np.concatenate([read_tokens(corpus.root / "vocab", vid) for vid in feats])
+    np.testing.assert_array_equal(tokens, brute_force_walk(x, vocab.centroids, vocab.parents))
+    np.testing.assert_array_equal(vocab.assign(x), tokens)
+    # each leaf's ancestors are exactly the nodes assign() passes through
+    path = np.stack([np.argmin(((x[:, None] - vocab.centroids[0][None]) ** 2).sum(-1), 1)], 1)
+    np.testing.assert_array_equal(vocab.leaf_paths[tokens][:, :1], path)
+    np.testing.assert_array_equal(vocab.coarse_of(tokens), path[:, 0])
+    for leaf in range(vocab.num_tokens):
+        for lvl in range(1, vocab.levels):
+            assert vocab.leaf_paths[leaf, lvl] in vocab.children(lvl - 1, vocab.leaf_paths[leaf, lvl - 1])
+    assert vocab.counts.sum() == len(x)
+    np.testing.assert_array_equal(vocab.counts, np.bincount(tokens, minlength=vocab.num_tokens))
+
+
+def test_exemplar_is_the_nearest_clip_of_its_leaf(blob_corpus):
+    corpus = blob_corpus()
+    vocab = build_vocab(corpus.root, SMALL)
+    feats = all_features(corpus)
+    for leaf, ex in enumerate(vocab.exemplars):
+        best = min(
+            (float(((f[i] - vocab.leaf_centroids[leaf]) ** 2).sum()), vid, i)
+            for vid, f in feats.items()
+            for i in np.flatnonzero(read_tokens(corpus.root / "vocab", vid) == leaf)
+        )
+        assert (ex["video_id"], ex["clip_index"], ex["leaf"]) == (best[1], best[2], leaf)
+        assert ex["start"] == best[2] * 1.5 and ex["source"].endswith(f"{best[1]}.mp4")
+
+
+def test_fewer_points_than_k_gives_fewer_children(blob_corpus):
+    corpus = blob_corpus(n_videos=1, clips=5)
+    vocab = build_vocab(corpus.root, VocabConfig(levels=4, k=12))
+    assert vocab.sizes == [5, 5, 5, 5]
+    assert sorted(read_tokens(corpus.root / "vocab", "vid00")) == [0, 1, 2, 3, 4]
+
+
+def test_save_load_roundtrip(blob_corpus, tmp_path):
+    corpus = blob_corpus()
+    vocab = build_vocab(corpus.root, SMALL)
+    loaded = VisualVocab.load(corpus.root / "vocab")
+    assert (loaded.levels, loaded.k, loaded.feature_dim, loaded.sizes) == (2, 3, 16, vocab.sizes)
+    assert loaded.config["ingest"] == corpus.config and loaded.exemplars == vocab.exemplars
+    np.testing.assert_array_equal(loaded.leaf_centroids, vocab.leaf_centroids)
+    np.testing.assert_array_equal(loaded.counts, vocab.counts)
+    assert loaded.leaf_centroids.dtype == np.float32
+    with np.load(corpus.root / "vocab" / "vocab.npz", allow_pickle=False) as z:
+        assert sorted(z.files) == ["centroids_0", "centroids_1", "parents_0", "parents_1"]
+
+
+def test_assignment_resumes_skipping_finished_videos(blob_corpus):
+    corpus = blob_corpus()
+    vocab = build_vocab(corpus.root, SMALL)
+    out = corpus.root / "vocab"
+    before = {vid: read_tokens(out, vid) for vid in corpus.video_ids()}
+    counts, exemplars = vocab.counts.copy(), list(vocab.exemplars)
+    os.remove(token_path(out, "vid03"))  # as if interrupted before vid03 was written
+    mtimes = {vid: token_path(out, vid).stat().st_mtime_ns for vid in before if vid != "vid03"}
+    again = build_vocab(corpus.root, SMALL)  # reuses the fitted vocabulary, assigns only vid03
+    assert {vid: token_path(out, vid).stat().st_mtime_ns for vid in mtimes} == mtimes
+    for vid, tok in before.items():
+        np.testing.assert_array_equal(read_tokens(out, vid), tok)
+    np.testing.assert_array_equal(again.counts, counts)
+    assert again.exemplars == exemplars
+
+
+def test_refitting_with_another_config_is_refused(blob_corpus):
+    corpus = blob_corpus()
+    build_vocab(corpus.root, SMALL)
+    with pytest.raises(ValueError, match="already holds a vocabulary"):
+        build_vocab(corpus.root, SMALL.replace(k=4))
+
+
+def test_fit_vocab_removes_tokens_of_a_previous_vocabulary(blob_corpus):
+    corpus = blob_corpus()
+    build_vocab(corpus.root, SMALL)
+    fit_vocab(corpus.root, SMALL.replace(seed=1))
+    assert token_video_ids(corpus.root / "vocab") == []
+
+
+def test_clear_errors(blob_corpus, tmp_path):
+    empty = Corpus(tmp_path / "empty")
+    empty.init({"backbone": "synthetic"})
+    with pytest.raises(CorpusError, match="no videos"):
+        fit_vocab(empty.root, SMALL)
+    with pytest.raises(CorpusError, match="not a videobert corpus"):
+        fit_vocab(tmp_path / "nothing", SMALL)
+    vocab = build_vocab(blob_corpus("d16", dim=16).root, SMALL)
+    other = blob_corpus("d8", dim=8)
+    with pytest.raises(ValueError, match="feature_dim 8 .* vocabulary has 16"):
+        assign_corpus(other.root, vocab, tmp_path / "out")
+    with pytest.raises(ValueError, match="feature_dim"):
+        vocab.assign(np.zeros((2, 8), np.float32))
+    with pytest.raises(ConfigError, match="'k'"):
+        VocabConfig(k=1)
+    with pytest.raises(FileNotFoundError, match="no tokens for video 'nope'"):
+        read_tokens(tmp_path / "out", "nope")
