@@ -136,6 +136,7 @@ def test_cli_exit_status(videos, tmp_path, capsys):
     assert main(["ingest", str(videos), "--out", str(tmp_path / "d"), "--weights", "nope.pth"]) == 1
 
 
+@pytest.mark.slow  # two spawned workers import torch and build S3D: ~10-25 s
 def test_process_pool_matches_sequential(videos, tiny_config, tmp_path):
     ingest([videos], tmp_path / "seq", tiny_config, progress=False)
     s = ingest([videos], tmp_path / "pool", tiny_config, workers=2, progress=False)

@@ -24,18 +24,16 @@ def nearest_centroid_accuracy(feats, labels, test):
 
 
 def test_nouns_by_look_and_verbs_by_motion():
-    rng = np.random.default_rng(0)
-    looks, motions, nouns, verbs, test = [], [], [], [], []
-    for seed in range(4):  # three scenes to learn centroids from, one held out
-        for noun in NOUNS:
-            for verb in rng.choice(VERBS, 2, replace=False):
-                look, motion = step_features(seed, verb, noun)
-                looks.append(look), motions.append(motion), nouns.append(noun), verbs.append(verb)
-                test.append(seed == 3)
-    noun_acc = nearest_centroid_accuracy(looks, nouns, test)
-    verb_acc = nearest_centroid_accuracy(motions, verbs, test)
-    assert noun_acc >= 3 / len(NOUNS), noun_acc  # chance is 1/8
-    assert verb_acc >= 3 / len(VERBS), verb_acc  # chance is 1/6
+    """Nearest centroid over 3 scenes, tested on a 4th: the noun by the mean frame among steps
+    with the same verb (props differ per verb), the verb by motion energy whatever the noun."""
+    feats = {(s, v, n): step_features(s, v, n) for s in range(4) for v in VERBS for n in NOUNS}
+    noun_acc = [nearest_centroid_accuracy([feats[s, v, n][0] for s in range(4) for n in NOUNS],
+                                          [n for s in range(4) for n in NOUNS],
+                                          [s == 3 for s in range(4) for n in NOUNS]) for v in VERBS]
+    keys = list(feats)
+    verb_acc = nearest_centroid_accuracy([feats[k][1] for k in keys], [k[1] for k in keys], [k[0] == 3 for k in keys])
+    assert min(noun_acc) >= 0.5 and np.mean(noun_acc) >= 0.75, noun_acc  # chance 1/8
+    assert verb_acc >= 0.75, verb_acc  # chance 1/6
 
 
 def test_every_frame_moves_during_a_step():

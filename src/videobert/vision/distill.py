@@ -180,7 +180,7 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss)
+            total += loss.item()
         log.info("epoch %d/%d: loss %.4f (%.1f s)", epoch + 1, config.epochs, total / steps_per_epoch,
                  time.perf_counter() - t0)
         buf = io.BytesIO()

@@ -1,0 +1,378 @@
+"""`videobert demo`: the whole pipeline on a synthetic narrated corpus, offline, in minutes.
+
+synth -> ingest -> vocab -> pretrain -> eval (zero-shot, forecasting, retrieval, captioning)
+-> report (``DIR/report.html``, ``DIR/report.json``).
+
+Every stage writes into its own folder under DIR and is skipped (or resumed) when it has
+already finished, so re-running the demo after an interruption picks up where it stopped.
+The features come from a *randomly initialized* S3D (no network here); the report says so.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import io
+import json
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .utils.config import Config, save_config
+from .utils.io import atomic_write_json, atomic_write_text, read_json
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoConfig(Config):
+    videos: int = 64  # synthetic videos (training + validation)
+    val_fraction: float = 0.25
+    seed: int = 0
+    size: int = 112  # S3D input crop (random weights; 112 px is ~4x cheaper than 224 on CPU)
+    workers: int = 2  # ingest processes
+    levels: int = 2  # visual vocabulary depth ...
+    k: int = 12  # ... and branching: 12 x 12 = 144 visual words
+    init: str = "scratch"  # text initialization: scratch | minilm | a local BERT directory
+    model_size: str = "tiny"
+    max_steps: int = 1500
+    batch_size: int = 32
+    lr: float = 5e-4
+    caption_epochs: int = 30
+    tiny: bool = False  # a seconds-scale configuration for the test suite
+
+    def validate(self) -> None:
+        if self.videos < 4:
+            self.fail("videos", self.videos, "need >= 4 (training and validation videos)")
+        if not 0 < self.val_fraction < 1:
+            self.fail("val_fraction", self.val_fraction, "must be in (0, 1)")
+        for f in ("size", "workers", "levels", "k", "max_steps", "batch_size", "caption_epochs"):
+            if getattr(self, f) < 1:
+                self.fail(f, getattr(self, f), "must be >= 1")
+
+    @classmethod
+    def tiny_config(cls, **kw: Any) -> "DemoConfig":
+        """Seconds-scale settings: the test suite runs the whole demo with these."""
+        base = dict(videos=4, val_fraction=0.5, size=32, workers=1, levels=1, k=6, max_steps=20,
+                    batch_size=8, caption_epochs=2, tiny=True)
+        base.update(kw)
+        return cls(**base)
+
+
+# ---- stages ----------------------------------------------------------------------------
+class Demo:
+    def __init__(self, out: str | Path, config: DemoConfig, progress: bool = True,
+                 say: Callable[[str], None] = print):
+        self.out = Path(out)
+        self.cfg = config
+        self.progress = progress
+        self.say = say
+        self.synth_dir = self.out / "videos"
+        self.corpus_dir = self.out / "corpus"
+        self.vocab_dir = self.corpus_dir / "vocab"
+        self.run_dir = self.out / "run"
+        self.model_dir = self.run_dir / "model"
+        self.eval_dir = self.out / "eval"
+        self.pics_dir = self.out / "pictures"
+        self.timings: dict[str, float] = {}
+
+    def run(self) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
+        prev = self.out / "demo_config.json"
+        if prev.is_file():
+            old = read_json(prev)
+            old.pop("type", None)
+            if old != self.cfg.to_dict():
+                raise ValueError(f"{self.out} holds a demo made with another configuration ({prev}); "
+                                 "use another --out directory or delete it")
+        save_config(self.cfg, prev)
+        stages = [("synth", self.synth), ("ingest", self.ingest), ("vocab", self.vocab),
+                  ("pretrain", self.pretrain), ("eval", self.evaluate), ("report", self.report)]
+        for i, (name, fn) in enumerate(stages, 1):
+            t0 = time.time()
+            self.say(f"[{i}/{len(stages)}] {name} ...")
+            detail = fn()
+            self.timings[name] = time.time() - t0
+            self.say(f"[{i}/{len(stages)}] {name} done in {self.timings[name]:.1f} s{': ' + detail if detail else ''}")
+        return self.out / "report.html"
+
+    def synth(self) -> str:
+        from .synth import SynthConfig, generate
+
+        scfg = SynthConfig(videos=self.cfg.videos, seed=self.cfg.seed, val_fraction=self.cfg.val_fraction,
+                           **({"steps_min": 2, "steps_max": 3, "step_seconds": (3.0, 4.5), "width": 64,
+                               "height": 48, "audio": False} if self.cfg.tiny else {}))
+        res = generate(self.synth_dir, scfg)
+        return f"{len(res.videos)} videos in {self.synth_dir}"
+
+    def ingest(self) -> str:
+        from .ingest import IngestConfig, ingest
+
+        icfg = IngestConfig(weights="random", size=self.cfg.size, seed=self.cfg.seed, device="cpu")
+        summary = ingest([self.synth_dir], self.corpus_dir, icfg, workers=self.cfg.workers, progress=self.progress)
+        if summary.failed:
+            raise RuntimeError(f"{summary.failed} synthetic videos failed to ingest; see {self.corpus_dir}/failures.json")
+        return f"{summary.done} new videos, {summary.clips} clips (S3D random weights, {self.cfg.size} px)"
+
+    def vocab(self) -> str:
+        from .vocab import VocabConfig, build_vocab
+
+        vocab = build_vocab(self.corpus_dir, VocabConfig(levels=self.cfg.levels, k=self.cfg.k, seed=self.cfg.seed),
+                            self.vocab_dir, progress=self.progress)
+        return f"{vocab.num_tokens} visual words"
+
+    def pretrain(self) -> str:
+        from .train import PretrainConfig, pretrain
+
+        if (self.model_dir / "config.json").is_file():
+            return "reusing the trained model"
+        pcfg = PretrainConfig(init=self.cfg.init, size=self.cfg.model_size, max_steps=self.cfg.max_steps,
+                              batch_size=self.cfg.batch_size, lr=self.cfg.lr, seed=self.cfg.seed, device="cpu",
+                              eval_every=max(self.cfg.max_steps // 10, 1), save_every=max(self.cfg.max_steps // 4, 1),
+                              log_every=max(self.cfg.max_steps // 100, 1), eval_batches=5)
+        resume = any(self.run_dir.glob("checkpoints/*"))
+        pretrain(self.corpus_dir, self.run_dir, pcfg, vocab_dir=self.vocab_dir, resume=resume, progress=self.progress)
+        return f"model in {self.model_dir}"
+
+    def evaluate(self) -> str:
+        from .tasks.captioning import CaptionerConfig
+        from .tasks.report import load_eval_data, run_caption, run_forecast, run_retrieval, run_zeroshot
+
+        done = self.eval_dir / "results.json"
+        if done.is_file():
+            return "reusing the evaluation results"
+        data = load_eval_data(str(self.model_dir), str(self.corpus_dir), str(self.synth_dir / "annotations.json"), "cpu")
+        verbs = _lines(self.synth_dir / "verbs.txt")
+        nouns = _lines(self.synth_dir / "nouns.txt")
+        results = {
+            "zeroshot": run_zeroshot(data, verbs, nouns),
+            "forecast": run_forecast(data),
+            "retrieval": run_retrieval(data),
+            "caption": run_caption(data, self.eval_dir, CaptionerConfig(epochs=self.cfg.caption_epochs),
+                                   progress=self.progress),
+        }
+        ceiling = vocabulary_ceiling(self.corpus_dir, self.vocab_dir, self.synth_dir)
+        atomic_write_json(done, {"ceiling": ceiling, **{k: r.to_dict() for k, r in results.items()}})
+        (self.eval_dir / "tables.md").write_text("\n\n".join(r.markdown() for r in results.values()))
+        zs = results["zeroshot"].to_dict()
+        return json.dumps({k: zs[k] for k in zs if "top1" in k}, default=str)[:200]
+
+    def report(self) -> str:
+        from .tasks.report import TITLES
+
+        results = read_json(self.eval_dir / "results.json")
+        tables = (self.eval_dir / "tables.md").read_text().split("\n\n")
+        pics = self._pictures()
+        meta = {
+            "features": f"S3D with RANDOM weights (not pretrained: no network), {self.cfg.size} px crops",
+            "vocabulary": f"hierarchical k-means {self.cfg.levels} x {self.cfg.k}",
+            "model": f"init={self.cfg.init}, size={self.cfg.model_size}, {self.cfg.max_steps} steps",
+            "videos": f"{self.cfg.videos} synthetic ({self.cfg.val_fraction:.0%} validation)",
+            "stage seconds": {k: round(v, 1) for k, v in self.timings.items()},
+        }
+        atomic_write_json(self.out / "report.json", {"meta": meta, **results})
+        atomic_write_text(self.out / "report.html", render_html(meta, results["ceiling"], tables, pics, TITLES))
+        return str(self.out / "report.html")
+
+    # ---- pictures ----------------------------------------------------------------------
+    def _pictures(self) -> dict[str, str]:
+        """name -> PNG as base64 (embedded in the HTML so it opens with no server)."""
+        from PIL import Image
+
+        from . import load_model
+        from .tasks.forecast import forecast
+        from .tasks.text2video import TextToVideoConfig, generate
+        from .vocab import VisualVocab, read_tokens
+        from .vocab.pictures import contact_sheet, exemplar_frame, strip
+
+        out: dict[str, str] = {}
+        curve = _loss_curve(self.run_dir / "metrics.jsonl")
+        if curve is not None:
+            out["Pretraining losses"] = curve
+        vocab = VisualVocab.load(self.vocab_dir)
+        out["Visual vocabulary: the most used words (a frame of each exemplar clip)"] = _b64(
+            contact_sheet(vocab, top=24 if not self.cfg.tiny else 6, size=96, cols=8))
+        model = load_model(self.model_dir, device="cpu")
+        size = 80
+        for text in ("now let me show you how to cut the tomato", "let's stir the egg"):
+            leaves = generate(model, text, TextToVideoConfig(length=6, seed=self.cfg.seed))
+            img = strip([exemplar_frame(vocab, int(t), size) for t in np.ravel(leaves)[:6]],
+                        [f"#{int(t)}" for t in np.ravel(leaves)[:6]])
+            out[f"Text to video: \u201c{text}\u201d"] = _b64(img)
+        gt = read_json(self.synth_dir / "annotations.json")["database"]
+        val = [v for v, e in sorted(gt.items()) if e["subset"] == "validation"][:2]
+        for vid in val:
+            toks = read_tokens(self.vocab_dir, vid)
+            cut = max(len(toks) // 2, 1)
+            observed = [int(t) for t in toks[max(cut - 4, 0):cut]]
+            pred = forecast(model, observed, k=3)
+            imgs = [exemplar_frame(vocab, t, size) for t in observed] + [exemplar_frame(vocab, t, size) for t, _ in pred]
+            labels = [f"seen #{t}" for t in observed] + [f"next? #{t} p={p:.2f}" for t, p in pred]
+            actual = int(toks[cut]) if cut < len(toks) else None
+            out[f"Forecast in {vid} at {cut * 1.5:.1f} s (true next word #{actual})"] = _b64(strip(imgs, labels))
+        return out
+
+
+# ---- the ceiling the vocabulary allows -----------------------------------------------------
+def vocabulary_ceiling(corpus_dir: Path, vocab_dir: Path, synth_dir: Path) -> dict[str, Any]:
+    """Label each visual word with the majority verb / noun of its training clips, then predict
+    held-out clips (and held-out segments, by majority vote of their clips) from their words.
+    No model can do better from these tokens alone, so this is the zero-shot ceiling."""
+    from .corpus import Corpus
+    from .vocab import read_tokens
+
+    corpus = Corpus(corpus_dir)
+    db = read_json(synth_dir / "annotations.json")["database"]
+    verbs, nouns = _lines(synth_dir / "verbs.txt"), _lines(synth_dir / "nouns.txt")
+
+    def clip_labels(vid: str) -> list[tuple[np.ndarray, str, str]]:
+        rec = corpus.read(vid)
+        toks = read_tokens(vocab_dir, vid)
+        mids = rec.clip_starts + 0.75
+        rows = []
+        for a in db[vid]["annotations"]:
+            lo, hi = a["segment"]
+            words = a["sentence"].split()
+            verb = next((w for w in words if w in verbs), None)
+            noun = next((w for w in words if w in nouns), None)
+            inside = np.nonzero((mids >= lo) & (mids < hi))[0]
+            if verb and noun and len(inside):
+                rows.append((toks[inside], verb, noun))
+        return rows
+
+    train = [v for v in corpus.video_ids() if db.get(v, {}).get("subset") == "training"]
+    val = [v for v in corpus.video_ids() if db.get(v, {}).get("subset") == "validation"]
+    votes: dict[int, tuple[Counter, Counter]] = {}
+    for vid in train:
+        for toks, verb, noun in clip_labels(vid):
+            for t in toks:
+                cv, cn = votes.setdefault(int(t), (Counter(), Counter()))
+                cv[verb] += 1
+                cn[noun] += 1
+    top_v = Counter(v for _, v, _ in (r for vid in train for r in clip_labels(vid))).most_common(1)
+    top_n = Counter(n for _, _, n in (r for vid in train for r in clip_labels(vid))).most_common(1)
+    fallback = (top_v[0][0] if top_v else None, top_n[0][0] if top_n else None)
+    clip_hits = np.zeros(2)
+    seg_hits = np.zeros(2)
+    n_clips = n_segs = 0
+    for vid in val:
+        for toks, verb, noun in clip_labels(vid):
+            seg_votes = (Counter(), Counter())
+            for t in toks:
+                cv, cn = votes.get(int(t), (Counter(), Counter()))
+                pv = cv.most_common(1)[0][0] if cv else fallback[0]
+                pn = cn.most_common(1)[0][0] if cn else fallback[1]
+                clip_hits += (pv == verb, pn == noun)
+                n_clips += 1
+                seg_votes[0].update(cv)
+                seg_votes[1].update(cn)
+            sv = seg_votes[0].most_common(1)[0][0] if seg_votes[0] else fallback[0]
+            sn = seg_votes[1].most_common(1)[0][0] if seg_votes[1] else fallback[1]
+            seg_hits += (sv == verb, sn == noun)
+            n_segs += 1
+    return {
+        "clips": n_clips, "segments": n_segs,
+        "clip_verb_top1": clip_hits[0] / max(n_clips, 1), "clip_noun_top1": clip_hits[1] / max(n_clips, 1),
+        "segment_verb_top1": seg_hits[0] / max(n_segs, 1), "segment_noun_top1": seg_hits[1] / max(n_segs, 1),
+        "chance_verb": 1 / len(verbs), "chance_noun": 1 / len(nouns),
+    }
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def _lines(path: Path) -> list[str]:
+    return [w.strip() for w in Path(path).read_text().splitlines() if w.strip()]
+
+
+def _b64(img) -> str:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _loss_curve(metrics: Path) -> str | None:
+    if not metrics.is_file():
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+    keys = sorted({k for r in rows for k in r if "loss" in k and isinstance(r.get(k), (int, float))})
+    if not keys:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=90)
+    for k in keys:
+        pts = [(r["step"], r[k]) for r in rows if k in r and "step" in r]
+        if pts:
+            ax.plot(*zip(*pts), label=k, marker="." if k.startswith("eval") or "heldout" in k else None)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_html(meta: dict, ceiling: dict, tables: list[str], pictures: dict[str, str], titles: dict) -> str:
+    from .tasks.report import markdown_to_html
+
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>videobert demo report</title>",
+        "<style>body{font-family:sans-serif;max-width:64em;margin:auto;padding:1em}table{border-collapse:collapse;"
+        "margin:.5em 0}td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
+        "img{max-width:100%;border:1px solid #ccc}.warn{background:#fff3cd;padding:.5em}</style></head><body>",
+        "<h1>videobert demo</h1>",
+        "<p class='warn'>Features come from a <b>randomly initialized</b> S3D (pretrained weights cannot be "
+        "downloaded here). On this simple synthetic footage random convolutions still separate colours "
+        "and motions; on real video use <code>--weights kinetics400</code>.</p><ul>",
+        *(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in meta.items()), "</ul>",
+        "<h2>Ceiling the visual vocabulary allows</h2>",
+        "<p>Each visual word labelled with the majority verb/noun of its training clips; held-out clips "
+        "(and segments, by majority vote) predicted from their words. Zero-shot cannot exceed this.</p>",
+        markdown_to_html(
+            "| level | verb top-1 | noun top-1 |\n|---|---|---|\n"
+            f"| clip | {ceiling['clip_verb_top1']:.3f} | {ceiling['clip_noun_top1']:.3f} |\n"
+            f"| segment | {ceiling['segment_verb_top1']:.3f} | {ceiling['segment_noun_top1']:.3f} |\n"
+            f"| chance | {ceiling['chance_verb']:.3f} | {ceiling['chance_noun']:.3f} |"),
+    ]
+    for key, table in zip(("zeroshot", "forecast", "retrieval", "caption"), tables):
+        parts += [f"<h2>{html.escape(titles.get(key, key))}</h2>", markdown_to_html(table)]
+    for title, png in pictures.items():
+        parts += [f"<h2>{html.escape(title)}</h2>", f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# ---- CLI ------------------------------------------------------------------------------------
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "demo", help="the whole pipeline on a synthetic narrated corpus (offline, ~10 min on 2 CPU cores)",
+        description="synth -> ingest -> vocab -> pretrain -> eval -> report. Finished stages are reused on a "
+                    "re-run, so an interrupted demo resumes. Opens nothing: look at DIR/report.html.")
+    p.add_argument("--out", default="videobert-demo", help="output directory (default: %(default)s)")
+    d = DemoConfig()
+    p.add_argument("--videos", type=int, default=d.videos, help="synthetic videos (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=d.max_steps, help="pretraining steps (default: %(default)s)")
+    p.add_argument("--init", default=d.init, help="text initialization: scratch | minilm | DIR (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--workers", type=int, default=d.workers, help="ingest processes (default: %(default)s)")
+    p.add_argument("--tiny", action="store_true", help="a seconds-scale run (what the test suite uses)")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args) -> int:
+    if args.tiny:
+        cfg = DemoConfig.tiny_config(seed=args.seed)
+    else:
+        cfg = DemoConfig(videos=args.videos, max_steps=args.steps, init=args.init, seed=args.seed, workers=args.workers)
+    report = Demo(args.out, cfg).run()
+    print(f"report: {report}")
+    return 0

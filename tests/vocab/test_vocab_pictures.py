@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from videobert.cli import main
+from videobert.corpus import Corpus, VideoRecord
+from videobert.vocab import VisualVocab, VocabConfig, build_vocab
+from videobert.vocab.pictures import exemplar_frame, strip
+
+RED, BLUE = (220, 30, 30), (30, 30, 220)
+
+
+@pytest.fixture
+def red_then_blue_mp4(tmp_path):
+    """64x48, 25 fps, 4 s: red before t = 2 s, blue after."""
+    av = pytest.importorskip("av")
+    path = tmp_path / "redblue.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(100):
+            img = np.zeros((48, 64, 3), np.uint8)
+            img[:] = RED if i < 50 else BLUE
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def test_exemplar_frames_and_contact_sheet(tmp_path, red_then_blue_mp4):
+    corpus = Corpus(tmp_path / "corpus")
+    corpus.init({"backbone": "synthetic"})
+    # two clips (0-1.5 s red, 1.5-3 s whose middle 2.25 s is blue) with far-apart features
+    feats = np.array([[0.0, 0.0], [10.0, 10.0]], np.float16)
+    corpus.write(VideoRecord("rb", str(red_then_blue_mp4), 4.0, np.array([0.0, 1.5]), feats, []))
+    vocab = build_vocab(corpus.root, VocabConfig(levels=1, k=2))
+    tok = vocab.assign(feats.astype(np.float32))
+    red, blue = exemplar_frame(vocab, int(tok[0]), 32), exemplar_frame(vocab, int(tok[1]), 32)
+    assert red.size == blue.size == (32, 32)
+    r, b = np.asarray(red)[16, 16].astype(int), np.asarray(blue)[16, 16].astype(int)
+    assert r[0] > 150 and r[2] < 100 and b[2] > 150 and b[0] < 100
+
+    row = strip([red, blue], ["a", "b"])
+    assert row.width >= 64 and row.height > 32
+
+    assert main(["vocab", "show", str(corpus.root), "--top", "2"]) == 0
+    sheet = Image.open(corpus.root / "vocab" / "contact_sheet.png")
+    assert sheet.width >= 2 * 128
+
+
+def test_cli_fit_then_show_with_missing_sources(blob_corpus, tmp_path, capsys):
+    corpus = blob_corpus()
+    out = tmp_path / "v"
+    assert main(["vocab", str(corpus.root), "--out", str(out), "--levels", "2", "--k", "3", "--sample", "100"]) == 0
+    vocab = VisualVocab.load(out)
+    assert vocab.sizes[0] == 3 and vocab.config["sample"] == 100 and vocab.counts.sum() == 6 * 40
+    assert main(["vocab", "show", str(out), "--out", str(tmp_path / "s.png"), "--top", "5", "--size", "40"]) == 0
+    assert Image.open(tmp_path / "s.png").size[0] >= 5 * 40
+    placeholder = np.asarray(exemplar_frame(vocab, 0, 40))
+    assert (placeholder == 96).mean() > 0.5  # grey "source missing" tile
+    with pytest.raises(SystemExit):
+        main(["vocab", "show", str(out), "--k", "3"])
+    assert main(["vocab", str(tmp_path / "no_corpus")]) == 1
+    assert "not a videobert corpus" in capsys.readouterr().err
