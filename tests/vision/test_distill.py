@@ -24,7 +24,7 @@ def test_split_is_stable_and_disjoint():
 
 def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
     corpus, vocab = tiny_corpus
-    cfg = DistillConfig(**TINY, **NO_AUG, mode="hard", epochs=25, lr=3e-3)
+    cfg = DistillConfig(**TINY, **NO_AUG, mode="hard", epochs=12, lr=3e-3)
     result = distill(corpus, vocab, tmp_path / "student", cfg)
     assert result["heldout_videos"] == 2 and result["clips"] == 8
     assert result["chance_leaf_top1"] == 0.25

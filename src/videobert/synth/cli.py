@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-from .generate import SynthConfig, generate
+from .generator import SynthConfig, generate
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -30,7 +31,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--steps-min", type=int, default=3, help="fewest steps per video")
     p.add_argument("--steps-max", type=int, default=6, help="most steps per video")
     p.add_argument("--no-audio", action="store_true", help="no narration audio track (captions only)")
-    p.add_argument("--workers", type=int, default=1, help="processes rendering videos in parallel")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes rendering videos in parallel (default: min(2, CPUs))")
     p.set_defaults(func=run)
 
 

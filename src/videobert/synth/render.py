@@ -217,7 +217,7 @@ class Scene:
         rgb, a = noun_sprite(noun, size, self.rng)
         w = a.shape[1]
         left, right = (rgb[:, : w // 2], a[:, : w // 2]), (rgb[:, w // 2:], a[:, w // 2:])
-        blade = _box(self.u(0.42), self.u(0.07), (205, 210, 220), rim=(120, 125, 135), power=6)
+        blade = _box(self.u(0.3), self.u(0.07), (205, 210, 220), rim=(120, 125, 135), power=6)
         handle = _box(self.u(0.16), self.u(0.08), (90, 50, 20))
         hh = a.shape[0]
         for i in range(n):
@@ -227,10 +227,9 @@ class Scene:
             paste(f, left, cx - w / 4 - gap / 2, cy)
             paste(f, right, cx + w / 4 + gap / 2, cy)
             chop = 0.5 - 0.5 * np.cos(2 * np.pi * 1.4 * speed * t)  # 0 = up, 1 = down
-            tip = cy - hh / 2 - self.u(0.12) + chop * (hh * 0.8 + self.u(0.12))
-            by = tip - self.u(0.21)
-            paste(f, blade, cx, by)
-            paste(f, handle, cx, by - self.u(0.27))
+            tip = cy - hh / 2 - self.u(0.06) + chop * (hh * 0.8 + self.u(0.06))
+            paste(f, blade, cx, tip - self.u(0.15))
+            paste(f, handle, cx, tip - self.u(0.37))
             yield f
 
     def _stir(self, noun, size, speed, n):
@@ -251,9 +250,10 @@ class Scene:
         bg, cx, cy = self.background()
         obj = noun_sprite(noun, size, self.rng)
         paste(bg, obj, cx, cy + self.u(0.08))
-        jw, jh = self.u(0.2), self.u(0.3)
-        px, py = cx - self.u(0.18), cy - self.u(0.3)  # the jug's pivot (its bottom-right corner)
-        R = self.u(0.4)
+        jw, jh = self.u(0.22), self.u(0.36)
+        px, py = cx - self.u(0.28), cy - self.u(0.22)  # the jug's pivot (its bottom-right corner)
+        R = self.u(0.45)
+        poured = 0  # frames of pouring so far: a puddle spreads under the object
         yy, xx = np.mgrid[-R:R, -R:R].astype(np.float32) + 0.5  # a window centred on the pivot
         jug = np.empty((2 * R, 2 * R, 3), np.uint8)
         splash_y = cy + self.u(0.08) - obj[1].shape[0] / 2
@@ -269,12 +269,16 @@ class Scene:
             jug[:] = (160, 200, 235)
             jug[rim] = (60, 80, 110)
             paste(f, (jug, inside), px, py)
+            if poured:
+                pw = min(2 * R, self.u(0.2) + poured)
+                paste(f, _ellipse(max(2, pw // 3), pw, (185, 215, 240)), cx, cy + self.u(0.08) + obj[1].shape[0] / 2 - 2)
+                paste(f, obj, cx, cy + self.u(0.08))
             if ang > np.deg2rad(40):  # the lip (top-right corner) is low enough: it pours
-                lipx, lipy = px + c * 0 - s * -jh, py + s * 0 + c * -jh
+                poured += 1
+                lipx, lipy = px + s * jh, py - c * jh  # jug-local (0, -jh) in frame coordinates
                 ys = np.arange(lipy, splash_y, 1.0)
                 xs = lipx + 0.6 * np.sin(ys * 0.7 + 5 * t)
-                line_col = (225 + self.rng.integers(0, 30), 240, 255)
-                dots(f, xs, ys, line_col, radius=1)
+                dots(f, xs, ys, (225 + self.rng.integers(0, 30), 240, 255), radius=max(1, self.u(0.015)))
                 k = 6
                 dots(f, lipx + self.rng.uniform(-6, 6, k), splash_y + self.rng.uniform(-4, 2, k), (240, 250, 255), 0)
             yield f

@@ -131,10 +131,17 @@ def _video_tokens_and_times(model, video: str, corpus: str | None):
     return np.asarray(model.vocab.assign(np.asarray(rec.features, dtype=np.float32)), dtype=np.int64), rec.clip_starts
 
 
+def _token_picture(vocab, rows: list[list[int]], labels: list[list[str]], size: int, out: str) -> None:
+    """Exemplar frames of visual words, one row per sequence (rows of equal length)."""
+    from ..vocab.pictures import exemplar_frame, grid, save_png
+
+    tiles = [exemplar_frame(vocab, int(v), size) for row in rows for v in row]
+    print(f"wrote {save_png(grid(tiles, [l for row in labels for l in row], cols=len(rows[0])), out)}")
+
+
 def _forecast(args: argparse.Namespace) -> int:
     from .common import load_model
     from .forecast import forecast
-    from .strip import render_strip, save_png
 
     model = load_model(args.model, args.device)
     leaves, starts = _video_tokens_and_times(model, args.video, args.corpus)
@@ -147,10 +154,9 @@ def _forecast(args: argparse.Namespace) -> int:
     for rank, (leaf, p) in enumerate(top, 1):
         print(f"  {rank}. visual word {leaf}  p={p:.4f}")
     if args.out:
-        observed = leaves[max(0, t - 4) : t].tolist()
-        rows = [observed, [leaf for leaf, _ in top]]
-        labels = [[f"v{v}" for v in observed], [f"v{leaf} {p:.2f}" for leaf, p in top]]
-        print(f"wrote {save_png(render_strip(model.vocab, rows, labels, args.size), args.out)}")
+        observed = leaves[max(0, t - 4) : t].tolist()  # one row: the last observed tokens, then the forecasts
+        labels = [f"seen {v}" for v in observed] + [f"#{r} {leaf} p={p:.2f}" for r, (leaf, p) in enumerate(top, 1)]
+        _token_picture(model.vocab, [observed + [leaf for leaf, _ in top]], [labels], args.size, args.out)
     return 0
 
 
@@ -162,7 +168,7 @@ def _add_forecast(sub) -> None:
     p.add_argument("--at", type=float, default=None, help="time point in seconds (default: the end)")
     p.add_argument("--k", type=int, default=3)
     p.add_argument("--context", type=int, default=16)
-    p.add_argument("--out", help="PNG strip: observed tokens, then the top-k forecasts")
+    p.add_argument("--out", help="PNG strip: the last observed tokens, then the top-k forecasts")
     p.add_argument("--size", type=int, default=96, help="tile size in pixels")
     p.add_argument("--device", default=None)
     p.set_defaults(func=_forecast)
@@ -171,7 +177,6 @@ def _add_forecast(sub) -> None:
 # ---- text2video --------------------------------------------------------------------------------
 def _text2video(args: argparse.Namespace) -> int:
     from .common import load_model
-    from .strip import render_strip, save_png
     from .text2video import TextToVideoConfig, generate
 
     model = load_model(args.model, args.device)
@@ -181,7 +186,8 @@ def _text2video(args: argparse.Namespace) -> int:
     for i, row in enumerate(tokens):
         print(f"sample {i}: {' '.join(f'v{v}' for v in row)}")
     if args.out:
-        print(f"wrote {save_png(render_strip(model.vocab, tokens.tolist(), size=args.size), args.out)}")
+        rows = tokens.tolist()
+        _token_picture(model.vocab, rows, [[f"s{i} {v}" for v in row] for i, row in enumerate(rows)], args.size, args.out)
         atomic_write_json(Path(args.out).with_suffix(".json"), {"text": args.text, "config": cfg.to_dict(), "tokens": tokens})
     return 0
 

@@ -144,3 +144,13 @@ def test_cli(tmp_path):
     r = load_ground_truth(tmp_path)
     assert r.config.fps == 24 and not r.audio and len(r.videos[0].steps) == 1
     assert (tmp_path / "synth_0000.mp4").is_file() and (tmp_path / "synth_0000.vtt").is_file()
+
+
+def test_without_espeak_there_is_no_audio_stream(tmp_path, monkeypatch, caplog):
+    import videobert.synth.generator as gen
+
+    monkeypatch.setattr(gen, "espeak_path", lambda: None)
+    r = generate(tmp_path, SynthConfig(videos=1, width=64, height=48, steps_min=1, steps_max=1))
+    assert not r.audio and "espeak-ng is not on PATH" in caplog.text
+    assert decode(r.video_path("synth_0000"))[2] is None
+    assert r.captions_path("synth_0000").read_text().startswith("WEBVTT")
