@@ -23,7 +23,7 @@ import torch
 
 def build_synthetic(work: Path, args) -> tuple[Path, Path, Path]:
     from videobert.ingest import IngestConfig, ingest
-    from videobert.synth.generate import SynthConfig, generate
+    from videobert.synth import SynthConfig, generate
     from videobert.vision.config import DistillConfig
     from videobert.vision.distill import distill
     from videobert.vocab import VocabConfig, build_vocab
@@ -60,6 +60,7 @@ def main() -> None:
     p.add_argument("--speed-videos", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
+    p.add_argument("--work", help="keep the synthetic videos, corpus and student here (default: a temp dir)")
     p.add_argument("--out", help="write the JSON result here")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -69,7 +70,7 @@ def main() -> None:
         if args.student:
             corpus, vocab, student = args.corpus, args.vocab, Path(args.student)
         else:
-            corpus, vocab, student = build_synthetic(Path(tmp), args)
+            corpus, vocab, student = build_synthetic(Path(args.work or tmp), args)
         result = evaluate_student(student, corpus, vocab, speed_videos=args.speed_videos, device=args.device)
     result["torch_threads"] = torch.get_num_threads()
     result["device"] = torch.cuda.get_device_name() if torch.cuda.is_available() and args.device != "cpu" else "cpu"

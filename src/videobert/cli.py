@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished work is saved, re-run the same command to resume", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+    except (OSError, ValueError, RuntimeError, ImportError) as e:
         if args.verbose >= 2:
             raise
         print(f"videobert {args.command}: error: {e}", file=sys.stderr)

@@ -134,6 +134,7 @@ def test_cli_exit_status(videos, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "1 already done, 1 failed" in captured.out and "[corrupt]" in captured.err
     assert main(["ingest", str(videos), "--out", str(tmp_path / "d"), "--weights", "nope.pth"]) == 1
+    assert not (tmp_path / "d" / "manifest.json").exists()  # bad weights: nothing written, free to retry
 
 
 @pytest.mark.slow  # two spawned workers import torch and build S3D: ~10-25 s

@@ -53,7 +53,7 @@ def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
     shutil.rmtree(tmp_path / "b" / "model")
     shutil.rmtree(tmp_path / "b" / "checkpoints" / "step-0000006")
     assert [p.name for p in (tmp_path / "b" / "checkpoints").iterdir()] == ["step-0000003"]
-    with pytest.raises(FileExistsError):
+    with pytest.raises(ValueError, match="already holds a pretraining run"):
         pretrain(tiny_corpus, tmp_path / "a", cfg)
     pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
     wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
@@ -63,6 +63,7 @@ def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
         pretrain(tiny_corpus, tmp_path / "b", cfg.replace(lr=1.0), resume=True)
 
 
+@pytest.mark.slow  # ~45 s: two torchrun workers + one single process, each importing transformers
 def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):
     """2 CPU processes x batch 8 (gloo) == 1 process x 2 accumulated batches of 8, step for step."""
     common = ["--init", "scratch", "--size", "tiny", "--batch-size", "8", "--max-steps", "4", "--lr", "3e-3",

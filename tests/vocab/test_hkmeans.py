@@ -37,3 +37,12 @@ def test_mixed_node_sizes_never_exceed_their_points():
     for node in range(len(centroids[0])):
         n = int((first == node).sum())
         assert 1 <= np.sum(parents[1] == node) <= min(n, 5)
+
+
+def test_fit_is_deterministic_whatever_the_number_of_workers():
+    x = np.random.default_rng(0).normal(size=(3000, 32)).astype(np.float32)
+    one, two = fit_tree(x, 3, 5, seed=7, iters=5, workers=1), fit_tree(x, 3, 5, seed=7, iters=5, workers=2)
+    for a, b in zip(one[0] + one[1], two[0] + two[1]):
+        np.testing.assert_array_equal(a, b)
+    other = fit_tree(x, 3, 5, seed=8, iters=5)
+    assert not np.array_equal(other[0][0], one[0][0])  # the seed matters

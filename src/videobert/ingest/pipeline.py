@@ -80,6 +80,9 @@ def _threaded(it: Iterator, maxsize: int = 2) -> Iterator:
             q.put(done)
         except BaseException as e:  # handed to the consumer
             q.put(e)
+        finally:
+            if hasattr(it, "close"):  # closes the video file when the consumer stopped early
+                it.close()
 
     t = threading.Thread(target=work, daemon=True, name="videobert-decode")
     t.start()
@@ -243,7 +246,8 @@ def ingest(
         raise ValueError(f"--workers must be >= 1, got {workers}")
     t_start = time.time()
     corpus = Corpus(out)
-    corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
+    if corpus.exists():  # refuse a run with different feature settings before any work
+        corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
     jobs = assign_ids(expand_inputs(inputs))
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
@@ -254,9 +258,10 @@ def ingest(
         require("pocketsphinx", "asr", "--asr pocketsphinx")
     if config.asr == "whisper":
         require("faster_whisper", "whisper", "--asr whisper")
-    backbone = get_backbone(config) if todo else None  # also checks --weights before any work
+    backbone = get_backbone(config) if todo else None  # checks --weights before the manifest is written
     if backbone is not None and not backbone.pretrained:
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
+    corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
     if executor == "ray":
         results = _run_ray(todo, config, workers)
     elif workers > 1:

@@ -230,7 +230,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
         if diff:
             raise ValueError(f"--resume: config differs from the run's {cfg_path} (saved, given): {diff}")
     elif _checkpoints(out) or (out / "model").exists():
-        raise FileExistsError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
+        raise ValueError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
 
     vocab = VisualVocab.load(vocab_dir)
     torch.manual_seed(cfg.seed)

@@ -40,7 +40,7 @@ class DistillConfig(Config):
     depth: int = 12
     num_heads: int = 3
     frames: int = 4
-    init: str = "random"  # "random" (seeded) | PATH to a ViT/DeiT checkpoint of the same shape
+    init: str = "random"  # "random" (seeded) | PATH to a distilled DeiT checkpoint of the same width/depth (any img size)
     # Distillation (losses.DistillationLoss).
     mode: str = "hard"
     alpha: float = 0.5

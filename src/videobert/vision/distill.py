@@ -35,12 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def split_videos(video_ids: list[str], heldout: float) -> tuple[list[str], list[str]]:
-    """(train, held-out): the held-out videos are the first by sha1(video id), stable as the corpus grows."""
-    ordered = sorted(video_ids, key=lambda v: hashlib.sha1(v.encode()).hexdigest())
-    n = round(heldout * len(ordered))
-    if heldout > 0 and len(ordered) >= 2:
-        n = min(max(n, 1), len(ordered) - 1)
-    return sorted(ordered[n:]), sorted(ordered[:n])
+    """(train, held-out). A video is held out when its sha1 falls in the first `heldout` of the hash range,
+    so its side never changes as the corpus grows; a corpus too small for that to hold out any
+    (or to train on any) video gets one held-out (training) video, picked by hash order."""
+    h = {v: int(hashlib.sha1(v.encode()).hexdigest()[:8], 16) / 16**8 for v in video_ids}  # uniform in [0, 1)
+    held = {v for v in video_ids if h[v] < heldout}
+    if heldout > 0 and len(video_ids) >= 2 and len(held) in (0, len(video_ids)):
+        by_hash = sorted(video_ids, key=h.get)
+        held = {by_hash[0]} if not held else set(by_hash[:-1])
+    return sorted(v for v in video_ids if v not in held), sorted(held)
 
 
 @dataclasses.dataclass
@@ -50,13 +53,15 @@ class ClipSet:
     frames: list[np.ndarray]  # per video (N_v, F, S, S, 3) uint8 (memory-mapped cache)
     index: np.ndarray  # (N, 2) int64: (video position, clip index)
     leaves: torch.Tensor  # (N,) int64 teacher tokens
-    features: torch.Tensor  # (N, D) float32 teacher features
+    features: torch.Tensor  # (N, D) float32 teacher features (D = 0 when not loaded)
 
     def batch_frames(self, rows: np.ndarray) -> np.ndarray:
         return np.stack([self.frames[v][c] for v, c in self.index[rows]])  # (B, F, S, S, 3)
 
 
-def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False) -> ClipSet:
+def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False,
+               features: bool = False) -> ClipSet:
+    """Frames (cached), teacher tokens and, with `features`, the teacher's clip features (for soft targets)."""
     from ..vocab import read_tokens
 
     frames, index, leaves, feats = [], [], [], []
@@ -73,11 +78,31 @@ def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: Fra
         frames.append(cache.get(vid, rec.source, rec.num_clips))
         index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
         leaves.append(np.asarray(tok, dtype=np.int64))
-        feats.append(np.asarray(rec.features, dtype=np.float32))
+        feats.append(np.asarray(rec.features, dtype=np.float32) if features else np.zeros((rec.num_clips, 0), np.float32))
     if not frames:
         raise ValueError("no videos to load")
     return ClipSet(frames, np.concatenate(index), torch.from_numpy(np.concatenate(leaves)),
                    torch.from_numpy(np.concatenate(feats)))
+
+
+def init_from_checkpoint(model, path: str) -> None:
+    """Load a distilled ViT/DeiT checkpoint (e.g. timm's deit_tiny_distilled_patch16_224 state_dict) into the
+    student's trunk; the heads stay random (other label spaces) and the position embedding is
+    resampled to the student's patch grid."""
+    from timm.layers import resample_abs_pos_embed
+
+    from .backbones import load_state_dict_file
+
+    sd = {k: v for k, v in load_state_dict_file(path).items() if not k.startswith(("head", "coarse_of"))}
+    if "pos_embed" in sd and sd["pos_embed"].shape != model.pos_embed.shape:
+        sd["pos_embed"] = resample_abs_pos_embed(sd["pos_embed"], list(model.patch_embed.grid_size), num_prefix_tokens=2)
+    try:
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+    except RuntimeError as e:  # shape mismatches
+        raise ValueError(f"--init {path}: not a distilled ViT of this shape: {str(e)[:300]}") from e
+    missing = [k for k in missing if not k.startswith(("head", "coarse_of"))]
+    if missing or unexpected:
+        raise ValueError(f"--init {path}: not a distilled ViT of this shape (missing {missing[:3]}, unexpected {unexpected[:3]})")
 
 
 def _lr_lambda(config: DistillConfig, steps_per_epoch: int):
@@ -95,7 +120,6 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     """Train the student; returns the held-out evaluation (also written to OUT/eval.json)."""
     from ..ingest.backbones import resolve_device
     from ..vocab import VisualVocab
-    from .backbones import load_state_dict_file
     from .model import DistilledStudent, save_student
 
     corpus, vocab_dir, out = Corpus(corpus_dir), Path(vocab_dir), Path(out_dir)
@@ -113,7 +137,7 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     train_ids, heldout_ids = split_videos(corpus.video_ids(), config.heldout)
     atomic_write_json(out / "split.json", {"train": train_ids, "heldout": heldout_ids})
     cache = FrameCache(out / "frames", config.img_size, config.frames, grid)
-    train = load_clips(corpus, vocab_dir, train_ids, cache, progress)
+    train = load_clips(corpus, vocab_dir, train_ids, cache, progress, features=config.mode == "soft")
     log.info("distilling %d clips of %d videos (%d held out) into a student", len(train.leaves), len(train_ids),
              len(heldout_ids))
 
@@ -121,13 +145,10 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     coarse_of = torch.as_tensor(vocab.coarse_of(np.arange(vocab.num_tokens)), dtype=torch.int64)  # (L,)
     model = DistilledStudent(StudentArch(**config.arch_dict()), coarse_of)
     if config.init != "random":
-        sd = {k: v for k, v in load_state_dict_file(config.init).items() if not k.startswith(("head", "coarse_of"))}
-        missing, unexpected = model.load_state_dict(sd, strict=False)
-        if unexpected or [k for k in missing if not k.startswith(("head", "coarse_of"))]:
-            raise ValueError(f"--init {config.init}: not a ViT of this shape (unexpected {unexpected[:3]}, missing {missing[:3]})")
+        init_from_checkpoint(model, config.init)
     model.to(device)
     centroids = torch.as_tensor(vocab.leaf_centroids, dtype=torch.float32)
-    scale = quantization_scale(train.features, centroids, train.leaves)
+    scale = quantization_scale(train.features, centroids, train.leaves) if config.mode == "soft" else 1.0
     mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
     criterion = DistillationLoss(config.mode, config.alpha, config.tau)
     augment = ClipAugment(config.rand_augment, config.img_size, IMAGENET_MEAN) if config.rand_augment else None
@@ -135,7 +156,10 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
 
     n = len(train.leaves)
     steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch (Mixup wants even batches)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    from timm.optim import param_groups_weight_decay  # as DeiT: no decay on biases, norms, tokens, pos_embed
+
+    groups = param_groups_weight_decay(model, config.weight_decay, model.no_weight_decay())
+    opt = torch.optim.AdamW(groups, lr=config.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config, steps_per_epoch))
     start = 0
     ckpt_path = out / "checkpoint.pt"

@@ -44,18 +44,22 @@ class DistilledStudent(_deit.VisionTransformerDistilled):
         self.head_dist = torch.nn.Linear(arch.embed_dim, self.num_leaves)  # the parent sizes it like `head`
         self.register_buffer("coarse_of", coarse_of.long().clone())
 
-    def forward(self, x: torch.Tensor) -> StudentOutput:
-        B, T = x.shape[:2]  # (B, F, 3, H, W)
-        tokens = self.forward_features(x.flatten(0, 1))  # (B*F, 2 + patches, D)
-        cls_tok = tokens[:, 0].view(B, T, -1).mean(1)  # (B, D)
-        dist_tok = tokens[:, 1].view(B, T, -1).mean(1)  # (B, D)
+    def tokens(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, F, 3, H, W) -> class and distillation tokens, each (B, D), averaged over the F frames."""
+        B, T = x.shape[:2]
+        out = self.forward_features(x.flatten(0, 1))  # (B*F, 2 + patches, D)
+        return out[:, 0].view(B, T, -1).mean(1), out[:, 1].view(B, T, -1).mean(1)
+
+    def heads(self, cls_tok: torch.Tensor, dist_tok: torch.Tensor) -> StudentOutput:
         return StudentOutput(self.head(self.head_drop(cls_tok)), self.head_dist(self.head_drop(dist_tok)))
 
+    def forward(self, x: torch.Tensor) -> StudentOutput:
+        return self.heads(*self.tokens(x))
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, F, 3, H, W) -> (B, D): mean of both tokens over frames (timm's pre_logits view)."""
-        B, T = x.shape[:2]
-        tokens = self.forward_features(x.flatten(0, 1))[:, :2]  # (B*F, 2, D)
-        return tokens.mean(1).view(B, T, -1).mean(1)
+        """(B, F, 3, H, W) -> (B, D): the mean of both tokens (timm's pre_logits view of a distilled ViT)."""
+        cls_tok, dist_tok = self.tokens(x)
+        return (cls_tok + dist_tok) / 2
 
     def leaf_log_probs(self, out: StudentOutput) -> torch.Tensor:
         return combine_heads(out.coarse_logits, out.leaf_logits, self.coarse_of)

@@ -14,7 +14,7 @@ import torch
 
 from ..ingest.backbones import Backbone, resolve_device
 from .backbones import frame_indices
-from .model import StudentOutput, load_student
+from .model import load_student
 
 
 class StudentTokenizer(Backbone):
@@ -45,13 +45,17 @@ class StudentTokenizer(Backbone):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.embed(x)  # (B, embed_dim)
 
-    def heads(self, x: torch.Tensor) -> StudentOutput:
-        return self.model(x)
-
     @torch.inference_mode()
     def assign(self, x: torch.Tensor) -> torch.Tensor:
         """(B, F, 3, H, W) -> (B,) int64 leaf ids: argmax of the combined heads."""
         return self.model.leaf_log_probs(self.model(x)).argmax(-1)
+
+    @torch.inference_mode()
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One ViT pass -> (embedding (B, feature_dim), leaf ids (B,)): what ingest stores per clip."""
+        cls_tok, dist_tok = self.model.tokens(x)
+        ids = self.model.leaf_log_probs(self.model.heads(cls_tok, dist_tok)).argmax(-1)
+        return (cls_tok + dist_tok) / 2, ids
 
 
 def student_tokenize_video(

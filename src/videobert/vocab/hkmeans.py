@@ -6,6 +6,9 @@ parent's row in ``centroids[l - 1]`` (``parents[0]`` is all -1: the root is impl
 Nodes are ordered by parent, so the children of a node are one contiguous block and the
 leaves (the last level) are numbered in depth-first tree order.
 
+Fitting uses faiss k-means (k-means++ init) per node, one OpenMP thread per node and the
+sibling nodes of a level in parallel threads; assignment (`walk`) uses numpy matmuls.
+
 Small nodes: a node whose points number n <= k is not clustered; its children are its
 distinct points (so it gets between 1 and n children, each point its own centroid). A child
 that ends up with no points after the final assignment is dropped, so every node has at
@@ -17,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -24,11 +29,12 @@ log = logging.getLogger(__name__)
 
 
 def single_threaded_numpy_blas(fn):
-    """Run `fn` with numpy's BLAS on one thread (faiss keeps its own OpenMP threads).
+    """Run `fn` with numpy's BLAS on one thread.
 
-    The tree work is thousands of small matmuls interleaved with faiss calls; numpy's
-    OpenBLAS threads busy-waiting against faiss's threads made the 4x12 fit 3x slower on
-    2 cores, while the largest matmul here (N x D x k) takes well under a second on one.
+    The tree work is thousands of small matmuls interleaved with faiss calls, parallel over
+    nodes instead (fit_tree); numpy's OpenBLAS threads busy-waiting against those threads
+    made the 4x12 fit 3x slower on 2 cores, while the largest matmul here (N x D x k) takes
+    well under a second on one core.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -94,21 +100,17 @@ def _node_seed(seed: int, level: int, node: int) -> int:
     return int(np.random.SeedSequence([seed, level, node]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
-# Below this many points a node is clustered on one thread: the work is too small to share,
-# and faiss's OpenMP threads spinning against numpy's OpenBLAS threads made small nodes 20x
-# slower (measured: 17 ms vs 0.6 ms for 116 points).
-SMALL_NODE = 10_000
-
-
 def fit_node(x: np.ndarray, k: int, seed: int, iters: int) -> np.ndarray:
     """Centroids (m, D), m <= k, for the points (n, D) of one node (see the module docstring)."""
     if len(x) <= k:
         return np.unique(x, axis=0)  # sorted, so deterministic regardless of point order
     import faiss  # a core dependency; imported here so that loading a vocabulary does not need it
 
-    threads = faiss.omp_get_max_threads()
-    if len(x) < SMALL_NODE:
-        faiss.omp_set_num_threads(1)
+    # One OpenMP thread per node: parallelism comes from fitting sibling nodes at once (see
+    # fit_tree). faiss's threads spinning against other busy threads made nodes 2-20x slower
+    # on a shared 2-core machine (measured: 0.20 s vs 0.69 s for the root, 0.6 vs 17 ms at 116 points).
+    threads = faiss.omp_get_max_threads()  # this thread's setting
+    faiss.omp_set_num_threads(1)
     try:
         return _faiss_kmeans(faiss, x, k, seed, iters)
     finally:
@@ -126,32 +128,36 @@ def _faiss_kmeans(faiss, x: np.ndarray, k: int, seed: int, iters: int) -> np.nda
     return km.centroids.copy()
 
 
+def _split(x: np.ndarray, rows: np.ndarray, k: int, seed: int, iters: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Fit one node on x[rows]: its children's centroids (m, D) and each child's point rows."""
+    xs = x if len(rows) == len(x) else x[rows]  # the root needs no copy
+    c = fit_node(xs, k, seed, iters)
+    lab = nearest(xs, c)
+    used = np.bincount(lab, minlength=len(c)) > 0
+    if not used.all():  # drop empty children: no node may have zero points
+        c, lab = c[used], (np.cumsum(used) - 1)[lab]
+    return c, [rows[r] for _, r in _groups(lab)]
+
+
 @single_threaded_numpy_blas
-def fit_tree(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: int = 20):
+def fit_tree(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: int = 20, workers: int | None = None):
     """Fit the tree on points x (N, D) float32. Returns (centroids, parents) lists, one per level.
 
-    Deterministic for a seed: each node gets its own seed derived from (seed, level, node).
+    The nodes of a level are fitted in parallel by `workers` threads (default: the usable
+    CPUs; faiss and numpy release the GIL). Deterministic for a seed whatever the number of
+    workers: each node gets its own seed derived from (seed, level, node).
     """
     if len(x) == 0:
         raise ValueError("cannot fit a vocabulary on zero points")
+    workers = workers or len(os.sched_getaffinity(0))
     centroids: list[np.ndarray] = []
     parents: list[np.ndarray] = []
     groups = [np.arange(len(x))]  # point rows of each node at the current depth
-    for lvl in range(levels):
-        cents, pars, new_groups = [], [], []
-        for p, rows in enumerate(groups):
-            xs = x if len(rows) == len(x) else x[rows]  # the root needs no copy
-            c = fit_node(xs, k, _node_seed(seed, lvl, p), iters)
-            lab = nearest(xs, c)
-            used = np.bincount(lab, minlength=len(c)) > 0
-            if not used.all():  # drop empty children: no node may have zero points
-                c, lab = c[used], (np.cumsum(used) - 1)[lab]
-            for _, r in _groups(lab):
-                new_groups.append(rows[r])
-            cents.append(c)
-            pars.append(np.full(len(c), p if lvl > 0 else -1, dtype=np.int64))
-        centroids.append(np.concatenate(cents).astype(np.float32))
-        parents.append(np.concatenate(pars))
-        groups = new_groups
-        log.debug("level %d: %d nodes", lvl + 1, len(centroids[-1]))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for lvl in range(levels):
+            fits = list(pool.map(lambda pr: _split(x, pr[1], k, _node_seed(seed, lvl, pr[0]), iters), enumerate(groups)))
+            centroids.append(np.concatenate([c for c, _ in fits]).astype(np.float32))
+            parents.append(np.concatenate([np.full(len(c), p if lvl else -1, np.int64) for p, (c, _) in enumerate(fits)]))
+            groups = [g for _, gs in fits for g in gs]
+            log.debug("level %d: %d nodes", lvl + 1, len(centroids[-1]))
     return centroids, parents
