@@ -17,7 +17,6 @@ import argparse
 import os
 import tempfile
 import time
-from fractions import Fraction
 
 import av
 import torch

@@ -58,3 +58,16 @@ def test_captioner_config_validation():
         CaptionerConfig(variant="i3d")
     with pytest.raises(ValueError, match="heads"):
         CaptionerConfig(d_model=30, heads=4)
+
+
+def test_meteor_failures_are_reported_not_raised(monkeypatch):
+    import shutil
+
+    import pycocoevalcap.meteor.meteor as meteor_mod
+
+    monkeypatch.setattr(meteor_mod, "METEOR_JAR", "no-such-meteor.jar")  # java starts, then fails
+    s = caption_metrics(REFS, ["add the salt", "cut a tomato"])
+    assert s.meteor is None and s.meteor_note.startswith("METEOR unavailable") and s.bleu1 > 0
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    s = caption_metrics(REFS, ["add the salt", "cut a tomato"])
+    assert s.meteor is None and "no `java`" in s.meteor_note

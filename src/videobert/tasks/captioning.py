@@ -396,13 +396,18 @@ def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
         from pycocoevalcap.meteor.meteor import Meteor
 
         scorer = Meteor()
-        try:
-            score, _ = scorer.compute_score(gts, res)
-        finally:
-            scorer.close() if hasattr(scorer, "close") else None
-        return float(score), ""
-    except Exception as e:  # a broken Java install must not lose the other metrics
+    except Exception as e:
         return None, f"METEOR unavailable: {type(e).__name__}: {e}"
+    try:
+        score, _ = scorer.compute_score(gts, res)
+        return float(score), ""
+    except Exception as e:  # a broken Java/METEOR install must not lose the other metrics
+        scorer.meteor_p.kill()
+        err = scorer.meteor_p.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if scorer.meteor_p.stderr else []
+        return None, f"METEOR unavailable: {type(e).__name__}: {e} {' '.join(err)}".strip()
+    finally:
+        if scorer.lock.locked():  # compute_score does not release it on error; its __del__ would hang
+            scorer.lock.release()
 
 
 @dataclasses.dataclass(frozen=True)

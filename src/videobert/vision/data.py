@@ -35,10 +35,10 @@ def decode_clip_frames(path: str, size: int, frames: int, grid: dict) -> tuple[n
 
 
 class FrameCache:
-    """uint8 (N, F, S, S, 3) frames per video under ``root/<shard>/<video_id>.npy``, decoded once."""
+    """uint8 (N, F, S, S, 3) frames per video under ``root/<S>px_<F>f/<shard>/<video_id>.npy``, decoded once."""
 
     def __init__(self, root: str | Path, size: int, frames: int, grid: dict):
-        self.root, self.size, self.frames, self.grid = Path(root), size, frames, grid
+        self.root, self.size, self.frames, self.grid = Path(root) / f"{size}px_{frames}f", size, frames, grid
 
     def get(self, video_id: str, source: str, num_clips: int) -> np.ndarray:
         path = self.root / shard_of(video_id) / f"{video_id}.npy"
@@ -62,6 +62,9 @@ class ClipAugment:
         aa = require("timm.data.auto_augment", "vision", "RandAugment")
         hparams = {"translate_const": int(img_size * 0.45), "img_mean": tuple(round(255 * m) for m in mean)}
         self.op = aa.rand_augment_transform(config_str, hparams)
+        for op in self.op.ops:  # timm's posterize levels reach 0 bits, which Pillow >= 10 rejects: keep >= 1
+            if op.aug_fn is aa.posterize:
+                op.aug_fn = lambda img, bits, **kw: aa.posterize(img, max(1, bits), **kw)
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         from PIL import Image

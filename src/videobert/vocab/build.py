@@ -66,21 +66,22 @@ def _features(rec: VideoRecord, dim: int | None, where: str) -> np.ndarray:
 def sample_features(corpus_root: str | os.PathLike, n: int, seed: int, progress: bool = False) -> np.ndarray:
     """`n` clip features drawn uniformly without replacement (all if fewer), float32 (n, D), in corpus order."""
     corpus, ids = _open_corpus(corpus_root)
-    recs = [corpus.read(vid) for vid in ids]  # features stay memory-mapped
-    sizes = np.array([r.num_clips for r in recs], dtype=np.int64)
+    # sizes from the small .json files first; then open only the videos the sample touches,
+    # one at a time (a memory map per video for 300K videos would exhaust file handles)
+    sizes = np.array([corpus.read_meta(vid)["num_clips"] for vid in _bar(ids, progress, "counting clips", "video")], np.int64)
     total = int(sizes.sum())
     if total == 0:
         raise CorpusError(f"corpus {corpus.root} has {len(ids)} videos but no clips; nothing to fit a vocabulary on")
     rows = np.arange(total) if n >= total else np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    first = next(r for r in recs if r.num_clips)
-    dim = int(first.features.shape[1])
-    x = np.empty((len(rows), dim), np.float32)
-    lo = np.searchsorted(rows, starts[:-1])  # rows[lo[i]:lo[i + 1]] fall in video i
+    lo = np.searchsorted(rows, starts[:-1])  # rows[lo[i]:hi[i]] fall in video i
     hi = np.searchsorted(rows, starts[1:])
-    for i, rec in enumerate(_bar(recs, progress, "sampling clips")):
-        if hi[i] > lo[i]:
-            x[lo[i]:hi[i]] = _features(rec, dim, f"video {first.video_id!r}")[rows[lo[i]:hi[i]] - starts[i]]
+    x, first = None, None
+    for i in _bar(np.flatnonzero(hi > lo), progress, "sampling clips", "video"):
+        rec = corpus.read(ids[i])
+        if x is None:
+            first, x = rec.video_id, np.empty((len(rows), rec.features.shape[1]), np.float32)
+        x[lo[i]:hi[i]] = _features(rec, x.shape[1], f"video {first!r}")[rows[lo[i]:hi[i]] - starts[i]]
     return x
 
 

@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
             parser.error("usage: videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]")
         if any(getattr(args, o) is not None for o in FIT_OPTIONS):
             parser.error("--levels/--k/--sample/--seed/--iters are fit options; `vocab show` does not take them")
-        return show(Path(args.target[1]), args.out, args.top or 48, args.size or 128)
+        top, size = 48 if args.top is None else args.top, 128 if args.size is None else args.size
+        if top < 1 or size < 16:
+            parser.error("--top must be >= 1 and --size >= 16")
+        return show(Path(args.target[1]), args.out, top, size)
     if len(args.target) != 1:
         parser.error(f"expected one CORPUS, got {args.target}")
     if args.top is not None or args.size is not None:
