@@ -1,7 +1,6 @@
 """Every task command end to end on the tiny model and corpus of `tiny_setup`."""
 import json
 
-import pytest
 from PIL import Image
 
 from videobert.cli import main

@@ -34,6 +34,9 @@ def test_eval_forecast_baseline(tiny_model):
     assert r.baseline_topk == 1.0  # 5 and 1 are the top-2
     assert 0.0 <= r.top1 <= r.topk <= 1.0
     assert "most frequent token" in r.markdown()
+    # equal counts: a fixed order (lower id first), so 2 is the top-1 guess and 3 is in the top-2
+    r = evaluate_forecast(tiny_model, {"a": [0, 3, 3]}, [[3, 2]], ForecastConfig(k=2))
+    assert r.baseline_top1 == 0.0 and r.baseline_topk == 1.0
 
 
 def test_text2video_greedy_and_sampling(tiny_model):

@@ -1,12 +1,16 @@
-"""Pixels of the synthetic kitchen: each noun has a look, each verb a prop and a motion.
+"""Pixels of the synthetic kitchen: each noun has a look, each verb a motion of the object.
 
-Nouns are sprites (colour + shape + texture) drawn once per step; verbs are props and
-motions composited per frame (cut: a knife chopping while the object splits; stir: a bowl,
-the object circling, a spoon; pour: a tilting jug with a stream; peel: a peeler sweeping,
-the skin turning pale and strips flying off; wash: a sink, falling drops, the object
-shaking; fry: a pan, jitter, bubbles and rising steam). Idle stretches show the empty
-board with resting hands. Everything scales with the frame height (designed at 160x120)
-and is drawn with numpy slicing on small regions, so a frame costs well under a millisecond.
+The noun object is drawn large and centred (about half the frame), with a saturated colour
+and a texture of its own, over a plain low-contrast counter: features of an untrained video
+network are means over the whole frame, so whatever fills the frame is what they carry.
+The verb is mostly the object's own motion, with thin grey props as a secondary cue:
+cut (a knife chops, the object falls apart in slices that jump up and down), stir (the object
+spins and circles in a bowl), pour (the object tilts back and forth, a stream runs off it),
+peel (a peeler strokes down, the skin turns pale and strips fly off), wash (drops fall on
+the object while it shakes from side to side, in a sink), fry (the object jitters in a pan
+among popping bubbles and rising steam). Idle stretches show the empty counter with resting
+hands. Everything scales with the frame height (designed at 160x120) and is drawn with numpy
+on small regions, so a frame costs about a millisecond.
 
 Coordinates are pixels, x to the right, y down; sprites are (rgb uint8 (h, w, 3), alpha
 bool (h, w)) pairs pasted by their centre.
@@ -19,11 +23,12 @@ import numpy as np
 
 Sprite = tuple[np.ndarray, np.ndarray]
 
-NOUN_COLOURS = {  # base colour of each noun's skin; distinct hues on purpose
-    "tomato": (205, 35, 30), "onion": (215, 175, 215), "carrot": (245, 125, 20),
-    "potato": (150, 105, 60), "egg": (248, 242, 228), "pepper": (40, 165, 45),
-    "bread": (215, 165, 95), "cheese": (250, 215, 45),
+NOUN_COLOURS = {  # base colour of each noun's skin: saturated, distinct hues and brightness
+    "tomato": (215, 30, 25), "onion": (150, 50, 165), "carrot": (250, 120, 10),
+    "potato": (125, 80, 40), "egg": (250, 248, 240), "pepper": (35, 165, 40),
+    "bread": (220, 170, 100), "cheese": (255, 220, 30),
 }
+GREY = (105, 105, 110)  # props: thin and neutral, so they do not outweigh the object
 
 
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,81 +37,89 @@ def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return (u + 0.5) / w * 2 - 1, (v + 0.5) / h * 2 - 1
 
 
-def _finish(shade: np.ndarray, colour, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(h, w) shading x base colour, with a little per-step grain so no two steps are identical."""
-    grain = 1 + 0.05 * rng.standard_normal(shade.shape).astype(np.float32)
-    rgb = np.asarray(colour, np.float32) * (shade * grain)[..., None]  # (h, w, 3)
-    return np.clip(rgb, 0, 255)
+def _finish(shade: np.ndarray, colour, rng: np.random.Generator) -> np.ndarray:
+    """(h, w) shading x base colour, with a little per-step tint and grain so no two steps are identical."""
+    grain = 1 + 0.04 * rng.standard_normal(shade.shape).astype(np.float32)
+    tint = np.asarray(colour, np.float32) * rng.uniform(0.92, 1.06, 3)
+    return np.clip(tint * (shade * grain)[..., None], 0, 255)  # (h, w, 3)
 
 
 def noun_sprite(noun: str, size: int, rng: np.random.Generator) -> Sprite:
-    """The noun's look at about `size` pixels: shape, colour and texture differ per noun."""
+    """The noun's look about `size` pixels tall: shape, colour and a coarse texture per noun."""
     col = NOUN_COLOURS[noun]
-    if noun == "tomato":  # red ball, highlight, green calyx
-        u, v = _grid(size, size)
+    if noun == "tomato":  # red ball, big highlight, green star calyx
+        u, v = _grid(size, int(size * 1.1))
         r2 = u * u + v * v
-        mask = r2 < 0.9
-        rgb = _finish(1.05 - 0.4 * r2 + 0.5 * np.exp(-((u + 0.35) ** 2 + (v + 0.35) ** 2) / 0.03), col, mask, rng)
-        calyx = (u / 0.35) ** 2 + ((v + 0.82) / 0.14) ** 2 < 1
-        rgb[calyx] = (40, 120, 30)
-        mask |= calyx
-    elif noun == "onion":  # pale purple bulb with a pointed top and meridian stripes
+        mask = r2 < 0.95
+        rgb = _finish(1.1 - 0.45 * r2 + 0.6 * np.exp(-((u + 0.35) ** 2 + (v + 0.35) ** 2) / 0.04), col, rng)
+        ang = np.arctan2(v + 0.75, u)
+        calyx = (u * u + (v + 0.75) ** 2) < (0.12 + 0.1 * np.cos(5 * ang)) ** 2 * 4
+        rgb[calyx & mask] = (40, 120, 30)
+    elif noun == "onion":  # purple bulb with a pointed top and bold pale meridian stripes
         u, v = _grid(size, size)
         body = u * u + (v - 0.15) ** 2 < 0.72
         tip = (v < -0.3) & (np.abs(u) < 0.45 * (v + 1.0))
         mask = body | tip
-        stripes = 0.82 + 0.18 * np.cos(16 * u / np.sqrt(np.maximum(1 - (v - 0.15) ** 2, 0.05)))
-        rgb = _finish(stripes * (1.05 - 0.25 * (u * u + v * v)), col, mask, rng)
-    elif noun == "carrot":  # long orange cone with ridges and green leaves at the wide end
-        h, w = max(4, int(size * 0.6)), int(size * 1.45)
-        u, v = _grid(h, w)
-        body = (u > -0.72) & (np.abs(v) < 0.85 * (1 - (u + 0.72) / 1.8))
-        leaves = (u <= -0.72) & (np.abs(v) < 0.7) & (np.sin(v * 22 + u * 6) > -0.2)
+        stripes = 0.75 + 0.35 * (np.cos(12 * u / np.sqrt(np.maximum(1 - (v - 0.15) ** 2, 0.05))) > 0.3)
+        rgb = _finish(stripes * (1.1 - 0.3 * (u * u + v * v)), col, rng)
+    elif noun == "carrot":  # fat orange cone with dark ridges and green leaves at the wide end
+        u, v = _grid(int(size * 0.75), int(size * 1.5))
+        body = (u > -0.7) & (np.abs(v) < 0.95 * (1 - (u + 0.7) / 1.75))
+        leaves = (u <= -0.7) & (np.abs(v) < 0.8) & (np.sin(v * 18 + u * 6) > -0.2)
         mask = body | leaves
-        rgb = _finish((1 - 0.35 * (np.sin(u * 30) > 0.85)) * (1.05 - 0.3 * v * v), col, mask, rng)
+        rgb = _finish((1 - 0.45 * (np.sin(u * 22) > 0.6)) * (1.1 - 0.3 * v * v), col, rng)
         rgb[leaves] = (50, 140, 40)
-    elif noun == "potato":  # lumpy brown oval, mottled, with dark eyes
-        h, w = int(size * 0.78), int(size * 1.1)
-        u, v = _grid(h, w)
+    elif noun == "potato":  # lumpy dark-brown oval, mottled, with many dark eyes
+        u, v = _grid(int(size * 0.85), int(size * 1.25))
         ang = np.arctan2(v, u)
-        mask = u * u + v * v < 0.85 * (1 + 0.08 * np.sin(3 * ang + rng.uniform(0, 6)))
-        mottle = 1 + 0.12 * np.sin(7 * u + 3) * np.sin(6 * v + 1)
-        rgb = _finish(mottle * (1.1 - 0.3 * (u * u + v * v)), col, mask, rng)
-        for _ in range(6):
-            ex, ey = rng.uniform(-0.6, 0.6, 2)
-            rgb[(u - ex) ** 2 + ((v - ey) * 1.4) ** 2 < 0.012] = (70, 45, 25)
-    elif noun == "egg":  # smooth cream oval, narrower at the top
-        h, w = size, int(size * 0.78)
-        u, v = _grid(h, w)
-        mask = (u / (0.8 + 0.15 * v)) ** 2 + v * v < 0.92
-        rgb = _finish(1.0 - 0.2 * (u * u + v * v) + 0.15 * np.exp(-((u + 0.3) ** 2 + (v + 0.4) ** 2) / 0.05), col, mask, rng)
-    elif noun == "pepper":  # green bell with vertical lobes and a dark stem
-        h, w = size, int(size * 0.9)
-        u, v = _grid(h, w)
-        body = (u / 0.85) ** 4 + ((v - 0.2) / 0.75) ** 4 < 1
-        stem = (np.abs(u) < 0.12) & (v < -0.45)
+        mask = u * u + v * v < 0.9 * (1 + 0.1 * np.sin(3 * ang + rng.uniform(0, 6)))
+        mottle = 1 + 0.2 * np.sin(9 * u + 3) * np.sin(8 * v + 1)
+        rgb = _finish(mottle * (1.15 - 0.3 * (u * u + v * v)), col, rng)
+        for _ in range(12):
+            ex, ey = rng.uniform(-0.7, 0.7, 2)
+            rgb[(u - ex) ** 2 + ((v - ey) * 1.4) ** 2 < 0.015] = (55, 30, 15)
+    elif noun == "egg":  # smooth white oval, narrower at the top
+        u, v = _grid(size, int(size * 0.85))
+        mask = (u / (0.85 + 0.15 * v)) ** 2 + v * v < 0.95
+        rgb = _finish(1.0 - 0.25 * (u * u + v * v) + 0.1 * np.exp(-((u + 0.3) ** 2 + (v + 0.4) ** 2) / 0.05), col, rng)
+    elif noun == "pepper":  # green bell with deep vertical lobes and a dark stem
+        u, v = _grid(size, int(size * 1.05))
+        body = (u / 0.9) ** 4 + ((v - 0.15) / 0.8) ** 4 < 1
+        stem = (np.abs(u) < 0.12) & (v < -0.5)
         mask = body | stem
-        rgb = _finish(0.7 + 0.35 * np.cos(u * 2.5 * np.pi) ** 2, col, mask, rng)
+        rgb = _finish(0.45 + 0.7 * np.cos(u * 2.0 * np.pi) ** 2, col, rng)
         rgb[stem] = (30, 80, 25)
-    elif noun == "bread":  # loaf: pale crumb, dark crust rim, diagonal slashes
-        h, w = int(size * 0.7), int(size * 1.25)
-        u, v = _grid(h, w)
-        mask = (u / 0.95) ** 6 + (v / 0.9) ** 2 < 1
-        inner = (u / 0.75) ** 6 + ((v + 0.05) / 0.6) ** 2 < 1
-        slash = inner & (np.sin((u + 0.5 * v) * 14) > 0.85)
-        rgb = _finish(np.where(inner, 1.08, 0.62), col, mask, rng)
-        rgb[slash] = (150, 90, 40)
-    elif noun == "cheese":  # yellow wedge with holes
-        h, w = int(size * 0.8), int(size * 1.15)
-        u, v = _grid(h, w)
-        mask = (v > -0.85 * u - 0.1) & (v < 0.9) & (u < 0.95)
-        rgb = _finish(np.ones_like(u), col, mask, rng)
-        for _ in range(7):
-            hx, hy, hr = rng.uniform(0.0, 0.8), rng.uniform(-0.2, 0.75), rng.uniform(0.01, 0.03)
-            rgb[(u - hx) ** 2 + (v - hy) ** 2 < hr] = (205, 150, 20)
+    elif noun == "bread":  # loaf: thick dark crust, pale crumb, bold diagonal slashes
+        u, v = _grid(int(size * 0.8), int(size * 1.45))
+        mask = (u / 0.97) ** 6 + (v / 0.95) ** 2 < 1
+        inner = (u / 0.8) ** 6 + ((v + 0.05) / 0.62) ** 2 < 1
+        slash = inner & (np.sin((u + 0.5 * v) * 11) > 0.7)
+        rgb = _finish(np.where(inner, 1.08, 0.55), col, rng)
+        rgb[slash] = (120, 65, 25)
+    elif noun == "cheese":  # bright yellow block with big holes
+        u, v = _grid(int(size * 0.85), int(size * 1.3))
+        mask = (v > -0.9 * u - 0.25) & (v < 0.95) & (u < 0.97)
+        rgb = _finish(np.ones_like(u), col, rng)
+        for _ in range(9):
+            hx, hy, hr = rng.uniform(-0.3, 0.85), rng.uniform(-0.3, 0.8), rng.uniform(0.015, 0.04)
+            rgb[(u - hx) ** 2 + (v - hy) ** 2 < hr] = (190, 130, 15)
     else:
         raise ValueError(f"unknown noun {noun!r}; known: {sorted(NOUN_COLOURS)}")
     return rgb.astype(np.uint8), mask
+
+
+def rotate(sprite: Sprite, angle: float) -> Sprite:
+    """`sprite` turned by `angle` radians about its centre (nearest neighbour), on a square canvas."""
+    rgb, alpha = sprite
+    h, w = alpha.shape
+    d = int(np.ceil(np.hypot(h, w))) | 1
+    yy, xx = np.mgrid[0:d, 0:d].astype(np.float32) - (d - 1) / 2  # (d, d) offsets from the centre
+    c, s = np.cos(angle), np.sin(angle)
+    sx = np.rint(c * xx + s * yy + (w - 1) / 2).astype(np.int64)  # inverse map: canvas -> source
+    sy = np.rint(-s * xx + c * yy + (h - 1) / 2).astype(np.int64)
+    ok = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
+    sx, sy = sx.clip(0, w - 1), sy.clip(0, h - 1)
+    return rgb[sy, sx], alpha[sy, sx] & ok
 
 
 def paste(frame: np.ndarray, sprite: Sprite, cx: float, cy: float) -> None:
@@ -150,55 +163,46 @@ def _box(h: int, w: int, colour, rim=None, power: float = 8.0) -> Sprite:
     return rgb, r < 1
 
 
-def _ellipse(h: int, w: int, colour, rim=None) -> Sprite:
-    return _box(h, w, colour, rim, power=2.0)
+def _ring(h: int, w: int, colour, width: float = 0.08) -> Sprite:
+    """The outline of an ellipse, `width` of its half-size thick."""
+    u, v = _grid(max(h, 2), max(w, 2))
+    r = np.sqrt(u * u + v * v)
+    rgb = np.empty(u.shape + (3,), np.uint8)
+    rgb[:] = colour
+    return rgb, (r < 1) & (r > 1 - width)
 
 
 class Scene:
-    """One video's kitchen: wall and counter colours fixed per video, the rest varied per step."""
+    """One video's kitchen: a plain counter colour fixed per video, the rest varied per step."""
 
     def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator):
         self.W, self.H, self.fps, self.rng = width, height, fps, rng
-        H, W = height, width
-        wall = np.array([215, 205, 185]) * rng.uniform(0.8, 1.05) + rng.uniform(-15, 15, 3)
-        counter = np.array([120, 95, 75]) * rng.uniform(0.75, 1.2) + rng.uniform(-12, 12, 3)
-        y, x = np.mgrid[0:H, 0:W].astype(np.float32)
-        img = np.empty((H, W, 3), np.float32)
-        top = y < 0.3 * H
-        tiles = ((y % max(H // 8, 2)) < 1) | ((x % max(H // 8, 2)) < 1)
-        img[:] = counter
-        img *= (1 + 0.06 * np.sin(y * 0.9 + 3 * np.sin(x * 0.05)))[..., None]  # wood grain
-        img[top] = wall
-        img[top & tiles] = wall * 0.85
+        # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
+        counter = np.array([150, 145, 135]) * rng.uniform(0.85, 1.1) + rng.uniform(-10, 10, 3)
+        y = np.linspace(-1, 1, height, dtype=np.float32)[:, None, None]
+        img = np.broadcast_to(counter * (1 + 0.06 * y), (height, width, 3))
         self.base = np.clip(img, 0, 255).astype(np.uint8)
 
     def u(self, a: float) -> int:
         """`a` frame heights in pixels (all sizes scale with the height)."""
         return max(1, int(round(a * self.H)))
 
-    def background(self, board: bool = True, sink: bool = False) -> tuple[np.ndarray, float, float]:
-        """A step's static background and its work-surface centre (cx, cy), jittered per step."""
+    def background(self) -> tuple[np.ndarray, float, float]:
+        """A step's static background and the object's centre (cx, cy), jittered per step."""
         rng, W, H = self.rng, self.W, self.H
-        img = (self.base.astype(np.float32) * rng.uniform(0.9, 1.1)).clip(0, 255).astype(np.uint8)
-        cx, cy = W * (0.5 + rng.uniform(-0.05, 0.05)), H * (0.64 + rng.uniform(-0.03, 0.03))
-        if sink:
-            paste(img, _box(self.u(0.62), int(W * 0.8), (125, 130, 140), rim=(175, 180, 190), power=6), cx, cy)
-            paste(img, _box(self.u(0.12), self.u(0.06), (160, 165, 175)), cx, self.u(0.06))  # faucet
-        elif board:
-            shade = np.array([205, 165, 115]) * rng.uniform(0.85, 1.1)
-            paste(img, _box(self.u(0.58), int(W * 0.78), tuple(shade.clip(0, 255)), rim=tuple((shade * 0.8).clip(0, 255)), power=10), cx, cy)
-        return img, cx, cy
+        img = (self.base.astype(np.float32) * rng.uniform(0.94, 1.06)).clip(0, 255).astype(np.uint8)
+        return img, W * (0.5 + rng.uniform(-0.04, 0.04)), H * (0.5 + rng.uniform(-0.04, 0.04))
 
     # ---- idle and steps: generators of frames ----------------------------------------------
     def idle(self, n: int) -> Iterator[np.ndarray]:
         bg, cx, cy = self.background()
         hand = _box(self.u(0.17), self.u(0.3), (230, 180, 140), rim=(200, 150, 115), power=4)
-        dx = self.W * self.rng.uniform(0.28, 0.36)
+        dx = self.W * self.rng.uniform(0.25, 0.33)
         for i in range(n):
             f = bg.copy()
             breath = np.sin(2 * np.pi * i / (2.5 * self.fps))  # hands move a pixel or so
-            paste(f, hand, cx - dx, cy + self.u(0.2) + breath)
-            paste(f, hand, cx + dx, cy + self.u(0.2) - breath)
+            paste(f, hand, cx - dx, cy + self.u(0.25) + breath)
+            paste(f, hand, cx + dx, cy + self.u(0.25) - breath)
             yield f
 
     def step(self, verb: str, noun: str, n: int) -> Iterator[np.ndarray]:
@@ -206,87 +210,72 @@ class Scene:
         if draw is None:
             raise ValueError(f"unknown verb {verb!r}")
         rng = self.rng
-        size = self.u(0.5 * rng.uniform(0.85, 1.15))
-        speed = rng.uniform(0.75, 1.3)  # motions' rate varies per step
-        flip = rng.random() < 0.5  # mirror the whole step (props left or right)
+        size = self.u(0.62 * rng.uniform(0.9, 1.1))  # the object fills about half the frame
+        speed = rng.uniform(0.8, 1.25)  # motions' rate varies per step
+        flip = rng.random() < 0.5  # mirror the whole step
         for f in draw(noun, size, speed, n):
             yield f[:, ::-1] if flip else f
 
     def _cut(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         rgb, a = noun_sprite(noun, size, self.rng)
-        w = a.shape[1]
-        left, right = (rgb[:, : w // 2], a[:, : w // 2]), (rgb[:, w // 2:], a[:, w // 2:])
-        blade = _box(self.u(0.3), self.u(0.07), (205, 210, 220), rim=(120, 125, 135), power=6)
-        handle = _box(self.u(0.16), self.u(0.08), (90, 50, 20))
-        hh = a.shape[0]
+        h, w = a.shape
+        k = 3  # slices side by side
+        edges = np.linspace(0, w, k + 1).astype(int)
+        slices = [(rgb[:, lo:hi], a[:, lo:hi]) for lo, hi in zip(edges, edges[1:])]
+        blade = max(1, self.u(0.012))
         for i in range(n):
             t = i / self.fps
             f = bg.copy()
-            gap = min(1.0, 1.5 * i / n) * 0.3 * size  # the object splits apart as it is cut
-            paste(f, left, cx - w / 4 - gap / 2, cy)
-            paste(f, right, cx + w / 4 + gap / 2, cy)
-            chop = 0.5 - 0.5 * np.cos(2 * np.pi * 1.4 * speed * t)  # 0 = up, 1 = down
-            tip = cy - hh / 2 - self.u(0.06) + chop * (hh * 0.8 + self.u(0.06))
-            paste(f, blade, cx, tip - self.u(0.15))
-            paste(f, handle, cx, tip - self.u(0.37))
+            chop = 0.5 - 0.5 * np.cos(2 * np.pi * 1.4 * speed * t)  # knife height: 0 up, 1 down
+            gap = min(1.0, 1.5 * i / max(n, 1)) * 0.12 * size  # the slices drift apart
+            for j, s in enumerate(slices):
+                mid = (edges[j] + edges[j + 1]) / 2 - w / 2
+                hop = (1 if j % 2 else -1) * chop * 0.12 * h  # each chop knocks the slices up and down
+                paste(f, s, cx + mid + (j - (k - 1) / 2) * gap, cy + hop)
+            kx = cx + (edges[1] - w / 2) - gap / 2
+            tip = cy - h / 2 - self.u(0.05) + chop * (h + self.u(0.05))
+            line(f, (kx, tip - self.u(0.4)), (kx, tip), GREY, radius=blade)
             yield f
 
     def _stir(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        paste(bg, _ellipse(self.u(0.5), self.u(0.85), (70, 100, 160), rim=(150, 175, 215)), cx, cy)
-        obj = noun_sprite(noun, int(size * 0.75), self.rng)
-        rx, ry = self.u(0.2), self.u(0.08)
+        paste(bg, _ring(self.u(0.9), self.u(1.15), GREY, width=0.05), cx, cy)  # the bowl's rim
+        obj = noun_sprite(noun, int(size * 0.9), self.rng)
+        rx, ry = self.u(0.1), self.u(0.06)
+        spin = 1 if self.rng.random() < 0.5 else -1
         for i in range(n):
-            th = 2 * np.pi * 1.0 * speed * i / self.fps
+            th = 2 * np.pi * 0.8 * speed * i / self.fps
             f = bg.copy()
-            paste(f, obj, cx + rx * np.cos(th), cy + ry * np.sin(th))
-            hx, hy = cx + rx * np.cos(th + np.pi), cy + ry * np.sin(th + np.pi)
-            line(f, (hx, hy), (hx + self.u(0.3), hy - self.u(0.45)), (140, 90, 40), radius=max(1, self.u(0.012)))
-            dots(f, [hx], [hy], (160, 110, 60), radius=max(1, self.u(0.03)))
+            paste(f, rotate(obj, spin * th), cx + rx * np.cos(th), cy + ry * np.sin(th))
+            hx, hy = cx - 1.6 * rx * np.cos(th), cy - 1.6 * ry * np.sin(th)
+            line(f, (hx, hy), (hx + self.u(0.2), hy - self.u(0.45)), GREY, radius=max(1, self.u(0.012)))
             yield f
 
     def _pour(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         obj = noun_sprite(noun, size, self.rng)
-        paste(bg, obj, cx, cy + self.u(0.08))
-        jw, jh = self.u(0.22), self.u(0.36)
-        px, py = cx - self.u(0.28), cy - self.u(0.22)  # the jug's pivot (its bottom-right corner)
-        R = self.u(0.45)
-        poured = 0  # frames of pouring so far: a puddle spreads under the object
-        yy, xx = np.mgrid[-R:R, -R:R].astype(np.float32) + 0.5  # a window centred on the pivot
-        jug = np.empty((2 * R, 2 * R, 3), np.uint8)
-        splash_y = cy + self.u(0.08) - obj[1].shape[0] / 2
+        h, w = obj[1].shape
+        rng = self.rng
         for i in range(n):
             t = i / self.fps
-            ang = np.deg2rad(15 + 60 * (0.5 - 0.5 * np.cos(2 * np.pi * 0.45 * speed * t)))
-            c, s = np.cos(ang), np.sin(ang)
-            # jug-local coordinates: rotate the window back by the tilt
-            lx, ly = c * xx + s * yy, -s * xx + c * yy
-            inside = (lx > -jw) & (lx < 0) & (ly > -jh) & (ly < 0)
-            rim = inside & ((lx > -2) | (lx < -jw + 2) | (ly > -2))
+            tilt = 0.5 - 0.5 * np.cos(2 * np.pi * 0.5 * speed * t)  # 0 upright .. 1 fully tilted
+            ang = np.deg2rad(50) * tilt
             f = bg.copy()
-            jug[:] = (160, 200, 235)
-            jug[rim] = (60, 80, 110)
-            paste(f, (jug, inside), px, py)
-            if poured:
-                pw = min(2 * R, self.u(0.2) + poured)
-                paste(f, _ellipse(max(2, pw // 3), pw, (185, 215, 240)), cx, cy + self.u(0.08) + obj[1].shape[0] / 2 - 2)
-                paste(f, obj, cx, cy + self.u(0.08))
-            if ang > np.deg2rad(40):  # the lip (top-right corner) is low enough: it pours
-                poured += 1
-                lipx, lipy = px + s * jh, py - c * jh  # jug-local (0, -jh) in frame coordinates
-                ys = np.arange(lipy, splash_y, 1.0)
-                xs = lipx + 0.6 * np.sin(ys * 0.7 + 5 * t)
-                dots(f, xs, ys, (225 + self.rng.integers(0, 30), 240, 255), radius=max(1, self.u(0.015)))
-                k = 6
-                dots(f, lipx + self.rng.uniform(-6, 6, k), splash_y + self.rng.uniform(-4, 2, k), (240, 250, 255), 0)
+            paste(f, rotate(obj, ang), cx, cy - self.u(0.05))
+            if tilt > 0.3:  # tilted far enough: a stream runs off the low (right) side
+                lipx = cx + 0.5 * w * np.cos(ang) - 0.3 * h * np.sin(ang)
+                lipy = cy - self.u(0.05) + 0.5 * w * np.sin(ang) * 0.6
+                ys = np.arange(lipy, self.H, 1.0)
+                xs = lipx + 1.5 * np.sin(ys * 0.5 + 6 * t)
+                dots(f, xs, ys, (200, 225, 250), radius=max(1, self.u(0.02)))
+                dots(f, lipx + rng.uniform(-8, 8, 10), self.H - rng.uniform(1, 8, 10), (235, 245, 255), 1)
             yield f
 
     def _peel(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         rgb, a = noun_sprite(noun, size, self.rng)
-        pale = (rgb.astype(np.float32) * 0.55 + np.array([250, 235, 190]) * 0.45).astype(np.uint8)
+        pale = (rgb.astype(np.float32) * 0.45 + np.array([250, 240, 200]) * 0.55).astype(np.uint8)
         h, w = a.shape
         skin = tuple(int(x * 0.8) for x in NOUN_COLOURS[noun])
         sweep = max(2, int(self.fps / (1.3 * speed)))  # frames per peeler stroke
@@ -302,52 +291,52 @@ class Scene:
             pxx = cx - w / 2 + done
             pyy = cy - h / 2 + phase * h  # the peeler strokes down the object
             if i % sweep == sweep // 2:
-                strips.append([pxx, pyy, rng.uniform(-2.0, 2.0), rng.uniform(-2.5, -1.0)])
+                strips.append([pxx, pyy, rng.uniform(-2.5, 2.5), rng.uniform(-3.0, -1.5)])
             for s_ in strips:
                 s_[0] += s_[2]
                 s_[1] += s_[3]
-                s_[3] = min(s_[3] + 0.25, 3.0) if s_[1] < cy + h / 2 + 4 else 0.0
+                s_[3] = min(s_[3] + 0.3, 3.0) if s_[1] < self.H - 3 else 0.0
                 s_[2] = s_[2] if s_[3] else 0.0
-                line(f, (s_[0] - 3, s_[1] - 1), (s_[0] + 3, s_[1] + 1), skin, radius=1)
-            line(f, (pxx, pyy - self.u(0.05)), (pxx + self.u(0.06), pyy - self.u(0.3)), (30, 30, 30), radius=max(1, self.u(0.015)))
-            dots(f, [pxx], [pyy], (190, 195, 205), radius=max(1, self.u(0.02)))
+                line(f, (s_[0] - 4, s_[1] - 1), (s_[0] + 4, s_[1] + 1), skin, radius=max(1, self.u(0.015)))
+            line(f, (pxx, pyy), (pxx + self.u(0.06), pyy - self.u(0.3)), GREY, radius=max(1, self.u(0.015)))
             yield f
 
     def _wash(self, noun, size, speed, n):
-        bg, cx, cy = self.background(sink=True)
+        bg, cx, cy = self.background()
+        paste(bg, _ring(self.u(0.95), int(self.W * 0.92), GREY, width=0.04), self.W / 2, cy)  # the sink
         obj = noun_sprite(noun, size, self.rng)
-        k = 70
+        k = 60
         rng = self.rng
-        dx = rng.uniform(-self.u(0.18), self.u(0.18), k)
-        y0, top, span = rng.uniform(0, 1, k), self.u(0.12), cy + self.u(0.2) - self.u(0.12)
+        dx = rng.uniform(-self.u(0.3), self.u(0.3), k)
+        y0, span = rng.uniform(0, 1, k), self.H
         v = self.H * 1.6 / self.fps  # falling speed, pixels per frame
         for i in range(n):
             t = i / self.fps
             f = bg.copy()
-            paste(f, obj, cx + self.u(0.07) * np.sin(2 * np.pi * 2.5 * speed * t), cy)
-            ys = top + (y0 * span + v * i) % span
-            dots(f, cx + dx, ys, (150, 200, 255), radius=1)
+            paste(f, obj, cx + self.u(0.08) * np.sin(2 * np.pi * 2.5 * speed * t), cy)
+            ys = (y0 * span + v * i) % span
+            dots(f, cx + dx, ys, (170, 215, 255), radius=max(1, self.u(0.01)))
             yield f
 
     def _fry(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        R = self.u(0.36)
-        paste(bg, _box(self.u(0.07), self.u(0.4), (25, 25, 25)), cx + R + self.u(0.18), cy)  # handle
-        paste(bg, _ellipse(2 * R, 2 * R, (45, 45, 52), rim=(95, 95, 105)), cx, cy)
+        R = self.u(0.46)
+        paste(bg, _ring(2 * R, 2 * R, (60, 60, 65), width=0.07), cx, cy)  # the pan's rim
+        line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), (60, 60, 65), radius=max(1, self.u(0.02)))
         obj = noun_sprite(noun, size, self.rng)
         rng = self.rng
         k = 30
-        ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.85 * np.sqrt(rng.uniform(0, 1, k))
+        ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.95 * np.sqrt(rng.uniform(0, 1, k))
         bx, by = cx + rad * np.cos(ang), cy + rad * np.sin(ang)
         phase = rng.uniform(0, 2 * np.pi, k)
         steam_x, steam_p = cx + rng.uniform(-R, R, 8), rng.uniform(0, 1, 8)
         for i in range(n):
             t = i / self.fps
             f = bg.copy()
-            jit = rng.integers(-self.u(0.02), self.u(0.02) + 1, 2)
+            jit = rng.integers(-self.u(0.025), self.u(0.025) + 1, 2)
             paste(f, obj, cx + jit[0], cy + jit[1])
-            on = np.sin(phase + 2 * np.pi * 3 * speed * t) > 0.2  # bubbles pop in and out
-            dots(f, bx[on], by[on], (250, 235, 150), radius=max(1, self.u(0.01)))
-            sy = cy - R - ((steam_p + 0.6 * speed * t) % 1.0) * self.u(0.35)  # steam rises
+            on = np.sin(phase + 2 * np.pi * 3 * speed * t) > 0.2  # bubbles pop in and out, also on the object
+            dots(f, bx[on], by[on], (250, 240, 170), radius=max(1, self.u(0.012)))
+            sy = cy - R * 0.5 - ((steam_p + 0.6 * speed * t) % 1.0) * self.u(0.45)  # steam rises
             dots(f, steam_x + 2 * np.sin(sy * 0.3), sy, (235, 235, 235), radius=1)
             yield f

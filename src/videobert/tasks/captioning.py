@@ -421,7 +421,12 @@ class CaptionResult:
         header = ["method", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
         text = f"Captioning on {self.rows[0].n} validation segments.\n\n" + markdown_table(header, [r.row() for r in self.rows]) + "\n"
         notes = {r.meteor_note for r in self.rows if r.meteor_note}
-        return text + "".join(f"\n{n}\n" for n in notes)
+        text += "".join(f"\n{n}\n" for n in notes)
+        for r in self.rows:
+            if r.examples:
+                text += f"\nExamples ({r.name}), prediction / reference:\n\n"
+                text += "".join(f"- {p or '(empty)'} / {ref}\n" for p, ref in r.examples)
+        return text
 
 
 def evaluate_captioner(captioner: TrainedCaptioner, feats: SegmentFeatures, references: Sequence[str],

@@ -63,7 +63,6 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 
 # ---- eval ----------------------------------------------------------------------------------
 def _eval(args: argparse.Namespace) -> int:
-    from .captioning import CaptionerConfig
     from .forecast import ForecastConfig
     from .report import load_eval_data, label_sets, run_caption, run_forecast, run_retrieval, run_zeroshot
     from .retrieval import RetrievalConfig

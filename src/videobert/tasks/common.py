@@ -32,15 +32,6 @@ def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def max_positions(model: Any, default: int = 512) -> int:
-    """The longest input the model accepts (its position table), if it says so."""
-    for obj in (model, getattr(model, "config", None), getattr(getattr(model, "bert", None), "config", None)):
-        n = getattr(obj, "max_position_embeddings", None)
-        if isinstance(n, int):
-            return n
-    return default
-
-
 # ---- templates ------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class FilledTemplate:

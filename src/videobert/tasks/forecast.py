@@ -5,8 +5,9 @@ after them, video only: ``[CLS] [>] v_1 ... v_t [MASK] [SEP]``; the logits at th
 restricted to the visual ids, rank the candidates for ``v_{t+1}``.
 
 `evaluate_forecast` scores every position t >= 1 of held-out videos (evenly thinned to at
-most `max_per_video`) and compares with the most-frequent-token baseline, whose ranking
-is the token frequencies of the training videos.
+most `max_per_video`) and compares with the most-frequent-token baseline: one fixed ranking of the visual words by their frequency in
+the training videos, ties broken by word id (so its top-3 is a definite list of three words;
+scoring the tied counts directly would rank tied words behind each other pessimistically).
 """
 from __future__ import annotations
 
@@ -114,7 +115,10 @@ def evaluate_forecast(
         raise ValueError("no held-out video has two or more visual tokens")
     targets_a = np.asarray(targets)
     ranks = ranks_of_targets(next_token_logprobs(model, contexts, config.batch_size), targets_a)
-    base = ranks_of_targets(np.broadcast_to(freq, (len(targets), len(freq))), targets_a)
+    order = np.lexsort((np.arange(len(freq)), -freq))  # most frequent first, then lower id
+    base_scores = np.empty(len(freq))
+    base_scores[order] = -np.arange(len(freq), dtype=np.float64)  # strictly decreasing: no ties
+    base = ranks_of_targets(np.broadcast_to(base_scores, (len(targets), len(freq))), targets_a)
     return ForecastResult(
         k=config.k, n=len(targets), num_videos=len(heldout),
         top1=recall_at_k(ranks, 1), topk=recall_at_k(ranks, config.k),

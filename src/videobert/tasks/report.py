@@ -125,7 +125,8 @@ def run_forecast(data: EvalData, config=None):
     """Held-out = the validation videos; the baseline's frequencies come from the training videos."""
     from .forecast import ForecastConfig, evaluate_forecast
 
-    train_ids = [v for v in video_ids(data.train) if v not in set(video_ids(data.val))]
+    val_ids = set(video_ids(data.val))
+    train_ids = [v for v in video_ids(data.train) if v not in val_ids]
     if not train_ids:
         raise ValueError("the forecasting baseline needs training videos (subset 'training') in the corpus")
     heldout = {v: data.tokens(v) for v in video_ids(data.val)}

@@ -57,12 +57,7 @@ class ZeroShotConfig(Config):
 
 def build_input(tokenizer: Any, text_ids: Sequence[int], leaf_ids: Sequence[int] | None) -> dict:
     """`[CLS] text [>] video [SEP]`, or text-only `[CLS] text [SEP]` when `leaf_ids` is None."""
-    built = tokenizer.build(list(text_ids), None if leaf_ids is None else list(leaf_ids))
-    return {k: _as_list(v) for k, v in built.items()}
-
-
-def _as_list(v: Any) -> list[int]:
-    return v.tolist() if hasattr(v, "tolist") else list(v)
+    return tokenizer.build(list(text_ids), None if leaf_ids is None else list(leaf_ids))
 
 
 def score_labels(
