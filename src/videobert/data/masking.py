@@ -8,9 +8,10 @@ rate; a chosen token becomes `[MASK]` 80% of the time, a random token *of the sa
 Text in video-text examples is masked at `vt_text_rate` (default 0.5), not 0.15: DESIGN.md
 section 6 found that with 15% the masked caption words are guessable from the remaining text,
 so the model learns to ignore the video; masking half the text made the video matter. Text-only
-and video-only examples keep BERT's 0.15. Negative (misaligned) video-text pairs are not masked:
-their video says nothing about the text, so predicting text there would teach the model to
-ignore video; they train the alignment classifier only.
+and video-only examples keep BERT's 0.15. Negative (misaligned) video-text pairs are masked
+exactly like aligned ones, but nothing is predicted there (labels all IGNORE): their video says
+nothing about the text, so predicting text there would teach the model to ignore video; and if
+they were left unmasked, "has [MASK] tokens" alone would tell the alignment head the answer.
 """
 from __future__ import annotations
 
@@ -44,13 +45,12 @@ class Masker:
         """(T,) ids -> (masked ids (T,), labels (T,) with IGNORE where nothing is predicted)."""
         ids = np.array(ids, dtype=np.int64)
         labels = np.full_like(ids, IGNORE)
-        if kind == VIDEO_TEXT and align_label == 1:
-            return ids, labels
         text, vis = self.tok.is_text(ids), self.tok.is_visual(ids)
         p_text = self.rates.vt_text_rate if kind == VIDEO_TEXT else self.rates.text_rate
         u = rng.random(len(ids))
         chosen = (text & (u < p_text)) | (vis & (u < self.rates.video_rate))
-        labels[chosen] = ids[chosen]
+        if not (kind == VIDEO_TEXT and align_label == 1):
+            labels[chosen] = ids[chosen]
         r = rng.random(len(ids))
         rand = chosen & (r >= 0.8) & (r < 0.9)
         ids[chosen & (r < 0.8)] = self.tok.mask_id

@@ -218,6 +218,9 @@ class Scene:
 
     def _cut(self, noun, size, speed, n):
         bg, cx, cy = self.background()
+        board = _box(self.u(0.85), int(self.W * 0.85), (200, 198, 190), rim=(150, 148, 140), power=10)
+        board[0][::3] = (175, 172, 165)  # fine grain lines
+        paste(bg, board, cx, cy)
         rgb, a = noun_sprite(noun, size, self.rng)
         h, w = a.shape
         k = 3  # slices side by side
@@ -240,7 +243,7 @@ class Scene:
 
     def _stir(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        paste(bg, _ring(self.u(0.9), self.u(1.15), GREY, width=0.05), cx, cy)  # the bowl's rim
+        paste(bg, _box(self.u(0.92), self.u(1.2), (120, 122, 128), rim=(215, 215, 220), power=2), cx, cy)  # a bowl
         obj = noun_sprite(noun, int(size * 0.9), self.rng)
         rx, ry = self.u(0.1), self.u(0.06)
         spin = 1 if self.rng.random() < 0.5 else -1
@@ -257,23 +260,32 @@ class Scene:
         obj = noun_sprite(noun, size, self.rng)
         h, w = obj[1].shape
         rng = self.rng
+        poured = 0  # frames of pouring so far: a puddle spreads under the object
         for i in range(n):
             t = i / self.fps
             tilt = 0.5 - 0.5 * np.cos(2 * np.pi * 0.5 * speed * t)  # 0 upright .. 1 fully tilted
             ang = np.deg2rad(50) * tilt
             f = bg.copy()
+            if poured:
+                pw = min(int(self.W * 0.9), self.u(0.3) + 3 * poured)
+                paste(f, _box(max(2, pw // 3), pw, (185, 210, 235), power=2), cx, self.H - pw / 8)
             paste(f, rotate(obj, ang), cx, cy - self.u(0.05))
             if tilt > 0.3:  # tilted far enough: a stream runs off the low (right) side
+                poured += 1
                 lipx = cx + 0.5 * w * np.cos(ang) - 0.3 * h * np.sin(ang)
                 lipy = cy - self.u(0.05) + 0.5 * w * np.sin(ang) * 0.6
                 ys = np.arange(lipy, self.H, 1.0)
                 xs = lipx + 1.5 * np.sin(ys * 0.5 + 6 * t)
-                dots(f, xs, ys, (200, 225, 250), radius=max(1, self.u(0.02)))
+                dots(f, xs, ys, (200, 225, 250), radius=max(1, self.u(0.03)))
                 dots(f, lipx + rng.uniform(-8, 8, 10), self.H - rng.uniform(1, 8, 10), (235, 245, 255), 1)
             yield f
 
     def _peel(self, noun, size, speed, n):
         bg, cx, cy = self.background()
+        towel = _box(self.u(0.85), int(self.W * 0.85), (95, 95, 100), power=10)
+        yy, xx = np.mgrid[0:towel[1].shape[0], 0:towel[1].shape[1]] // max(2, self.u(0.08))
+        towel[0][(yy + xx) % 2 == 0] = (140, 140, 145)  # a chequered towel
+        paste(bg, towel, cx, cy)
         rgb, a = noun_sprite(noun, size, self.rng)
         pale = (rgb.astype(np.float32) * 0.45 + np.array([250, 240, 200]) * 0.55).astype(np.uint8)
         h, w = a.shape
@@ -303,7 +315,8 @@ class Scene:
 
     def _wash(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        paste(bg, _ring(self.u(0.95), int(self.W * 0.92), GREY, width=0.04), self.W / 2, cy)  # the sink
+        paste(bg, _box(self.u(0.9), int(self.W * 0.9), (175, 180, 190), rim=(135, 140, 150), power=6), self.W / 2, cy)  # a sink
+        paste(bg, _box(self.u(0.08), self.u(0.08), (60, 60, 65), power=2), self.W / 2, cy + self.u(0.3))  # its drain
         obj = noun_sprite(noun, size, self.rng)
         k = 60
         rng = self.rng
@@ -321,7 +334,7 @@ class Scene:
     def _fry(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         R = self.u(0.46)
-        paste(bg, _ring(2 * R, 2 * R, (60, 60, 65), width=0.07), cx, cy)  # the pan's rim
+        paste(bg, _box(2 * R, 2 * R, (45, 45, 50), rim=(85, 85, 92), power=2), cx, cy)  # a pan
         line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), (60, 60, 65), radius=max(1, self.u(0.02)))
         obj = noun_sprite(noun, size, self.rng)
         rng = self.rng
