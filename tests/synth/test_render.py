@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from videobert.synth.render import Scene
+from videobert.synth.render import Scene, rotate
 from videobert.synth.script import NOUNS, VERBS
 
 
@@ -41,3 +41,16 @@ def test_every_frame_moves_during_a_step():
     for verb in VERBS:
         seg = np.stack(list(scene.step(verb, "egg", 12))).astype(np.int16)
         assert (np.abs(np.diff(seg, axis=0)).sum((1, 2, 3)) > 0).mean() > 0.9, verb
+
+
+def test_rotate_turns_a_sprite_about_its_centre():
+    rgb = np.zeros((5, 9, 3), np.uint8)
+    rgb[:, 6:] = 255  # the right end is white
+    sprite = (rgb, np.ones((5, 9), bool))
+    same, turned = rotate(sprite, 0.0), rotate(sprite, np.pi / 2)
+    assert same[1].sum() == 45 and turned[1].sum() == 45
+    assert np.array_equal(same[0][same[1]].reshape(5, 9, 3), rgb)
+    ys, xs = np.nonzero(turned[1] & (turned[0][..., 0] == 255))
+    ys_all, xs_all = np.nonzero(turned[1])
+    # a quarter turn (x right, y down: clockwise) takes the right end to the bottom
+    assert ys.min() > ys_all.mean() and np.ptp(xs) == np.ptp(xs_all)

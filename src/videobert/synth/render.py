@@ -1,22 +1,24 @@
-"""Pixels of the synthetic kitchen: each noun has a look, each verb a motion of the object.
+"""Pixels of the synthetic kitchen: each noun has a look, each verb a motion and a work surface.
 
 The noun object is drawn large and centred (about half the frame), with a saturated colour
-and a texture of its own, over a plain low-contrast counter: features of an untrained video
-network are means over the whole frame, so whatever fills the frame is what they carry.
-The verb is mostly the object's own motion, with thin grey props as a secondary cue:
-cut (a knife chops, the object falls apart in slices that jump up and down), stir (the object
-spins and circles in a bowl), pour (the object tilts back and forth, a stream runs off it),
-peel (a peeler strokes down, the skin turns pale and strips fly off), wash (drops fall on
-the object while it shakes from side to side, in a sink), fry (the object jitters in a pan
-among popping bubbles and rising steam). Idle stretches show the empty counter with resting
-hands. Everything scales with the frame height (designed at 160x120) and is drawn with numpy
-on small regions, so a frame costs about a millisecond.
+and a coarse texture of its own, over a plain low-contrast counter: features of an untrained
+video network are means over the whole frame, so what fills the frame is what they carry.
+Each verb moves the object itself, on a neutral grey work surface of its own around it:
+cut (a cutting board; a knife chops, the object falls apart in slices that jump up and
+down), stir (a bowl; the object spins and circles), pour (the object tilts back and forth, a
+stream runs off it into a spreading puddle), peel (a chequered towel; a peeler strokes down,
+the skin turns pale and strips fly off), wash (a sink; drops fall on the object while it
+shakes from side to side), fry (a dark pan; the object jitters among popping bubbles and
+rising steam). Idle stretches show the empty counter with resting hands. Everything scales
+with the frame height (designed at 160x120) and is drawn with numpy on small regions, so a
+frame costs about a millisecond.
 
 Coordinates are pixels, x to the right, y down; sprites are (rgb uint8 (h, w, 3), alpha
 bool (h, w)) pairs pasted by their centre.
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -108,18 +110,25 @@ def noun_sprite(noun: str, size: int, rng: np.random.Generator) -> Sprite:
     return rgb.astype(np.uint8), mask
 
 
+@functools.lru_cache(maxsize=8)
+def _offsets(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """(d, d) y and x offsets from the centre of a d x d canvas (cached: rotate runs per frame)."""
+    yy, xx = np.mgrid[0:d, 0:d].astype(np.float32) - (d - 1) / 2
+    return yy, xx
+
+
 def rotate(sprite: Sprite, angle: float) -> Sprite:
     """`sprite` turned by `angle` radians about its centre (nearest neighbour), on a square canvas."""
     rgb, alpha = sprite
     h, w = alpha.shape
-    d = int(np.ceil(np.hypot(h, w))) | 1
-    yy, xx = np.mgrid[0:d, 0:d].astype(np.float32) - (d - 1) / 2  # (d, d) offsets from the centre
-    c, s = np.cos(angle), np.sin(angle)
-    sx = np.rint(c * xx + s * yy + (w - 1) / 2).astype(np.int64)  # inverse map: canvas -> source
-    sy = np.rint(-s * xx + c * yy + (h - 1) / 2).astype(np.int64)
+    yy, xx = _offsets(int(np.ceil(np.hypot(h, w))) | 1)
+    c, s = float(np.cos(angle)), float(np.sin(angle))
+    # inverse map, canvas -> source, rounded to the nearest source pixel (+0.5 then floor)
+    sx = np.floor(c * xx + s * yy + w / 2).astype(np.int32)
+    sy = np.floor(-s * xx + c * yy + h / 2).astype(np.int32)
     ok = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-    sx, sy = sx.clip(0, w - 1), sy.clip(0, h - 1)
-    return rgb[sy, sx], alpha[sy, sx] & ok
+    idx = np.where(ok, sy * w + sx, 0)  # flat source index, 0 where outside
+    return rgb.reshape(-1, 3)[idx], alpha.ravel()[idx] & ok
 
 
 def paste(frame: np.ndarray, sprite: Sprite, cx: float, cy: float) -> None:
@@ -210,7 +219,7 @@ class Scene:
         if draw is None:
             raise ValueError(f"unknown verb {verb!r}")
         rng = self.rng
-        size = self.u(0.62 * rng.uniform(0.9, 1.1))  # the object fills about half the frame
+        size = self.u(0.72 * rng.uniform(0.9, 1.1))  # the object fills about half the frame
         speed = rng.uniform(0.8, 1.25)  # motions' rate varies per step
         flip = rng.random() < 0.5  # mirror the whole step
         for f in draw(noun, size, speed, n):
@@ -261,19 +270,22 @@ class Scene:
         h, w = obj[1].shape
         rng = self.rng
         poured = 0  # frames of pouring so far: a puddle spreads under the object
+        puddles: dict[int, Sprite] = {}  # the puddle's sprite by width, made once
         for i in range(n):
             t = i / self.fps
-            tilt = 0.5 - 0.5 * np.cos(2 * np.pi * 0.5 * speed * t)  # 0 upright .. 1 fully tilted
+            tilt = 1 - abs(2 * ((0.5 * speed * t) % 1.0) - 1)  # 0 upright .. 1 tilted, at a steady rate
             ang = np.deg2rad(50) * tilt
             f = bg.copy()
             if poured:
                 pw = min(int(self.W * 0.9), self.u(0.3) + 3 * poured)
-                paste(f, _box(max(2, pw // 3), pw, (185, 210, 235), power=2), cx, self.H - pw / 8)
+                if pw not in puddles:
+                    puddles[pw] = _box(max(2, pw // 3), pw, (185, 210, 235), power=2)
+                paste(f, puddles[pw], cx, self.H - pw / 8)
             paste(f, rotate(obj, ang), cx, cy - self.u(0.05))
             if tilt > 0.3:  # tilted far enough: a stream runs off the low (right) side
                 poured += 1
-                lipx = cx + 0.5 * w * np.cos(ang) - 0.3 * h * np.sin(ang)
-                lipy = cy - self.u(0.05) + 0.5 * w * np.sin(ang) * 0.6
+                lipx = cx + 0.5 * w * np.cos(ang)  # the right edge's middle, turned by the tilt
+                lipy = cy - self.u(0.05) + 0.5 * w * np.sin(ang)
                 ys = np.arange(lipy, self.H, 1.0)
                 xs = lipx + 1.5 * np.sin(ys * 0.5 + 6 * t)
                 dots(f, xs, ys, (200, 225, 250), radius=max(1, self.u(0.03)))
