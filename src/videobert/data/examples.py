@@ -6,7 +6,12 @@ segments of (up to) 16 tokens. Each epoch, with a seeded generator:
 
 - neighbouring sentences are randomly concatenated into one longer segment (the paper's
   robustness trick, `concat_prob`, up to `max_concat` sentences);
-- video tokens are subsampled at a random rate 1..`subsample_max` (random phase);
+- video tokens are subsampled at a random rate 1..`subsample_max` (random phase), but never
+  below `min_video_tokens` tokens: subsampling a 2-clip sentence at rate 5 would leave one
+  token, too little video for the text to be predictable from it;
+- a sentence's video window is widened by `context_clips` clips on each side: narration starts
+  up to a second before or after the action it describes (DESIGN.md section 6), so the clips
+  strictly inside the sentence often miss the action;
 - each sentence segment becomes one example of a kind drawn from `kind_mix`: text-only,
   video-only or video-text; every no-speech segment becomes a video-only example;
 - a `negative_rate` fraction of video-text examples pair the text with the video of a segment
@@ -35,6 +40,8 @@ class ExampleSpec:
     subsample_max: int = 5
     silent_segment_len: int = 16
     negative_rate: float = 0.5
+    min_video_tokens: int = 4
+    context_clips: int = 1
 
 
 @dataclasses.dataclass
@@ -92,7 +99,9 @@ def video_data(rec, tokens: np.ndarray, tokenizer, clip_seconds: float = 1.5, si
     return VideoData(rec.video_id, tokens, segments)
 
 
-def _subsample(tokens: np.ndarray, rng: np.random.Generator, max_rate: int) -> np.ndarray:
+def _subsample(tokens: np.ndarray, rng: np.random.Generator, max_rate: int, min_tokens: int = 1) -> np.ndarray:
+    # the largest rate that still leaves >= min_tokens tokens (all of them if there are fewer)
+    max_rate = max(1, min(max_rate, len(tokens) // max(min_tokens, 1)))
     rate = int(rng.integers(1, max_rate + 1))
     out = tokens[int(rng.integers(0, rate)) :: rate]
     return out if len(out) else tokens[:1]
@@ -123,7 +132,7 @@ def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng
         while k < len(v.segments):
             seg = v.segments[k]
             if seg.text_ids is None:  # no speech: video-only
-                vid = _subsample(v.tokens[seg.lo : seg.hi], rng, spec.subsample_max)
+                vid = _subsample(v.tokens[seg.lo : seg.hi], rng, spec.subsample_max, spec.min_video_tokens)
                 out.append(_example(tokenizer, [], vid, VIDEO, IGNORE, (v.video_id, k), spec.max_len))
                 k += 1
                 continue
@@ -135,12 +144,13 @@ def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng
             group = v.segments[k : k + n]
             text = [t for g in group for t in g.text_ids]
             lo, hi = min(g.lo for g in group), max(g.hi for g in group)
+            lo, hi = max(lo - spec.context_clips, 0), min(hi + spec.context_clips, len(v.tokens))
             kind = int(rng.choice(3, p=mix))
             src = (v.video_id, k)
             if kind == TEXT:
                 out.append(_example(tokenizer, text, None, TEXT, IGNORE, src, spec.max_len))
             elif kind == VIDEO:
-                vid = _subsample(v.tokens[lo:hi], rng, spec.subsample_max)
+                vid = _subsample(v.tokens[lo:hi], rng, spec.subsample_max, spec.min_video_tokens)
                 out.append(_example(tokenizer, [], vid, VIDEO, IGNORE, src, spec.max_len))
             else:
                 label, vsrc, vtok = 0, src, v.tokens[lo:hi]
@@ -151,7 +161,7 @@ def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng
                             break
                     og = ov.segments[ok]
                     label, vsrc, vtok = 1, (ov.video_id, ok), ov.tokens[og.lo : og.hi]
-                vid = _subsample(vtok, rng, spec.subsample_max)
+                vid = _subsample(vtok, rng, spec.subsample_max, spec.min_video_tokens)
                 out.append(_example(tokenizer, text, vid, VIDEO_TEXT, label, src, spec.max_len, vsrc))
             k += n
     return out

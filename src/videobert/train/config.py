@@ -36,6 +36,8 @@ class PretrainConfig(Config):
     subsample_max: int = 5
     silent_segment_len: int = 16
     negative_rate: float = 0.5
+    min_video_tokens: int = 4  # random subsampling never leaves fewer video tokens than this
+    context_clips: int = 1  # clips added on each side of a sentence's video window
     text_mask_rate: float = 0.15
     video_mask_rate: float = 0.15
     vt_text_mask_rate: float = 0.5  # text masking in video-text examples (DESIGN.md section 6)
@@ -55,9 +57,11 @@ class PretrainConfig(Config):
         if self.init == "scratch" and self.size not in SIZES:
             self.fail("size", self.size, f"must be one of {sorted(SIZES)}")
         for f in ("batch_size", "grad_accum", "log_every", "eval_every", "save_every", "keep_checkpoints", "bucket_pool",
-                  "max_concat", "subsample_max", "silent_segment_len"):
+                  "max_concat", "subsample_max", "silent_segment_len", "min_video_tokens"):
             if getattr(self, f) < 1:
                 self.fail(f, getattr(self, f), "must be >= 1")
+        if self.context_clips < 0:
+            self.fail("context_clips", self.context_clips, "must be >= 0")
         if not 8 <= self.max_len <= 512:
             self.fail("max_len", self.max_len, "must be in [8, 512] (BERT position embeddings)")
         if self.max_steps < 0 or self.epochs <= 0 and self.max_steps == 0:
@@ -78,7 +82,8 @@ class PretrainConfig(Config):
     @property
     def example_spec(self) -> ExampleSpec:
         return ExampleSpec(self.max_len, tuple(self.kind_mix), self.concat_prob, self.max_concat,
-                           self.subsample_max, self.silent_segment_len, self.negative_rate)
+                           self.subsample_max, self.silent_segment_len, self.negative_rate, self.min_video_tokens,
+                           self.context_clips)
 
     @property
     def mask_rates(self) -> MaskRates:
