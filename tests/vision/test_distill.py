@@ -47,6 +47,20 @@ def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
     x = tok.preprocess(torch.randint(0, 256, (3, 30, 32, 32, 3), dtype=torch.uint8))
     assert x.shape == (3, 2, 3, 32, 32) and tok(x).shape == (3, tok.feature_dim) and tok.assign(x).shape == (3,)
 
+    # `videobert ingest --tokenizer STUDENT`: the student's tokens land where `videobert vocab` puts them
+    from videobert.ingest import IngestConfig, ingest
+    from videobert.vocab import VisualVocab, VocabConfig, fit_vocab
+
+    out = tmp_path / "student_corpus"
+    summary = ingest([rec.source], out, IngestConfig(tokenizer=str(tmp_path / "student"), device="cpu"), progress=False)
+    assert summary.done == 1 and summary.failed == 0
+    got = Corpus(out).read(held[0])
+    assert got.features.shape == (len(ids), tok.feature_dim) and "student_tokens" not in got.meta
+    assert (read_tokens(out / "vocab", held[0]) == ids).all()
+    assert VisualVocab.load(out / "vocab").num_tokens == 4  # the teacher's vocabulary travels along
+    with pytest.raises(ValueError, match="distilled student"):
+        fit_vocab(out, VocabConfig(levels=1, k=2))
+
 
 def test_soft_distillation_with_augmentations_runs_and_resumes(tiny_corpus, tmp_path, caplog):
     corpus, vocab = tiny_corpus

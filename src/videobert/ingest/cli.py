@@ -20,6 +20,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--backbone", default=d.backbone, help="clip feature backbone (default: %(default)s)")
     p.add_argument("--weights", default=d.weights,
                    help="kinetics400 (downloaded by torchvision), random (seeded, untrained) or PATH (default: %(default)s)")
+    p.add_argument("--tokenizer", metavar="STUDENT",
+                   help="a student from `videobert distill`: tokenize clips with it alone (no S3D, no k-means); "
+                        "writes the tokens to CORPUS/vocab, so `videobert vocab` is skipped")
     p.add_argument("--size", type=int, default=d.size, help="crop size in pixels, e.g. 224 or 112 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
     p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt files")
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from .pipeline import ingest
 
     config = IngestConfig(
-        backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed,
+        backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
         captions_dir=args.captions, annotations=args.annotations, asr=args.asr, whisper_model=args.whisper_model,
         batch_size=args.batch_size, device=args.device, precision=args.precision,
     )

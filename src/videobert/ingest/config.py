@@ -11,7 +11,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 
 # Fields that change the clip grid or the features. A corpus refuses to mix runs that differ
 # in these (Corpus.init); text-side fields (asr, captions...) may change between runs.
-FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed")
+FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed", "tokenizer")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +26,9 @@ class IngestConfig(Config):
     weights: str = "kinetics400"  # "kinetics400" | "random" | PATH to a state_dict
     size: int = 224  # crop side in pixels fed to the backbone
     seed: int = 0  # initializes `weights="random"`
+    # A DeiT-distilled student (`videobert distill`): replaces backbone + k-means; one ViT pass
+    # per clip gives both the clip embedding (stored as the feature) and its visual token.
+    tokenizer: Optional[str] = None
     batch_size: int = 8  # clips per forward pass
     device: str = "auto"  # "auto" = CUDA when available, else CPU
     # Autocast dtype. auto: bf16 (fp16 where unsupported) on CUDA, fp32 on CPU. "bf16" on a CPU

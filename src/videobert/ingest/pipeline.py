@@ -42,9 +42,15 @@ _backbones: dict[tuple, Backbone] = {}  # per process: built once, reused for ev
 
 
 def get_backbone(config: IngestConfig) -> Backbone:
-    key = (config.backbone, config.weights, config.size, config.seed, resolve_device(config.device))
+    key = (config.backbone, config.weights, config.size, config.seed, config.tokenizer, resolve_device(config.device))
     if key not in _backbones:
-        _backbones[key] = create_backbone(config.backbone, config.weights, config.size, config.device, seed=config.seed)
+        if config.tokenizer:
+            from ..vision.tokenizer import StudentTokenizer  # lazy: needs the [vision] extra
+
+            _backbones[key] = StudentTokenizer(config.tokenizer, config.device)
+        else:
+            _backbones[key] = create_backbone(config.backbone, config.weights, config.size, config.device,
+                                              seed=config.seed)
     return _backbones[key]
 
 
@@ -99,14 +105,23 @@ def _threaded(it: Iterator, maxsize: int = 2) -> Iterator:
         t.join()
 
 
-def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8, precision: str = "auto") -> np.ndarray:
-    """(num_clips, feature_dim) float16 features of every clip the reader yields."""
-    feats = []
+def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8,
+                     precision: str = "auto") -> tuple[np.ndarray, np.ndarray | None]:
+    """(num_clips, feature_dim) float16 features of every clip the reader yields, and, for a
+    distilled student tokenizer (a backbone with ``encode``), its (num_clips,) visual tokens."""
+    feats, ids = [], []
+    tokenizer = hasattr(backbone, "encode")
     with torch.inference_mode(), _autocast(backbone, precision):
         for batch in _threaded(iter_clip_batches(reader, batch_size)):  # (B, T, S, S, 3) uint8
             x = backbone.preprocess(torch.from_numpy(batch))
-            feats.append(backbone(x).float().cpu().numpy().astype(np.float16))  # (B, D)
-    return np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
+            if tokenizer:
+                emb, tok = backbone.encode(x)  # (B, D), (B,)
+                ids.append(tok.cpu().numpy().astype(np.int64))
+            else:
+                emb = backbone(x)  # (B, D)
+            feats.append(emb.float().cpu().numpy().astype(np.float16))
+    features = np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
+    return features, ((np.concatenate(ids) if ids else np.zeros(0, np.int64)) if tokenizer else None)
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
@@ -136,7 +151,7 @@ def ingest_video(
     sentences, text_source = video_text(path, video_id, config)
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
                         config.fps, config.clip_frames, config.min_last_clip_frames)
-    features = extract_features(reader, backbone, config.batch_size, config.precision)  # (N, D)
+    features, tokens = extract_features(reader, backbone, config.batch_size, config.precision)  # (N, D), (N,)
     return VideoRecord(
         video_id=video_id,
         source=path,
@@ -153,6 +168,7 @@ def ingest_video(
             "pretrained": bool(getattr(backbone, "pretrained", False)),
             "features": {k: getattr(config, k) for k in FEATURE_KEYS},
             "video": reader.info,
+            **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
         },
     )
 
@@ -231,6 +247,33 @@ def _bounded(submit: Callable, wait_any: Callable, jobs: list, window: int) -> I
             yield result
 
 
+def _prepare_student_vocab(student_dir: str, out: str | os.PathLike) -> None:
+    """Copy the teacher's vocabulary (which the student was distilled from) into CORPUS/vocab,
+    so pretraining reads the student's tokens exactly as it reads `videobert vocab` output."""
+    import shutil
+
+    from ..utils.io import read_json
+
+    info = read_json(Path(student_dir) / "student.json")
+    src, dst = Path(info["vocab"]), Path(out) / "vocab"
+    if not (src / "vocab.json").is_file():
+        raise FileNotFoundError(f"--tokenizer {student_dir}: its teacher vocabulary {src} is missing "
+                                "(the student needs it for the visual words' centroids and exemplars)")
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("vocab.npz", "vocab.json"):
+        if not (dst / name).is_file():
+            shutil.copyfile(src / name, dst / f".{name}.tmp")
+            os.replace(dst / f".{name}.tmp", dst / name)
+
+
+def _write_student_tokens(out: str | os.PathLike, rec: VideoRecord) -> None:
+    from ..utils.io import atomic_save_npy
+    from ..vocab import token_path
+
+    tokens = np.asarray(rec.meta.pop("student_tokens"), dtype=np.int32)
+    atomic_save_npy(token_path(Path(out) / "vocab", rec.video_id), tokens)
+
+
 def ingest(
     inputs: Iterable[str | os.PathLike],
     out: str | os.PathLike,
@@ -259,6 +302,8 @@ def ingest(
     if config.asr == "whisper":
         require("faster_whisper", "whisper", "--asr whisper")
     backbone = get_backbone(config) if todo else None  # checks --weights before the manifest is written
+    if config.tokenizer:
+        _prepare_student_vocab(config.tokenizer, out)
     if backbone is not None and not backbone.pretrained:
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
     corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
@@ -277,6 +322,8 @@ def ingest(
     try:
         for status, value in results:
             if status == "ok":
+                if config.tokenizer:  # the student's tokens go where `videobert vocab` puts them
+                    _write_student_tokens(out, value)
                 corpus.write(value)
                 summary.done += 1
                 summary.clips += value.num_clips

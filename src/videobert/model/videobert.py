@@ -148,6 +148,8 @@ class VideoBERT(nn.Module):
         from ..ingest import IngestConfig, ingest_video  # lazy: ingest pulls in video decoding
 
         rec = ingest_video(path, IngestConfig.from_dict(self.ingest_config, strict=False))
+        if "student_tokens" in rec.meta:  # a distilled student tokenized the clips itself
+            return np.asarray(rec.meta["student_tokens"], dtype=np.int64)
         feats = np.asarray(rec.features, dtype=np.float32)
         if feats.ndim != 2 or feats.shape[1] != self.vocab.feature_dim:
             raise ValueError(

@@ -87,30 +87,37 @@ def write_report(results: dict[str, Any], out_dir: str | Path, meta: dict[str, A
     return out
 
 
+STYLE = ("<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
+         "td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}</style>")
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Markdown tables (``| a | b |`` lines) as HTML tables; other lines as paragraphs."""
+    parts: list[str] = []
+    rows: list[list[str]] = []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            if not line.startswith("|---"):
+                rows.append([c.strip() for c in line.strip("|").split("|")])
+            continue
+        if rows:
+            head, *body = rows
+            parts.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"
+                         + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body)
+                         + "</table>")
+            rows = []
+        if line.strip():
+            parts.append(f"<p>{html.escape(line)}</p>")
+    return "\n".join(parts)
+
+
 def _html(results: dict[str, Any], meta: dict[str, Any]) -> str:
-    """The Markdown tables as HTML tables; other lines as paragraphs. No external assets."""
-    parts = ["<!doctype html><meta charset='utf-8'><title>VideoBERT evaluation</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}</style>",
+    """A self-contained page: no external assets."""
+    parts = ["<!doctype html><meta charset='utf-8'><title>VideoBERT evaluation</title>", STYLE,
              "<h1>VideoBERT evaluation</h1><ul>",
              *(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in meta.items()), "</ul>"]
     for k, r in results.items():
-        parts.append(f"<section><h2>{html.escape(TITLES.get(k, k))}</h2>")
-        rows: list[list[str]] = []
-        for line in r.markdown().splitlines() + [""]:
-            if line.startswith("|"):
-                if not line.startswith("|---"):
-                    rows.append([c.strip() for c in line.strip("|").split("|")])
-                continue
-            if rows:
-                head, *body = rows
-                parts.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"
-                             + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body)
-                             + "</table>")
-                rows = []
-            if line.strip():
-                parts.append(f"<p>{html.escape(line)}</p>")
-        parts.append("</section>")
+        parts += [f"<section><h2>{html.escape(TITLES.get(k, k))}</h2>", markdown_to_html(r.markdown()), "</section>"]
     return "\n".join(parts) + "\n"
 
 

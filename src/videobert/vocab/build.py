@@ -93,6 +93,11 @@ def fit_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os
     """
     out = Path(out) if out is not None else default_out(corpus_root)
     ingest_config = Corpus(corpus_root).config
+    if ingest_config.get("tokenizer"):
+        raise ValueError(f"{corpus_root} was tokenized by the distilled student {ingest_config['tokenizer']} "
+                         "(`ingest --tokenizer`): its tokens are already in CORPUS/vocab and its features are "
+                         "student embeddings, not backbone features; fitting k-means on them would replace the "
+                         "student's tokens")
     x = sample_features(corpus_root, config.sample, config.seed, progress)
     log.info("fitting a %d-level, k=%d vocabulary on %d clips of dimension %d", config.levels, config.k, *x.shape)
     centroids, parents = fit_tree(x, config.levels, config.k, config.seed, config.iters)
