@@ -37,10 +37,11 @@ def test_examples_kinds_layout_and_lengths(tokenizer):
 
 def test_negatives_never_pair_a_video_with_itself(tokenizer):
     videos = random_videos(tokenizer, n_videos=3)
-    ex = make_examples(videos, tokenizer, ExampleSpec(kind_mix=(0, 0, 1)), np.random.default_rng(1))
+    ex = [e for seed in range(10)  # ~200 examples: enough for a stable negative rate
+          for e in make_examples(videos, tokenizer, ExampleSpec(kind_mix=(0, 0, 1)), np.random.default_rng(seed))]
     neg = [e for e in ex if e.align_label == 1]
     pos = [e for e in ex if e.align_label == 0]
-    assert 0.35 < len(neg) / len(ex) < 0.65
+    assert 0.4 < len(neg) / sum(e.kind == VIDEO_TEXT for e in ex) < 0.6  # negative_rate 0.5
     assert all(e.video_source[0] != e.source[0] for e in neg)
     assert all(e.video_source == e.source for e in pos)
 
