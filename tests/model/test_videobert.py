@@ -47,11 +47,17 @@ def test_visual_embeddings_come_from_centroids(model):
     vis = emb[tok.visual_offset :].numpy()
     expect = centroid_embeddings(model.vocab.leaf_centroids, emb.shape[1], float(emb[: tok.num_text].std())).numpy()
     np.testing.assert_allclose(vis, expect, rtol=1e-5, atol=1e-6)
-    # geometry kept: pairwise distances of embeddings correlate with those of centroids
-    c = model.vocab.leaf_centroids
-    dc = np.linalg.norm(c[:, None] - c[None], axis=-1).ravel()
+    # geometry kept up to whitening: embedding distances follow the whitened centroids' distances
+    c = model.vocab.leaf_centroids.astype(np.float64)
+    u, s, _ = np.linalg.svd(c - c.mean(0), full_matrices=False)
+    w = u[:, : min(emb.shape[1], int((s > s[0] * 1e-6).sum()))]
+    dc = np.linalg.norm(w[:, None] - w[None], axis=-1).ravel()
     de = np.linalg.norm(vis[:, None] - vis[None], axis=-1).ravel()
     assert np.corrcoef(dc, de)[0, 1] > 0.99
+    # ... and no direction dominates: every used component carries the same variance
+    sv = np.linalg.svd(vis - vis.mean(0), compute_uv=False)
+    sv = sv[sv > sv[0] * 1e-6]
+    assert sv.max() / sv.min() < 1.01
     assert abs(vis.std() - float(emb[: tok.num_text].std())) < 1e-3
 
 

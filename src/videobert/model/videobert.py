@@ -44,18 +44,23 @@ class VideoBERTOutput:
 def centroid_embeddings(centroids: np.ndarray, hidden: int, target_std: float, seed: int = 0) -> torch.Tensor:
     """Map k-means leaf centroids (K, D) to embedding rows (K, H).
 
-    Centre the centroids, project them on their top principal directions (PCA keeps the
-    geometry of the visual words: near centroids get near embeddings), zero-pad to H dims if
-    there are fewer components, rotate by a fixed seeded random orthogonal H x H matrix (so no
-    hidden unit is singled out by the PCA order), and rescale to the standard deviation of the
-    existing word embeddings so visual and text tokens enter the network at the same scale.
+    Centre the centroids and *whiten* them on their top principal directions: project on up to H
+    components and scale each to unit variance, so near centroids (in the Mahalanobis sense) get
+    near embeddings. Whitening matters: clip features are dominated by one direction (on the demo
+    corpus the first principal component holds 95% of the centroids' variance), and a plain PCA
+    projection made every visual word nearly the same vector up to a scale, so the network could
+    hardly tell them apart. Then zero-pad to H dims if there are fewer components, rotate by a
+    fixed seeded random orthogonal H x H matrix (so no hidden unit is singled out by the PCA
+    order), and rescale to the standard deviation of the existing word embeddings so visual and
+    text tokens enter the network at the same scale.
     """
     c = np.asarray(centroids, dtype=np.float64)
     c = c - c.mean(0, keepdims=True)
-    _, _, vt = np.linalg.svd(c, full_matrices=False)  # vt (r, D)
-    r = min(hidden, vt.shape[0])
+    u, s, _ = np.linalg.svd(c, full_matrices=False)  # u (K, r), s (r,)
+    keep = s > s[0] * 1e-6 if len(s) else s > 0  # drop null directions (duplicate centroids)
+    r = min(hidden, int(keep.sum()))
     x = np.zeros((c.shape[0], hidden))
-    x[:, :r] = c @ vt[:r].T  # (K, r)
+    x[:, :r] = u[:, :r] * np.sqrt(c.shape[0])  # (K, r) whitened: every component has unit variance
     rng = np.random.default_rng(seed)
     q, _ = np.linalg.qr(rng.standard_normal((hidden, hidden)))  # (H, H) orthogonal
     x = x @ q
