@@ -172,22 +172,13 @@ def _box(h: int, w: int, colour, rim=None, power: float = 8.0) -> Sprite:
     return rgb, r < 1
 
 
-def _ring(h: int, w: int, colour, width: float = 0.08) -> Sprite:
-    """The outline of an ellipse, `width` of its half-size thick."""
-    u, v = _grid(max(h, 2), max(w, 2))
-    r = np.sqrt(u * u + v * v)
-    rgb = np.empty(u.shape + (3,), np.uint8)
-    rgb[:] = colour
-    return rgb, (r < 1) & (r > 1 - width)
-
-
 class Scene:
     """One video's kitchen: a plain counter colour fixed per video, the rest varied per step."""
 
     def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator):
         self.W, self.H, self.fps, self.rng = width, height, fps, rng
         # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
-        counter = np.array([150, 145, 135]) * rng.uniform(0.85, 1.1) + rng.uniform(-10, 10, 3)
+        counter = np.array([150, 145, 135]) * rng.uniform(0.9, 1.06) + rng.uniform(-6, 6, 3)
         y = np.linspace(-1, 1, height, dtype=np.float32)[:, None, None]
         img = np.broadcast_to(counter * (1 + 0.06 * y), (height, width, 3))
         self.base = np.clip(img, 0, 255).astype(np.uint8)
@@ -199,7 +190,7 @@ class Scene:
     def background(self) -> tuple[np.ndarray, float, float]:
         """A step's static background and the object's centre (cx, cy), jittered per step."""
         rng, W, H = self.rng, self.W, self.H
-        img = (self.base.astype(np.float32) * rng.uniform(0.94, 1.06)).clip(0, 255).astype(np.uint8)
+        img = (self.base.astype(np.float32) * rng.uniform(0.96, 1.04)).clip(0, 255).astype(np.uint8)
         return img, W * (0.5 + rng.uniform(-0.04, 0.04)), H * (0.5 + rng.uniform(-0.04, 0.04))
 
     # ---- idle and steps: generators of frames ----------------------------------------------
@@ -267,7 +258,7 @@ class Scene:
     def _pour(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         obj = noun_sprite(noun, size, self.rng)
-        h, w = obj[1].shape
+        w = obj[1].shape[1]
         rng = self.rng
         poured = 0  # frames of pouring so far: a puddle spreads under the object
         puddles: dict[int, Sprite] = {}  # the puddle's sprite by width, made once
@@ -350,7 +341,7 @@ class Scene:
         line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), (60, 60, 65), radius=max(1, self.u(0.02)))
         obj = noun_sprite(noun, size, self.rng)
         rng = self.rng
-        k = 30
+        k = 40
         ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.95 * np.sqrt(rng.uniform(0, 1, k))
         bx, by = cx + rad * np.cos(ang), cy + rad * np.sin(ang)
         phase = rng.uniform(0, 2 * np.pi, k)
@@ -358,10 +349,10 @@ class Scene:
         for i in range(n):
             t = i / self.fps
             f = bg.copy()
-            jit = rng.integers(-self.u(0.025), self.u(0.025) + 1, 2)
+            jit = rng.integers(-self.u(0.045), self.u(0.045) + 1, 2)  # sizzling: it jumps about
             paste(f, obj, cx + jit[0], cy + jit[1])
             on = np.sin(phase + 2 * np.pi * 3 * speed * t) > 0.2  # bubbles pop in and out, also on the object
-            dots(f, bx[on], by[on], (250, 240, 170), radius=max(1, self.u(0.012)))
+            dots(f, bx[on], by[on], (250, 240, 170), radius=max(1, self.u(0.02)))
             sy = cy - R * 0.5 - ((steam_p + 0.6 * speed * t) % 1.0) * self.u(0.45)  # steam rises
             dots(f, steam_x + 2 * np.sin(sy * 0.3), sy, (235, 235, 235), radius=1)
             yield f

@@ -1,0 +1,43 @@
+"""End to end: `videobert demo --tiny` runs every stage and writes a self-contained report."""
+import json
+import re
+
+from videobert.cli import main
+from videobert.demo import Demo, DemoConfig
+
+
+def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--tiny", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    for i, stage in enumerate(("synth", "ingest", "vocab", "pretrain", "eval", "report"), 1):
+        assert f"[{i}/6] {stage} done" in said
+
+    report = json.loads((out / "report.json").read_text())
+    assert {"zeroshot", "forecast", "retrieval", "caption", "ceiling"} <= set(report)
+    assert "RANDOM" in report["meta"]["features"]  # the report says the features are not pretrained
+    zs = report["zeroshot"]
+    assert 0.0 <= zs["verb_top1"] <= 1.0 and 0.0 <= zs["prior_noun_top1"] <= 1.0
+    assert 0.0 <= report["ceiling"]["segment_verb_top1"] <= 1.0
+
+    page = (out / "report.html").read_text()
+    assert "src='http" not in page and 'src="http' not in page  # opens with no server, offline
+    images = re.findall(r"src='data:image/png;base64,", page)
+    assert len(images) >= 4  # loss curves, contact sheet, text-to-video strips, forecasts
+    for title in ("Zero-shot action classification", "Forecasting", "retrieval", "Captioning", "ceiling"):
+        assert title.lower() in page.lower()
+
+    # a re-run reuses every finished stage
+    again = Demo(out, DemoConfig.tiny_config(), progress=False, say=lambda s: None)
+    again.run()
+    assert again.timings["pretrain"] < 5 and again.timings["eval"] < 5
+
+
+def test_demo_refuses_a_directory_made_with_another_config(tmp_path):
+    import pytest
+
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "demo_config.json").write_text(json.dumps({**DemoConfig.tiny_config().to_dict(), "videos": 99}))
+    with pytest.raises(ValueError, match="another configuration"):
+        Demo(out, DemoConfig.tiny_config(), say=lambda s: None).run()
