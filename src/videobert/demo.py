@@ -307,10 +307,11 @@ def _loss_curve(metrics: Path) -> str | None:
     if not keys:
         return None
     fig, ax = plt.subplots(figsize=(7, 3.5), dpi=90)
-    for k in keys:
-        pts = [(r["step"], r[k]) for r in rows if k in r and "step" in r]
-        if pts:
-            ax.plot(*zip(*pts), label=k, marker="." if k.startswith("eval") or "heldout" in k else None)
+    for i, k in enumerate(keys):
+        for split, style in (("train", "-"), ("heldout", "--")):
+            pts = [(r["step"], r[k]) for r in rows if k in r and r.get("split", "train") == split]
+            if pts:
+                ax.plot(*zip(*pts), style, color=f"C{i}", label=f"{k} ({split})", marker="." if split == "heldout" else None)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.legend(fontsize=7, ncol=2)
