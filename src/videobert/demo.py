@@ -40,9 +40,9 @@ class DemoConfig(Config):
     k: int = 12  # ... and branching: 12 x 12 = 144 visual words
     init: str = "scratch"  # text initialization: scratch | minilm | a local BERT directory
     model_size: str = "tiny"
-    max_steps: int = 1500
+    max_steps: int = 2000
     batch_size: int = 32
-    lr: float = 5e-4
+    lr: float = 1e-3
     caption_epochs: int = 30
     tiny: bool = False  # a seconds-scale configuration for the test suite
 
@@ -107,7 +107,7 @@ class Demo:
         scfg = SynthConfig(videos=self.cfg.videos, seed=self.cfg.seed, val_fraction=self.cfg.val_fraction,
                            **({"steps_min": 2, "steps_max": 3, "step_seconds": (3.0, 4.5), "width": 64,
                                "height": 48, "audio": False} if self.cfg.tiny else {}))
-        res = generate(self.synth_dir, scfg)
+        res = generate(self.synth_dir, scfg, workers=self.cfg.workers)
         return f"{len(res.videos)} videos in {self.synth_dir}"
 
     def ingest(self) -> str:
