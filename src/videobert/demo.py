@@ -190,8 +190,6 @@ class Demo:
     # ---- pictures ----------------------------------------------------------------------
     def _pictures(self) -> dict[str, str]:
         """name -> PNG as base64 (embedded in the HTML so it opens with no server)."""
-        from PIL import Image
-
         from . import load_model
         from .tasks.forecast import forecast
         from .tasks.text2video import TextToVideoConfig, generate

@@ -13,7 +13,6 @@ decoded frame cache, reused by re-runs and by `evaluate`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import logging
 import math
@@ -35,15 +34,12 @@ log = logging.getLogger(__name__)
 
 
 def split_videos(video_ids: list[str], heldout: float) -> tuple[list[str], list[str]]:
-    """(train, held-out). A video is held out when its sha1 falls in the first `heldout` of the hash range,
-    so its side never changes as the corpus grows; a corpus too small for that to hold out any
-    (or to train on any) video gets one held-out (training) video, picked by hash order."""
-    h = {v: int(hashlib.sha1(v.encode()).hexdigest()[:8], 16) / 16**8 for v in video_ids}  # uniform in [0, 1)
-    held = {v for v in video_ids if h[v] < heldout}
-    if heldout > 0 and len(video_ids) >= 2 and len(held) in (0, len(video_ids)):
-        by_hash = sorted(video_ids, key=h.get)
-        held = {by_hash[0]} if not held else set(by_hash[:-1])
-    return sorted(v for v in video_ids if v not in held), sorted(held)
+    """(train, held-out), both sorted: the same hash split as pretraining (`videobert.data.split_videos`),
+    so a video's side never changes as the corpus grows."""
+    from ..data import split_videos as hash_split
+
+    train, held = hash_split(list(video_ids), heldout)
+    return sorted(train), sorted(held)
 
 
 @dataclasses.dataclass
