@@ -11,6 +11,8 @@ from videobert.synth import NOUNS, VERBS, SynthConfig, generate, load_ground_tru
 from videobert.synth.audio import espeak_path
 from videobert.utils.config import ConfigError
 
+from .conftest import TINY
+
 
 def decode(path):
     """(frames (N, H, W, 3) uint8, video stream facts, audio stream facts or None)."""
@@ -116,8 +118,8 @@ def test_ground_truth_round_trip(make_synth):
     assert back.videos == r.videos and back.config == r.config and back.audio == r.audio
 
 
-def test_resume_skips_finished_and_refuses_other_config(make_synth):
-    r = make_synth("a")
+def test_resume_skips_finished_and_refuses_other_config(tmp_path):
+    r = generate(tmp_path, SynthConfig(**TINY))  # its own copy: this test deletes and rewrites files
     done = r.video_path("synth_0000").stat().st_mtime_ns
     old = r.video_path("synth_0002").read_bytes()
     r.captions_path("synth_0002").unlink()  # as if killed before the vtt was written
