@@ -149,14 +149,15 @@ class Demo:
 
     def evaluate(self) -> str:
         from .tasks.captioning import CaptionerConfig
+        from .tasks.annotations import read_labels
         from .tasks.report import load_eval_data, run_caption, run_forecast, run_retrieval, run_zeroshot
 
         done = self.eval_dir / "results.json"
         if done.is_file():
             return "reusing the evaluation results"
         data = load_eval_data(str(self.model_dir), str(self.corpus_dir), str(self.synth_dir / "annotations.json"), "cpu")
-        verbs = _lines(self.synth_dir / "verbs.txt")
-        nouns = _lines(self.synth_dir / "nouns.txt")
+        verbs = read_labels(self.synth_dir / "verbs.txt")
+        nouns = read_labels(self.synth_dir / "nouns.txt")
         results = {
             "zeroshot": run_zeroshot(data, verbs, nouns),
             "forecast": run_forecast(data),
@@ -230,11 +231,12 @@ def vocabulary_ceiling(corpus_dir: Path, vocab_dir: Path, synth_dir: Path) -> di
     held-out clips (and held-out segments, by majority vote of their clips) from their words.
     No model can do better from these tokens alone, so this is the zero-shot ceiling."""
     from .corpus import Corpus
+    from .tasks.annotations import read_labels
     from .vocab import read_tokens
 
     corpus = Corpus(corpus_dir)
     db = read_json(synth_dir / "annotations.json")["database"]
-    verbs, nouns = _lines(synth_dir / "verbs.txt"), _lines(synth_dir / "nouns.txt")
+    verbs, nouns = read_labels(synth_dir / "verbs.txt"), read_labels(synth_dir / "nouns.txt")
 
     def clip_labels(vid: str) -> list[tuple[np.ndarray, str, str]]:
         rec = corpus.read(vid)
@@ -253,15 +255,15 @@ def vocabulary_ceiling(corpus_dir: Path, vocab_dir: Path, synth_dir: Path) -> di
 
     train = [v for v in corpus.video_ids() if db.get(v, {}).get("subset") == "training"]
     val = [v for v in corpus.video_ids() if db.get(v, {}).get("subset") == "validation"]
+    train_rows = [r for vid in train for r in clip_labels(vid)]
     votes: dict[int, tuple[Counter, Counter]] = {}
-    for vid in train:
-        for toks, verb, noun in clip_labels(vid):
-            for t in toks:
-                cv, cn = votes.setdefault(int(t), (Counter(), Counter()))
-                cv[verb] += 1
-                cn[noun] += 1
-    top_v = Counter(v for _, v, _ in (r for vid in train for r in clip_labels(vid))).most_common(1)
-    top_n = Counter(n for _, _, n in (r for vid in train for r in clip_labels(vid))).most_common(1)
+    for toks, verb, noun in train_rows:
+        for t in toks:
+            cv, cn = votes.setdefault(int(t), (Counter(), Counter()))
+            cv[verb] += 1
+            cn[noun] += 1
+    top_v = Counter(v for _, v, _ in train_rows).most_common(1)
+    top_n = Counter(n for _, _, n in train_rows).most_common(1)
     fallback = (top_v[0][0] if top_v else None, top_n[0][0] if top_n else None)
     clip_hits = np.zeros(2)
     seg_hits = np.zeros(2)
@@ -290,10 +292,6 @@ def vocabulary_ceiling(corpus_dir: Path, vocab_dir: Path, synth_dir: Path) -> di
 
 
 # ---- helpers ------------------------------------------------------------------------------
-def _lines(path: Path) -> list[str]:
-    return [w.strip() for w in Path(path).read_text().splitlines() if w.strip()]
-
-
 def _b64(img) -> str:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
