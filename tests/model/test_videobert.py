@@ -47,18 +47,40 @@ def test_visual_embeddings_come_from_centroids(model):
     vis = emb[tok.visual_offset :].numpy()
     expect = centroid_embeddings(model.vocab.leaf_centroids, emb.shape[1], float(emb[: tok.num_text].std())).numpy()
     np.testing.assert_allclose(vis, expect, rtol=1e-5, atol=1e-6)
-    # geometry kept up to whitening: embedding distances follow the whitened centroids' distances
-    c = model.vocab.leaf_centroids.astype(np.float64)
+    assert model.info["visual_init_power"] == 0.5
+
+
+@pytest.mark.parametrize("power", [0.0, 0.5, 1.0])
+def test_centroid_embeddings_scale_principal_components_by_a_power(power):
+    rng = np.random.default_rng(0)
+    # 40 centroids in 24-d with one dominant direction, as raw clip features have
+    c = rng.standard_normal((40, 24)) * np.r_[30.0, np.linspace(3, 1, 23)]
+    e = centroid_embeddings(c, 32, 0.02, seed=1, power=power).numpy().astype(np.float64)
+    assert e.shape == (40, 32) and abs(e.std() - 0.02) < 1e-6
     u, s, _ = np.linalg.svd(c - c.mean(0), full_matrices=False)
-    w = u[:, : min(emb.shape[1], int((s > s[0] * 1e-6).sum()))]
+    w = u * s ** power  # the expected geometry, up to a rotation and a global scale
     dc = np.linalg.norm(w[:, None] - w[None], axis=-1).ravel()
-    de = np.linalg.norm(vis[:, None] - vis[None], axis=-1).ravel()
-    assert np.corrcoef(dc, de)[0, 1] > 0.99
-    # ... and no direction dominates: every used component carries the same variance
-    sv = np.linalg.svd(vis - vis.mean(0), compute_uv=False)
-    sv = sv[sv > sv[0] * 1e-6]
-    assert sv.max() / sv.min() < 1.01
-    assert abs(vis.std() - float(emb[: tok.num_text].std())) < 1e-3
+    de = np.linalg.norm(e[:, None] - e[None], axis=-1).ravel()
+    np.testing.assert_allclose(de / de.max(), dc / dc.max(), atol=1e-6)
+    sv = np.linalg.svd(e - e.mean(0), compute_uv=False)[: len(s)]
+    np.testing.assert_allclose(sv / sv[0], (s / s[0]) ** power, rtol=1e-6, atol=1e-9)
+
+
+def test_half_whitening_keeps_neighbours_when_words_outnumber_dimensions():
+    # Full whitening with K - 1 >= H makes the rows near-orthonormal (all words equidistant);
+    # power 0.5 keeps which word is near which (what the demo's measurements turned on).
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((6, 64)) * 3
+    c = np.repeat(centers, 24, axis=0) + rng.standard_normal((144, 64))  # 6 groups of 24 words
+    group = np.repeat(np.arange(6), 24)
+
+    def nn_same_group(e):
+        d = np.linalg.norm(e[:, None] - e[None], axis=-1)
+        np.fill_diagonal(d, np.inf)
+        return float(np.mean(group[d.argmin(1)] == group))
+
+    assert nn_same_group(centroid_embeddings(c, 128, 0.02, power=0.5).numpy()) == 1.0
+    assert nn_same_group(centroid_embeddings(c, 128, 0.02, power=0.0).numpy()) < 0.5
 
 
 def test_save_load_round_trip(model, tmp_path):

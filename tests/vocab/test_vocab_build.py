@@ -35,10 +35,11 @@ def test_tree_leaves_tokens_and_coarse_ids_agree(blob_corpus, brute_force_walk):
     assert vocab.num_tokens <= 3 ** 3 and vocab.num_coarse == len(vocab.centroids[0])
     assert read_tokens(corpus.root / "vocab", "vid00").dtype == np.int64
     feats = all_features(corpus)
-    x = np.concatenate(list(feats.values()))
+    raw = np.concatenate(list(feats.values()))
+    x = raw / np.linalg.norm(raw, axis=1, keepdims=True)  # the default normalize="l2"
     tokens = np.concatenate([read_tokens(corpus.root / "vocab", vid) for vid in feats])
     np.testing.assert_array_equal(tokens, brute_force_walk(x, vocab.centroids, vocab.parents))
-    np.testing.assert_array_equal(vocab.assign(x), tokens)
+    np.testing.assert_array_equal(vocab.assign(raw), tokens)
     # each leaf's ancestors are exactly the nodes assign() passes through
     path = np.stack([np.argmin(((x[:, None] - vocab.centroids[0][None]) ** 2).sum(-1), 1)], 1)
     np.testing.assert_array_equal(vocab.leaf_paths[tokens][:, :1], path)
@@ -53,7 +54,7 @@ def test_tree_leaves_tokens_and_coarse_ids_agree(blob_corpus, brute_force_walk):
 def test_exemplar_is_the_nearest_clip_of_its_leaf(blob_corpus):
     corpus = blob_corpus()
     vocab = build_vocab(corpus.root, SMALL)
-    feats = all_features(corpus)
+    feats = {vid: vocab.prepare(f) for vid, f in all_features(corpus).items()}
     for leaf, ex in enumerate(vocab.exemplars):
         best = min(
             (float(((f[i] - vocab.leaf_centroids[leaf]) ** 2).sum()), vid, i)
@@ -62,6 +63,25 @@ def test_exemplar_is_the_nearest_clip_of_its_leaf(blob_corpus):
         )
         assert (ex["video_id"], ex["clip_index"], ex["leaf"]) == (best[1], best[2], leaf)
         assert ex["start"] == best[2] * 1.5 and ex["source"].endswith(f"{best[1]}.mp4")
+
+
+def test_l2_normalization_ignores_feature_scale_and_none_clusters_raw(blob_corpus, brute_force_walk, tmp_path):
+    corpus = blob_corpus()
+    vocab = build_vocab(corpus.root, SMALL, tmp_path / "l2")
+    assert vocab.normalize == "l2" and vocab.config["normalize"] == "l2"
+    assert np.linalg.norm(vocab.leaf_centroids, axis=1).max() <= 1 + 1e-5  # means of unit vectors
+    x = all_features(corpus)["vid00"]
+    np.testing.assert_array_equal(vocab.assign(x * 7.5), vocab.assign(x))  # only the direction matters
+    assert VisualVocab.load(tmp_path / "l2").normalize == "l2"
+
+    raw = build_vocab(corpus.root, VocabConfig(**{**SMALL.to_dict(), "normalize": "none"}), tmp_path / "raw")
+    np.testing.assert_array_equal(raw.assign(x), brute_force_walk(x, raw.centroids, raw.parents))
+    assert not np.array_equal(raw.assign(x * 7.5), raw.assign(x))
+    # a vocabulary saved before the option existed clustered raw features
+    old = VisualVocab(raw.centroids, raw.parents, {k: v for k, v in raw.config.items() if k != "normalize"})
+    np.testing.assert_array_equal(old.assign(x), raw.assign(x))
+    with pytest.raises(ConfigError, match="normalize"):
+        VocabConfig(normalize="zscore")
 
 
 def test_fewer_points_than_k_gives_fewer_children(blob_corpus):

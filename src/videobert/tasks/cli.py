@@ -127,7 +127,7 @@ def _video_tokens_and_times(model, video: str, corpus: str | None):
     from ..ingest import IngestConfig, ingest_video
 
     rec = ingest_video(video, IngestConfig.from_dict(model.ingest_config, strict=False))
-    return np.asarray(model.vocab.assign(np.asarray(rec.features, dtype=np.float32)), dtype=np.int64), rec.clip_starts
+    return model.record_tokens(rec, video), rec.clip_starts
 
 
 def _token_picture(vocab, rows: list[list[int]], labels: list[list[str]], size: int, out: str) -> None:

@@ -114,7 +114,9 @@ class VideoTokens:
     """Leaf ids of corpus videos under the *model's* vocabulary (cached per video).
 
     Tokens are assigned from the corpus features with ``model.vocab.assign`` rather than
-    read from a vocab directory, so they always match the model being evaluated.
+    read from a vocab directory, so they always match the model being evaluated. A corpus
+    tokenized by a distilled student (`ingest --tokenizer`) holds student embeddings, not
+    backbone features: its tokens are the student's, read from ``CORPUS/vocab/tokens``.
     """
 
     def __init__(self, corpus: Corpus, vocab: Any):
@@ -122,6 +124,10 @@ class VideoTokens:
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, video_id: str) -> np.ndarray:
+        if video_id not in self._cache and self.corpus.config.get("tokenizer"):
+            from ..vocab import read_tokens
+
+            self._cache[video_id] = read_tokens(self.corpus.root / "vocab", video_id)
         if video_id not in self._cache:
             feats = np.asarray(self.corpus.read(video_id).features, dtype=np.float32)  # (N, D)
             if feats.shape[1] != self.vocab.feature_dim:

@@ -17,6 +17,9 @@ class PretrainConfig(Config):
     size: str = "base"  # with init=scratch: tiny|small|base|large
     dropout: float | None = None  # None: keep the init checkpoint's dropout
     max_len: int = 128
+    # Visual-word embeddings = PCA of the k-means centroids with component i scaled by s_i ** this
+    # (1: plain PCA, 0: whitened); see model.videobert.centroid_embeddings for the measurements.
+    visual_init_power: float = 0.5
     # optimization
     batch_size: int = 32  # examples per process per micro-batch
     grad_accum: int = 1
@@ -74,6 +77,8 @@ class PretrainConfig(Config):
                 self.fail(f, getattr(self, f), "must be in [0, 1)")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             self.fail("dropout", self.dropout, "must be in [0, 1) or null")
+        if not 0.0 <= self.visual_init_power <= 1.0:
+            self.fail("visual_init_power", self.visual_init_power, "must be in [0, 1]")
         if self.lr <= 0:
             self.fail("lr", self.lr, "must be > 0")
         MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate)

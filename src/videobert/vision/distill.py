@@ -18,6 +18,7 @@ import logging
 import math
 import random
 import time
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +57,9 @@ class ClipSet:
 
 
 def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False,
-               features: bool = False) -> ClipSet:
-    """Frames (cached), teacher tokens and, with `features`, the teacher's clip features (for soft targets)."""
+               features: bool = False, vocab: Any = None) -> ClipSet:
+    """Frames (cached), teacher tokens and, with `features`, the teacher's clip features (for soft
+    targets), normalized as `vocab` (the teacher's VisualVocab) clusters them."""
     from ..vocab import read_tokens
 
     frames, index, leaves, feats = [], [], [], []
@@ -74,7 +76,7 @@ def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: Fra
         frames.append(cache.get(vid, rec.source, rec.num_clips))
         index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
         leaves.append(np.asarray(tok, dtype=np.int64))
-        feats.append(np.asarray(rec.features, dtype=np.float32) if features else np.zeros((rec.num_clips, 0), np.float32))
+        feats.append(vocab.prepare(rec.features) if features else np.zeros((rec.num_clips, 0), np.float32))
     if not frames:
         raise ValueError("no videos to load")
     return ClipSet(frames, np.concatenate(index), torch.from_numpy(np.concatenate(leaves)),
@@ -133,7 +135,7 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     train_ids, heldout_ids = split_videos(corpus.video_ids(), config.heldout)
     atomic_write_json(out / "split.json", {"train": train_ids, "heldout": heldout_ids})
     cache = FrameCache(out / "frames", config.img_size, config.frames, grid)
-    train = load_clips(corpus, vocab_dir, train_ids, cache, progress, features=config.mode == "soft")
+    train = load_clips(corpus, vocab_dir, train_ids, cache, progress, features=config.mode == "soft", vocab=vocab)
     log.info("distilling %d clips of %d videos (%d held out) into a student", len(train.leaves), len(train_ids),
              len(heldout_ids))
 

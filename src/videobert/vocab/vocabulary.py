@@ -26,6 +26,18 @@ from ..utils.io import atomic_write_bytes, atomic_write_json, read_json
 from .hkmeans import child_offsets, walk
 
 FORMAT = "videobert-vocab/1"
+NORMALIZE = ("l2", "none")
+
+
+def normalize_features(x, mode: str) -> np.ndarray:
+    """float32 (N, D) features as the vocabulary clusters them: unit L2 norm ("l2") or unchanged ("none")."""
+    x = np.asarray(x, dtype=np.float32)
+    if mode == "none":
+        return x
+    if mode != "l2":
+        raise ValueError(f"unknown feature normalization {mode!r}; expected one of {NORMALIZE}")
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)  # an all-zero feature stays zero
 
 
 class VisualVocab:
@@ -69,6 +81,15 @@ class VisualVocab:
         return int(self.centroids[0].shape[1])
 
     @property
+    def normalize(self) -> str:
+        # vocabularies saved before the option existed clustered raw features
+        return str(self.config.get("normalize", "none"))
+
+    def prepare(self, features) -> np.ndarray:
+        """Features as the centroids live: float32, normalized like the fitted clips."""
+        return normalize_features(features, self.normalize)
+
+    @property
     def sizes(self) -> list[int]:
         return [len(c) for c in self.centroids]
 
@@ -95,13 +116,15 @@ class VisualVocab:
 
     # ---- assignment -----------------------------------------------------------------------
     def assign(self, features, batch_size: int = 65536) -> np.ndarray:
-        """Leaf id of each feature vector (N, D) -> (N,) int64, walking the tree level by level."""
+        """Leaf id of each raw feature vector (N, D) -> (N,) int64, walking the tree level by level.
+
+        The features are normalized here as they were for fitting (`prepare`)."""
         x = np.asarray(features)
         if x.ndim != 2 or x.shape[1] != self.feature_dim:
             raise ValueError(f"features of shape {x.shape} do not match the vocabulary's feature_dim {self.feature_dim}")
         out = np.empty(len(x), np.int64)
         for i in range(0, len(x), batch_size):
-            out[i:i + batch_size] = walk(x[i:i + batch_size].astype(np.float32), self.centroids, self.parents)
+            out[i:i + batch_size] = walk(self.prepare(x[i:i + batch_size]), self.centroids, self.parents)
         return out
 
     # ---- files ---------------------------------------------------------------------------------
