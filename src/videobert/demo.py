@@ -40,7 +40,10 @@ class DemoConfig(Config):
     k: int = 12  # ... and branching: 12 x 12 = 144 visual words
     init: str = "scratch"  # text initialization: scratch | minilm | a local BERT directory
     model_size: str = "tiny"
-    max_steps: int = 4000  # the tiny model runs ~20 steps/s on 2 cores
+    # The tiny model runs ~20 steps/s on 2 cores. Held-out zero-shot after 4,000 steps varied
+    # between seeds from verb/noun 0.53/0.41 to 0.73/0.68; after 6,000 (dropout 0) seeds 0, 2 and 3
+    # all passed 4x chance on both (issue 6 note).
+    max_steps: int = 6000
     batch_size: int = 32
     lr: float = 1e-3
     # Example mix text-only : video-only : video-text, and the text mask rate of video-text pairs.
@@ -50,12 +53,18 @@ class DemoConfig(Config):
     # top-1 0.68 vs prior 0.24 after 4,000 steps).
     kind_mix: tuple[float, float, float] = (0.0, 1.0, 3.0)
     vt_text_mask_rate: float = 0.8
+    # The tiny model underfits this corpus (zero-shot on training videos was as low as on held-out
+    # ones), so dropout only slowed it down: with 0.1 seed 3 reached verb/noun 0.76/0.45 after 6,000
+    # steps, with 0.0 the same seed reached 0.85/0.79 (issue 6 note).
+    dropout: float = 0.0
     caption_epochs: int = 30
     tiny: bool = False  # a seconds-scale configuration for the test suite
 
     def validate(self) -> None:
         if self.videos < 4:
             self.fail("videos", self.videos, "need >= 4 (training and validation videos)")
+        if not 0 <= self.dropout < 1:
+            self.fail("dropout", self.dropout, "must be in [0, 1)")
         if not 0 < self.val_fraction < 1:
             self.fail("val_fraction", self.val_fraction, "must be in (0, 1)")
         for f in ("size", "workers", "levels", "k", "max_steps", "batch_size", "caption_epochs"):
@@ -140,6 +149,7 @@ class Demo:
             return "reusing the trained model"
         pcfg = PretrainConfig(init=self.cfg.init, size=self.cfg.model_size, max_steps=self.cfg.max_steps,
                               batch_size=self.cfg.batch_size, lr=self.cfg.lr, seed=self.cfg.seed, device="cpu",
+                              dropout=self.cfg.dropout,
                               kind_mix=tuple(self.cfg.kind_mix), vt_text_mask_rate=self.cfg.vt_text_mask_rate,
                               eval_every=max(self.cfg.max_steps // 10, 1), save_every=max(self.cfg.max_steps // 4, 1),
                               log_every=max(self.cfg.max_steps // 100, 1), eval_batches=5)
@@ -168,8 +178,11 @@ class Demo:
         ceiling = vocabulary_ceiling(self.corpus_dir, self.vocab_dir, self.synth_dir)
         atomic_write_json(done, {"ceiling": ceiling, **{k: r.to_dict() for k, r in results.items()}})
         (self.eval_dir / "tables.md").write_text("\n\n".join(r.markdown() for r in results.values()))
-        zs = results["zeroshot"].to_dict()
-        return json.dumps({k: zs[k] for k in zs if "top1" in k}, default=str)[:200]
+        zs = results["zeroshot"]
+        return (f"zero-shot top-1 verb {zs.verb_top1:.2f} ({zs.verb_top1 * zs.num_verbs:.1f}x chance), "
+                f"noun {zs.noun_top1:.2f} ({zs.noun_top1 * zs.num_nouns:.1f}x chance); language prior "
+                f"{zs.prior_verb_top1:.2f} / {zs.prior_noun_top1:.2f}; vocabulary ceiling "
+                f"{ceiling['segment_verb_top1']:.2f} / {ceiling['segment_noun_top1']:.2f}")
 
     def report(self) -> str:
         from .tasks.report import TITLES
@@ -179,13 +192,14 @@ class Demo:
         pics = self._pictures()
         meta = {
             "features": f"S3D with RANDOM weights (not pretrained: no network), {self.cfg.size} px crops",
-            "vocabulary": f"hierarchical k-means {self.cfg.levels} x {self.cfg.k}",
-            "model": f"init={self.cfg.init}, size={self.cfg.model_size}, {self.cfg.max_steps} steps",
+            "vocabulary": f"hierarchical k-means {self.cfg.levels} x {self.cfg.k} on L2-normalized features",
+            "model": f"init={self.cfg.init}, size={self.cfg.model_size}, dropout {self.cfg.dropout}, {self.cfg.max_steps} steps",
             "videos": f"{self.cfg.videos} synthetic ({self.cfg.val_fraction:.0%} validation)",
             "stage seconds": {k: round(v, 1) for k, v in self.timings.items()},
         }
         atomic_write_json(self.out / "report.json", {"meta": meta, **results})
-        atomic_write_text(self.out / "report.html", render_html(meta, results["ceiling"], tables, pics, TITLES))
+        atomic_write_text(self.out / "report.html", render_html(meta, results["ceiling"], tables, pics, TITLES,
+                                                                results.get("zeroshot")))
         return str(self.out / "report.html")
 
     # ---- pictures ----------------------------------------------------------------------
@@ -327,7 +341,12 @@ def _loss_curve(metrics: Path) -> str | None:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def render_html(meta: dict, ceiling: dict, tables: list[str], pictures: dict[str, str], titles: dict) -> str:
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.0%}" if b > 0 else "n/a"
+
+
+def render_html(meta: dict, ceiling: dict, tables: list[str], pictures: dict[str, str], titles: dict,
+                zeroshot: dict | None = None) -> str:
     from .tasks.report import markdown_to_html
 
     parts = [
@@ -347,7 +366,12 @@ def render_html(meta: dict, ceiling: dict, tables: list[str], pictures: dict[str
             "| level | verb top-1 | noun top-1 |\n|---|---|---|\n"
             f"| clip | {ceiling['clip_verb_top1']:.3f} | {ceiling['clip_noun_top1']:.3f} |\n"
             f"| segment | {ceiling['segment_verb_top1']:.3f} | {ceiling['segment_noun_top1']:.3f} |\n"
-            f"| chance | {ceiling['chance_verb']:.3f} | {ceiling['chance_noun']:.3f} |"),
+            f"| chance | {ceiling['chance_verb']:.3f} | {ceiling['chance_noun']:.3f} |"
+            + (f"\n| VideoBERT zero-shot (segments) | {zeroshot['verb_top1']:.3f} | {zeroshot['noun_top1']:.3f} |\n"
+               f"| ... as a fraction of the segment ceiling | {_ratio(zeroshot['verb_top1'], ceiling['segment_verb_top1'])} "
+               f"| {_ratio(zeroshot['noun_top1'], ceiling['segment_noun_top1'])} |\n"
+               f"| ... as a multiple of chance | {zeroshot['verb_top1'] / ceiling['chance_verb']:.1f}x "
+               f"| {zeroshot['noun_top1'] / ceiling['chance_noun']:.1f}x |" if zeroshot else "")),
     ]
     for key, table in zip(("zeroshot", "forecast", "retrieval", "caption"), tables):
         parts += [f"<h2>{html.escape(titles.get(key, key))}</h2>", markdown_to_html(table)]
