@@ -25,10 +25,18 @@ def _weights(run: Path):
 
 
 def test_overfit_lowers_every_objective(tiny_corpus, tmp_path):
-    # a handful of examples repeated: one batch per epoch
+    # A handful of examples repeated (one batch per epoch) must be memorized. Memorizing which
+    # video goes with which text is fastest when every visual word has its own direction: raw
+    # features and whitened embeddings (visual_init_power 0). The defaults (L2 features, power
+    # 0.5) keep similar words close, which generalizes (issue 6) but left the alignment loss
+    # flat after 400 steps on these 4 videos (measured), so this test uses the former.
+    from videobert.vocab import VocabConfig, build_vocab
+
+    vocab_dir = tmp_path / "vocab"
+    build_vocab(tiny_corpus.root, VocabConfig(levels=2, k=4, iters=5, normalize="none"), vocab_dir)
     cfg = PretrainConfig(**{**TINY, "batch_size": 64, "lr": 5e-3}, max_steps=150, dropout=0.0, save_every=1000,
-                         vt_text_mask_rate=0.15)  # light masking: pairs are memorizable in few steps
-    model_dir = pretrain(tiny_corpus, tmp_path / "run", cfg)
+                         vt_text_mask_rate=0.15, visual_init_power=0.0)  # light masking: memorizable in few steps
+    model_dir = pretrain(tiny_corpus, tmp_path / "run", cfg, vocab_dir=vocab_dir)
     rows = _metrics(tmp_path / "run")
 
     def mean(rs, k):
