@@ -67,3 +67,28 @@ def test_split_is_deterministic_and_disjoint():
     assert (t2, h2) == (train, held) and set(train).isdisjoint(held) and len(train) + len(held) == 200
     assert 5 <= len(held) <= 40
     assert split_videos(["a", "b"], 0.01)[1]  # at least one held-out video
+
+
+def test_negative_video_is_as_long_as_the_positive_and_centred_on_a_segment(tokenizer):
+    # Video length must not tell aligned pairs from negatives: with subsampling off, each text
+    # gets the same number of video tokens whether its own video or another one comes with it.
+    from videobert.data.examples import _window
+
+    videos = random_videos(tokenizer, n_videos=3)
+    spec = ExampleSpec(kind_mix=(0, 0, 1), subsample_max=1, concat_prob=0.5, max_len=512)
+    ex = [e for seed in range(10) for e in make_examples(videos, tokenizer, spec, np.random.default_rng(seed))]
+    n_vis = {}
+    for e in ex:
+        n_vis.setdefault((e.source, int(tokenizer.is_text(e.input_ids).sum())), set()).add(
+            int(tokenizer.is_visual(e.input_ids).sum()))
+    assert any(e.align_label == 1 for e in ex) and any(e.align_label == 0 for e in ex)
+    assert all(len(lengths) == 1 for lengths in n_vis.values())  # same text -> same video length
+    v = videos[0]
+    seg = next(s for s in v.segments if s.text_ids is not None)
+    k = v.segments.index(seg)
+    w = _window(v, k, 7)
+    assert len(w) == 7
+    expect = min(max((seg.lo + seg.hi - 7) // 2, 0), len(v.tokens) - 7)  # centred, kept inside the video
+    np.testing.assert_array_equal(w, v.tokens[expect : expect + 7])
+    assert expect < seg.hi and expect + 7 > seg.lo  # it shows the segment
+    assert len(_window(v, k, len(v.tokens) + 5)) == len(v.tokens)  # never longer than the video

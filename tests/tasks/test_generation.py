@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from videobert.tasks.forecast import ForecastConfig, evaluate_forecast, forecast, next_token_logprobs
-from videobert.tasks.retrieval import RetrievalConfig, alignment_scores, evaluate_retrieval
+from videobert.tasks.retrieval import RetrievalConfig, alignment_scores, evaluate_retrieval, mlm_scores
 from videobert.tasks.text2video import TextToVideoConfig, generate
 
 
@@ -60,5 +60,30 @@ def test_retrieval_scores_every_pair(tiny_model):
     assert s.shape == (3, 3) and ((s > 0) & (s < 1)).all()
     one = alignment_scores(tiny_model, caps[1:2], vids[2:3])
     assert one[0, 0] == pytest.approx(s[1, 2], abs=1e-5)  # batching/padding does not change a score
-    r = evaluate_retrieval(tiny_model, caps, vids)
-    assert r.n == 3 and 1 <= r.median_rank <= 3 and r.r10 == 1.0
+    r = evaluate_retrieval(tiny_model, caps, vids, RetrievalConfig(scorer="alignment"))
+    assert r.n == 3 and 1 <= r.median_rank <= 3 and r.r10 == 1.0 and r.scorer == "alignment"
+    assert "alignment head" in r.markdown()
+
+
+def test_mlm_retrieval_score_is_the_caption_pseudo_log_likelihood(tiny_model):
+    tok = tiny_model.tokenizer
+    caps = ["add the salt", "stir"]
+    vids = [[1, 2], [3, 4, 5], [6]]
+    s = mlm_scores(tiny_model, caps, vids, RetrievalConfig(batch_size=4))
+    assert s.shape == (2, 3) and (s < 0).all()
+    # by hand: "add the salt" with video [3, 4, 5], one piece masked at a time
+    t = tok.encode_text(caps[0])
+    expect = 0.0
+    for p in range(len(t)):
+        masked = list(t)
+        masked[p] = tok.mask_id
+        b = tok.build(masked, [3, 4, 5])
+        with torch.no_grad():
+            out = tiny_model(torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]]))
+        expect += float(out.logits[0, 1 + p].float().log_softmax(-1)[t[p]])
+    assert s[0, 1] == pytest.approx(expect, abs=1e-4)
+    assert mlm_scores(tiny_model, caps[1:], vids[:1])[0, 0] == pytest.approx(s[1, 0], abs=1e-4)  # batching
+    r = evaluate_retrieval(tiny_model, caps + ["cut the tomato"], vids)
+    assert r.scorer == "mlm" and r.n == 3 and "likelihood" in r.markdown()
+    with pytest.raises(ValueError, match="scorer"):
+        RetrievalConfig(scorer="cosine")

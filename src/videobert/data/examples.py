@@ -14,8 +14,9 @@ segments of (up to) 16 tokens. Each epoch, with a seeded generator:
   strictly inside the sentence often miss the action;
 - each sentence segment becomes one example of a kind drawn from `kind_mix`: text-only,
   video-only or video-text; every no-speech segment becomes a video-only example;
-- a `negative_rate` fraction of video-text examples pair the text with the video of a segment
-  from ANOTHER video (alignment label 1); the rest keep their own video (label 0).
+- a `negative_rate` fraction of video-text examples pair the text with video from ANOTHER
+  video (alignment label 1): as many clips as the positive would have, centred on one of that
+  video's segments; the rest keep their own video (label 0).
 """
 from __future__ import annotations
 
@@ -159,12 +160,26 @@ def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng
                         ov, ok = pool[int(rng.integers(len(pool)))]
                         if ov.video_id != v.video_id:
                             break
-                    og = ov.segments[ok]
-                    label, vsrc, vtok = 1, (ov.video_id, ok), ov.tokens[og.lo : og.hi]
+                    label, vsrc, vtok = 1, (ov.video_id, ok), _window(ov, ok, hi - lo)
                 vid = _subsample(vtok, rng, spec.subsample_max, spec.min_video_tokens)
                 out.append(_example(tokenizer, text, vid, VIDEO_TEXT, label, src, spec.max_len, vsrc))
             k += n
     return out
+
+
+def _window(v: VideoData, k: int, length: int) -> np.ndarray:
+    """`length` clips of `v` centred on its segment `k` (fewer only if the video is shorter).
+
+    A negative's video has the positive's length: when negatives were the other video's bare
+    segment (no context clips, never concatenated, sometimes a 16-clip silent stretch), the
+    alignment head could tell pairs apart by how many video tokens came with how much text, and
+    it ranked the steps of held-out videos at chance (issue 6 note)."""
+    seg = v.segments[k]
+    n = len(v.tokens)
+    length = min(length, n)
+    start = (seg.lo + seg.hi - length) // 2
+    start = min(max(start, 0), n - length)
+    return v.tokens[start : start + length]
 
 
 def _example(tokenizer, text, video, kind, label, src, max_len, vsrc=None) -> Example:

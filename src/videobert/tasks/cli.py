@@ -79,7 +79,7 @@ def _eval(args: argparse.Namespace) -> int:
         configs["forecast"] = ForecastConfig(context=args.context, k=3)
         results["forecast"] = run_forecast(data, configs["forecast"])
     if "retrieval" in which:
-        configs["retrieval"] = RetrievalConfig(max_segments=args.max_segments)
+        configs["retrieval"] = RetrievalConfig(scorer=args.scorer, max_segments=args.max_segments)
         results["retrieval"] = run_retrieval(data, configs["retrieval"])
     if "caption" in which:
         configs["caption"] = _caption_config(args)
@@ -108,6 +108,8 @@ def _add_eval(sub) -> None:
             q.add_argument("--context", type=int, default=16, help="observed visual tokens before the predicted one")
         if name in ("retrieval", "all"):
             q.add_argument("--max-segments", type=int, default=200, help="rank among at most this many segments (N^2 pairs)")
+            q.add_argument("--scorer", choices=["mlm", "alignment"], default="mlm",
+                           help="mlm: caption likelihood given the video (default); alignment: the [CLS] alignment head")
         if name in ("caption", "all"):
             _caption_args(q)
             q.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
