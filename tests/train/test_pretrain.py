@@ -24,28 +24,26 @@ def _weights(run: Path):
     return load_file(str(run / "model" / "bert" / "model.safetensors"))
 
 
-def test_overfit_lowers_every_objective(tiny_corpus, tmp_path):
-    # A handful of examples repeated (one batch per epoch) must be memorized. Memorizing which
-    # video goes with which text is fastest when every visual word has its own direction: raw
-    # features and whitened embeddings (visual_init_power 0). The defaults (L2 features, power
-    # 0.5) keep similar words close, which generalizes (issue 6) but left the alignment loss
-    # flat after 400 steps on these 4 videos (measured), so this test uses the former.
-    from videobert.vocab import VocabConfig, build_vocab
-
-    vocab_dir = tmp_path / "vocab"
-    build_vocab(tiny_corpus.root, VocabConfig(levels=2, k=4, iters=5, normalize="none"), vocab_dir)
+def test_overfit_lowers_the_masked_token_losses(tiny_corpus, tmp_path):
+    # A handful of examples repeated (one batch per epoch) must be memorized: text-only,
+    # video-only and video-text masked-token losses all fall. The alignment loss is not checked:
+    # since negatives carry as many clips as positives (issue 6), the only cue left is content,
+    # and on these 4 videos its loss stayed flat for 1,200 steps (measured, raw or L2 features,
+    # whitened or half-whitened words; the demo's held-out alignment accuracy is 0.52-0.59).
+    # Before, it fell within 150 steps by reading video length: the shortcut this removed.
     cfg = PretrainConfig(**{**TINY, "batch_size": 64, "lr": 5e-3}, max_steps=150, dropout=0.0, save_every=1000,
-                         vt_text_mask_rate=0.15, visual_init_power=0.0)  # light masking: memorizable in few steps
-    model_dir = pretrain(tiny_corpus, tmp_path / "run", cfg, vocab_dir=vocab_dir)
+                         vt_text_mask_rate=0.15)  # light masking: pairs are memorizable in few steps
+    model_dir = pretrain(tiny_corpus, tmp_path / "run", cfg)
     rows = _metrics(tmp_path / "run")
 
     def mean(rs, k):
         vals = [r[k] for r in rs if k in r]
         return sum(vals) / len(vals)
 
-    for k, factor in (("loss_text", 0.6), ("loss_video", 0.6), ("loss_vt_mlm", 0.6), ("loss_align", 0.95)):
+    for k, factor in (("loss_text", 0.6), ("loss_video", 0.6), ("loss_vt_mlm", 0.6)):
         first, last = mean(rows[:5], k), mean(rows[-5:], k)
         assert last < factor * first, (k, first, last)
+    assert all(0 < r["loss_align"] < 5 for r in rows if "loss_align" in r)  # computed on video-text pairs
     assert any(r["split"] == "heldout" for r in map(json.loads, (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()))
     assert json.loads((tmp_path / "run" / "config.json").read_text())["max_steps"] == 150
     import videobert
