@@ -78,8 +78,13 @@ def test_l2_normalization_ignores_feature_scale_and_none_clusters_raw(blob_corpu
     np.testing.assert_array_equal(raw.assign(x), brute_force_walk(x, raw.centroids, raw.parents))
     assert not np.array_equal(raw.assign(x * 7.5), raw.assign(x))
     # a vocabulary saved before the option existed clustered raw features
-    old = VisualVocab(raw.centroids, raw.parents, {k: v for k, v in raw.config.items() if k != "normalize"})
+    old = VisualVocab(raw.centroids, raw.parents, {k: v for k, v in raw.config.items() if k != "normalize"},
+                      raw.counts, raw.exemplars)
     np.testing.assert_array_equal(old.assign(x), raw.assign(x))
+    old.save(tmp_path / "old")  # ... and is reused by the matching options, refused by the new default
+    assert build_vocab(corpus.root, VocabConfig(**{**SMALL.to_dict(), "normalize": "none"}), tmp_path / "old").normalize == "none"
+    with pytest.raises(ValueError, match="--normalize none"):
+        build_vocab(corpus.root, SMALL, tmp_path / "old")
     with pytest.raises(ConfigError, match="normalize"):
         VocabConfig(normalize="zscore")
 

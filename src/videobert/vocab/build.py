@@ -191,11 +191,13 @@ def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | 
     if (out / "vocab.json").is_file():
         vocab = VisualVocab.load(out)
         fitted = {k: vocab.config.get(k) for k in config.to_dict()}
+        fitted["normalize"] = vocab.normalize  # saved before the option existed: raw features ("none")
         if fitted != config.to_dict() or vocab.config.get("ingest") != Corpus(corpus_root).config:
             raise ValueError(
                 f"{out} already holds a vocabulary fitted with {fitted} on a corpus with ingest config "
                 f"{vocab.config.get('ingest')}; requested {config.to_dict()} on {corpus_root}. "
-                "Use another --out directory or delete that one."
+                "Pass the same options to reuse it (e.g. --normalize none for a vocabulary of raw features), "
+                "or use another --out directory, or delete that one."
             )
         log.info("reusing the vocabulary in %s; assigning videos not done yet", out)
     else:
