@@ -26,6 +26,12 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
     assert len(images) >= 4  # loss curves, contact sheet, text-to-video strips, forecasts
     for title in ("Zero-shot action classification", "Forecasting", "retrieval", "Captioning", "ceiling"):
         assert title.lower() in page.lower()
+    # each task's heading is followed by that task's own text and table, before the next heading
+    sections = {h: body for h, body in re.findall(r"<h2>([^<]*)</h2>(.*?)(?=<h2>|</body>)", page, re.S)}
+    assert "language prior" in sections["Zero-shot action classification"]
+    assert "most frequent token" in sections["Forecasting the next visual token"]
+    assert "R@10" in sections["Text-to-video retrieval"]
+    assert "BLEU" in sections["Captioning"]
 
     # a re-run reuses every finished stage
     again = Demo(out, DemoConfig.tiny_config(), progress=False, say=lambda s: None)

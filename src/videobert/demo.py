@@ -80,6 +80,10 @@ class DemoConfig(Config):
         return cls(**base)
 
 
+TASKS = ("zeroshot", "forecast", "retrieval", "caption")
+TABLE_SEP = "\n\n<!-- next task -->\n\n"  # between tasks in eval/tables.md
+
+
 # ---- stages ----------------------------------------------------------------------------
 class Demo:
     def __init__(self, out: str | Path, config: DemoConfig, progress: bool = True,
@@ -177,7 +181,8 @@ class Demo:
         }
         ceiling = vocabulary_ceiling(self.corpus_dir, self.vocab_dir, self.synth_dir)
         atomic_write_json(done, {"ceiling": ceiling, **{k: r.to_dict() for k, r in results.items()}})
-        (self.eval_dir / "tables.md").write_text("\n\n".join(r.markdown() for r in results.values()))
+        # one section per task, in TITLES order; a task's markdown has several paragraphs
+        atomic_write_text(self.eval_dir / "tables.md", TABLE_SEP.join(results[k].markdown() for k in TASKS))
         zs = results["zeroshot"]
         return (f"zero-shot top-1 verb {zs.verb_top1:.2f} ({zs.verb_top1 * zs.num_verbs:.1f}x chance), "
                 f"noun {zs.noun_top1:.2f} ({zs.noun_top1 * zs.num_nouns:.1f}x chance); language prior "
@@ -188,7 +193,10 @@ class Demo:
         from .tasks.report import TITLES
 
         results = read_json(self.eval_dir / "results.json")
-        tables = (self.eval_dir / "tables.md").read_text().split("\n\n")
+        tables = (self.eval_dir / "tables.md").read_text().split(TABLE_SEP)
+        if len(tables) != len(TASKS):
+            raise ValueError(f"{self.eval_dir / 'tables.md'} was written by another version of the demo; "
+                             f"delete {self.eval_dir} to evaluate again")
         pics = self._pictures()
         meta = {
             "features": f"S3D with RANDOM weights (not pretrained: no network), {self.cfg.size} px crops",
@@ -373,7 +381,7 @@ def render_html(meta: dict, ceiling: dict, tables: list[str], pictures: dict[str
                f"| ... as a multiple of chance | {zeroshot['verb_top1'] / ceiling['chance_verb']:.1f}x "
                f"| {zeroshot['noun_top1'] / ceiling['chance_noun']:.1f}x |" if zeroshot else "")),
     ]
-    for key, table in zip(("zeroshot", "forecast", "retrieval", "caption"), tables):
+    for key, table in zip(TASKS, tables):
         parts += [f"<h2>{html.escape(titles.get(key, key))}</h2>", markdown_to_html(table)]
     for title, png in pictures.items():
         parts += [f"<h2>{html.escape(title)}</h2>", f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"]
