@@ -15,6 +15,7 @@ the caption length for ``mlm``), so `max_segments` caps N (the first N in a fixe
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,6 +24,8 @@ import torch
 from ..utils.config import Config
 from .common import forward_batches, subsample
 from .metrics import markdown_table, median_rank, ranks_of_targets, recall_at_k
+
+log = logging.getLogger(__name__)
 
 
 SCORERS = ("mlm", "alignment")
@@ -120,6 +123,10 @@ def evaluate_retrieval(
     n = min(len(captions), config.max_segments)
     if n < 2:
         raise ValueError("retrieval needs at least 2 segments")
+    if config.scorer == "mlm":
+        pieces = sum(min(len(model.tokenizer.encode_text(c)), config.max_text_tokens) for c in captions[:n])
+        log.info("retrieval: %d captions x %d segments, %d forward passes (one per caption WordPiece and segment; "
+                 "--max-segments lowers it, --scorer alignment needs %d)", n, n, pieces * n, n * n)
     score = mlm_scores if config.scorer == "mlm" else alignment_scores
     scores = score(model, captions[:n], videos[:n], config)
     ranks = ranks_of_targets(scores, np.arange(n))
