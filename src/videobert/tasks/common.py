@@ -124,11 +124,13 @@ class VideoTokens:
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, video_id: str) -> np.ndarray:
-        if video_id not in self._cache and self.corpus.config.get("tokenizer"):
+        if video_id in self._cache:
+            return self._cache[video_id]
+        if self.corpus.config.get("tokenizer"):
             from ..vocab import read_tokens
 
             self._cache[video_id] = read_tokens(self.corpus.root / "vocab", video_id)
-        if video_id not in self._cache:
+        else:
             feats = np.asarray(self.corpus.read(video_id).features, dtype=np.float32)  # (N, D)
             if feats.shape[1] != self.vocab.feature_dim:
                 raise ValueError(

@@ -47,13 +47,19 @@ class RetrievalConfig(Config):
                 self.fail(name, getattr(self, name), "must be >= 1")
 
 
+def _inputs(tok: Any, captions: Sequence[str], videos: Sequence[Sequence[int]],
+            config: RetrievalConfig) -> tuple[list[list[int]], list[list[int]]]:
+    """Captions as WordPiece ids and segments as visual ids, each cut to the config's length."""
+    return ([tok.encode_text(c)[: config.max_text_tokens] for c in captions],
+            [subsample(v, config.max_video_tokens) for v in videos])
+
+
 def alignment_scores(
     model: Any, captions: Sequence[str], videos: Sequence[Sequence[int]], config: RetrievalConfig = RetrievalConfig()
 ) -> np.ndarray:
     """P(aligned) of every caption with every video. (num_captions, num_videos)"""
     tok = model.tokenizer
-    texts = [tok.encode_text(c)[: config.max_text_tokens] for c in captions]
-    vids = [subsample(v, config.max_video_tokens) for v in videos]
+    texts, vids = _inputs(tok, captions, videos, config)
     items = [tok.build(t, v) for t in texts for v in vids]  # row-major: caption i, video j
     flat = np.empty(len(items), dtype=np.float64)
     for i0, out in forward_batches(model, items, config.batch_size):
@@ -66,8 +72,10 @@ def mlm_scores(
 ) -> np.ndarray:
     """Pseudo-log-likelihood of every caption given every video. (num_captions, num_videos)"""
     tok = model.tokenizer
-    texts = [tok.encode_text(c)[: config.max_text_tokens] for c in captions]
-    vids = [subsample(v, config.max_video_tokens) for v in videos]
+    texts, vids = _inputs(tok, captions, videos, config)
+    log.info("retrieval: %d captions x %d segments, %d forward passes (one per caption WordPiece and segment; "
+             "--max-segments lowers it, --scorer alignment needs %d)", len(texts), len(vids),
+             sum(map(len, texts)) * len(vids), len(texts) * len(vids))
     scores = np.zeros((len(texts), len(vids)), dtype=np.float64)
     for i, t in enumerate(texts):
         if not t:
@@ -81,12 +89,12 @@ def mlm_scores(
                 items.append(tok.build(masked, v))
                 where.append((j, p))
         for i0, out in forward_batches(model, items, config.batch_size):
-            logp = torch.log_softmax(out.logits.float(), dim=-1)  # (B, T, V)
-            rows = torch.arange(logp.shape[0])
-            pos = torch.tensor([1 + where[i0 + b][1] for b in range(logp.shape[0])])
-            target = torch.tensor([t[where[i0 + b][1]] for b in range(logp.shape[0])])
-            lp = logp[rows, pos.to(logp.device), target.to(logp.device)].cpu().numpy()  # (B,)
-            np.add.at(scores[i], [where[i0 + b][0] for b in range(len(lp))], lp)
+            batch = where[i0 : i0 + out.logits.shape[0]]
+            rows = torch.arange(len(batch), device=out.logits.device)
+            pos = torch.tensor([1 + p for _, p in batch], device=out.logits.device)
+            target = torch.tensor([t[p] for _, p in batch], device=out.logits.device)
+            logp = torch.log_softmax(out.logits[rows, pos].float(), dim=-1)  # (B, V): only the masked rows
+            np.add.at(scores[i], [j for j, _ in batch], logp[rows, target].cpu().numpy())
     return scores
 
 
@@ -123,10 +131,6 @@ def evaluate_retrieval(
     n = min(len(captions), config.max_segments)
     if n < 2:
         raise ValueError("retrieval needs at least 2 segments")
-    if config.scorer == "mlm":
-        pieces = sum(min(len(model.tokenizer.encode_text(c)), config.max_text_tokens) for c in captions[:n])
-        log.info("retrieval: %d captions x %d segments, %d forward passes (one per caption WordPiece and segment; "
-                 "--max-segments lowers it, --scorer alignment needs %d)", n, n, pieces * n, n * n)
     score = mlm_scores if config.scorer == "mlm" else alignment_scores
     scores = score(model, captions[:n], videos[:n], config)
     ranks = ranks_of_targets(scores, np.arange(n))

@@ -18,8 +18,8 @@ import logging
 import math
 import random
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch

@@ -136,7 +136,8 @@ def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str |
     def flush() -> None:
         todo = [(rec, x) for rec, x, tok in pending if tok is None]
         if todo:
-            leaves = np.split(vocab.assign(np.concatenate([x for _, x in todo])), np.cumsum([len(x) for _, x in todo])[:-1])
+            x_all = np.concatenate([x for _, x in todo])  # already prepared (normalized) below
+            leaves = np.split(vocab.assign(x_all, prepared=True), np.cumsum([len(x) for _, x in todo])[:-1])
             new = iter(leaves)
         for rec, x, tok in pending:
             if tok is None:

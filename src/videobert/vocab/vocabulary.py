@@ -115,16 +115,19 @@ class VisualVocab:
         return range(int(off[node]), int(off[node + 1]))
 
     # ---- assignment -----------------------------------------------------------------------
-    def assign(self, features, batch_size: int = 65536) -> np.ndarray:
+    def assign(self, features, batch_size: int = 65536, prepared: bool = False) -> np.ndarray:
         """Leaf id of each raw feature vector (N, D) -> (N,) int64, walking the tree level by level.
 
-        The features are normalized here as they were for fitting (`prepare`)."""
+        The features are normalized here as they were for fitting (`prepare`), unless `prepared`
+        says the caller already did."""
         x = np.asarray(features)
         if x.ndim != 2 or x.shape[1] != self.feature_dim:
             raise ValueError(f"features of shape {x.shape} do not match the vocabulary's feature_dim {self.feature_dim}")
         out = np.empty(len(x), np.int64)
         for i in range(0, len(x), batch_size):
-            out[i:i + batch_size] = walk(self.prepare(x[i:i + batch_size]), self.centroids, self.parents)
+            chunk = x[i:i + batch_size]
+            chunk = chunk.astype(np.float32, copy=False) if prepared else self.prepare(chunk)
+            out[i:i + batch_size] = walk(chunk, self.centroids, self.parents)
         return out
 
     # ---- files ---------------------------------------------------------------------------------
