@@ -14,17 +14,19 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
         assert f"[{i}/6] {stage} done" in said
 
     report = json.loads((out / "report.json").read_text())
-    assert {"zeroshot", "forecast", "retrieval", "caption", "ceiling"} <= set(report)
+    assert {"zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption", "reference"} <= set(report)
     assert "RANDOM" in report["meta"]["features"]  # the report says the features are not pretrained
     zs = report["zeroshot"]
     assert 0.0 <= zs["verb_top1"] <= 1.0 and 0.0 <= zs["prior_noun_top1"] <= 1.0
-    assert 0.0 <= report["ceiling"]["segment_verb_top1"] <= 1.0
+    assert 0.0 <= report["reference"]["vote_verb_top1"] <= 1.0 and 0.0 <= report["reference"]["nn_noun_top1"] <= 1.0
+    assert report["text2video"]["pairs"] == 48  # every verb-noun pair of the synthetic label lists
 
     page = (out / "report.html").read_text()
     assert "src='http" not in page and 'src="http' not in page  # opens with no server, offline
     images = re.findall(r"src='data:image/png;base64,", page)
     assert len(images) >= 4  # loss curves, contact sheet, text-to-video strips, forecasts
-    for title in ("Zero-shot action classification", "Forecasting", "retrieval", "Captioning", "ceiling"):
+    for title in ("Zero-shot action classification", "Forecasting", "retrieval", "Captioning", "1-NN",
+                  "alignment", "Text-to-video"):
         assert title.lower() in page.lower()
     # each task's heading is followed by that task's own text and table, before the next heading
     sections = {h: body for h, body in re.findall(r"<h2>([^<]*)</h2>(.*?)(?=<h2>|</body>)", page, re.S)}
@@ -32,6 +34,8 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
     assert "most frequent token" in sections["Forecasting the next visual token"]
     assert "R@10" in sections["Text-to-video retrieval"]
     assert "BLEU" in sections["Captioning"]
+    assert "other video negatives" in sections["Linguistic-visual alignment"]
+    assert "most frequent words" in sections["Text-to-video"]
 
     # a re-run reuses every finished stage
     again = Demo(out, DemoConfig.tiny_config(), progress=False, say=lambda s: None)

@@ -46,8 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2) if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # our own INFO lines by default (-v: DEBUG); other libraries' only from WARNING up (-vv: all),
+    # so e.g. faiss's INFO report of the CPU-feature builds it tried does not show at every `vocab`
+    level = logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("videobert").setLevel(level)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -1,6 +1,7 @@
 import numpy as np
 
-from videobert.data import (IGNORE, TEXT, VIDEO, VIDEO_TEXT, ExampleSpec, make_examples, split_videos, video_data)
+from videobert.data import (ALIGN, IGNORE, MLM, NEG_OTHER, NEG_SAME, T2V, TEXT, VIDEO, VIDEO_TEXT, ExampleSpec,
+                            make_examples, split_videos, video_data)
 
 from .conftest import make_record, random_videos
 
@@ -20,7 +21,7 @@ def test_segments_follow_sentences_and_silence(tokenizer):
 
 def test_examples_kinds_layout_and_lengths(tokenizer):
     videos = random_videos(tokenizer)
-    spec = ExampleSpec(max_len=24)
+    spec = ExampleSpec(max_len=24, kind_mix=(1, 1, 2))
     ex = make_examples(videos, tokenizer, spec, np.random.default_rng(0))
     kinds = {e.kind for e in ex}
     assert kinds == {TEXT, VIDEO, VIDEO_TEXT}
@@ -32,18 +33,46 @@ def test_examples_kinds_layout_and_lengths(tokenizer):
         elif e.kind == VIDEO:
             assert vis.any() and not tokenizer.is_text(e.input_ids).any() and e.align_label == IGNORE
         else:
-            assert vis.any() and tokenizer.is_text(e.input_ids).any() and e.align_label in (0, 1)
+            assert vis.any() and tokenizer.is_text(e.input_ids).any()
+            # only the alignment view carries a label; the masked views are always aligned pairs
+            assert e.align_label in ((0, 1) if e.view == ALIGN else (IGNORE,))
+            assert e.view == ALIGN or e.video_source == e.source
 
 
 def test_negatives_never_pair_a_video_with_itself(tokenizer):
     videos = random_videos(tokenizer, n_videos=3)
-    ex = [e for seed in range(10)  # ~200 examples: enough for a stable negative rate
+    ex = [e for seed in range(40)  # ~300 alignment pairs: enough for a stable negative rate
           for e in make_examples(videos, tokenizer, ExampleSpec(kind_mix=(0, 0, 1)), np.random.default_rng(seed))]
     neg = [e for e in ex if e.align_label == 1]
     pos = [e for e in ex if e.align_label == 0]
-    assert 0.4 < len(neg) / sum(e.kind == VIDEO_TEXT for e in ex) < 0.6  # negative_rate 0.5
-    assert all(e.video_source[0] != e.source[0] for e in neg)
-    assert all(e.video_source == e.source for e in pos)
+    align = [e for e in ex if e.view == ALIGN]
+    assert 0.35 < len(align) / sum(e.kind == VIDEO_TEXT for e in ex) < 0.65  # align_view_rate 0.5
+    assert 0.4 < len(neg) / len(align) < 0.6, len(align)  # negative_rate 0.5
+    assert all(e.video_source[0] != e.source[0] and e.negative == NEG_OTHER for e in neg)
+    assert all(e.video_source == e.source and e.negative is None for e in pos)
+
+
+def test_same_video_negatives_come_from_another_time(tokenizer):
+    videos = random_videos(tokenizer, n_videos=3)
+    spec = ExampleSpec(kind_mix=(0, 0, 1), align_view_rate=1.0, same_video_negative_rate=1.0, context_clips=0)
+    ex = [e for seed in range(5) for e in make_examples(videos, tokenizer, spec, np.random.default_rng(seed))]
+    same = [e for e in ex if e.negative == NEG_SAME]
+    assert same and all(e.view == ALIGN and e.align_label == 1 for e in same)
+    by_id = {v.video_id: v for v in videos}
+    for e in same:
+        v = by_id[e.source[0]]
+        assert e.video_source[0] == e.source[0] and e.video_source[1] != e.source[1]
+        a, b = v.segments[e.source[1]], v.segments[e.video_source[1]]
+        assert a.hi <= b.lo or b.hi <= a.lo  # another time: the two segments do not overlap
+
+
+def test_views_follow_their_rates(tokenizer):
+    videos = random_videos(tokenizer, n_videos=3)
+    spec = ExampleSpec(kind_mix=(0, 0, 1), align_view_rate=0.25, t2v_rate=0.5)
+    ex = [e for seed in range(10) for e in make_examples(videos, tokenizer, spec, np.random.default_rng(seed))]
+    vt = [e for e in ex if e.kind == VIDEO_TEXT]
+    share = {view: sum(e.view == view for e in vt) / len(vt) for view in (MLM, ALIGN, T2V)}
+    assert abs(share[ALIGN] - 0.25) < 0.1 and abs(share[T2V] - 0.375) < 0.1 and abs(share[MLM] - 0.375) < 0.1
 
 
 def test_concatenation_and_subsampling_vary_examples(tokenizer):
@@ -72,10 +101,10 @@ def test_split_is_deterministic_and_disjoint():
 def test_negative_video_is_as_long_as_the_positive_and_centred_on_a_segment(tokenizer):
     # Video length must not tell aligned pairs from negatives: with subsampling off, each text
     # gets the same number of video tokens whether its own video or another one comes with it.
-    from videobert.data.examples import _window
+    from videobert.data.examples import video_window
 
     videos = random_videos(tokenizer, n_videos=3)
-    spec = ExampleSpec(kind_mix=(0, 0, 1), subsample_max=1, concat_prob=0.5, max_len=512)
+    spec = ExampleSpec(kind_mix=(0, 0, 1), subsample_max=1, concat_prob=0.5, max_len=512, align_view_rate=1.0)
     ex = [e for seed in range(10) for e in make_examples(videos, tokenizer, spec, np.random.default_rng(seed))]
     n_vis = {}
     for e in ex:
@@ -86,9 +115,9 @@ def test_negative_video_is_as_long_as_the_positive_and_centred_on_a_segment(toke
     v = videos[0]
     seg = next(s for s in v.segments if s.text_ids is not None)
     k = v.segments.index(seg)
-    w = _window(v, k, 7)
+    w = video_window(v, k, 7)
     assert len(w) == 7
     expect = min(max((seg.lo + seg.hi - 7) // 2, 0), len(v.tokens) - 7)  # centred, kept inside the video
     np.testing.assert_array_equal(w, v.tokens[expect : expect + 7])
     assert expect < seg.hi and expect + 7 > seg.lo  # it shows the segment
-    assert len(_window(v, k, len(v.tokens) + 5)) == len(v.tokens)  # never longer than the video
+    assert len(video_window(v, k, len(v.tokens) + 5)) == len(v.tokens)  # never longer than the video

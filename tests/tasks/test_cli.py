@@ -57,8 +57,25 @@ def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     run("caption", "predict", tmp_path / "cap", "vid5", "--corpus", s["corpus"], "--start", 0, "--end", 7)
     run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--max-segments", 4, *small)
     rep = json.loads((tmp_path / "all" / "report.json").read_text())
-    assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "caption"}
+    assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"}
     assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D"]
     md = (tmp_path / "all" / "report.md").read_text()
-    assert md.count("## ") == 4 and "<table>" in (tmp_path / "all" / "report.html").read_text()
+    assert md.count("## ") == 6 and "<table>" in (tmp_path / "all" / "report.html").read_text()
     assert (tmp_path / "all" / "captioners" / "videobert" / "captioner.json").is_file()
+
+
+def test_eval_alignment_and_text2video(tiny_setup, tmp_path, capsys):
+    s = tiny_setup
+    # no annotations: the model directory has no pretraining run beside it, so every video is used
+    run("eval", "alignment", s["model"], "--corpus", s["corpus"], "--out", tmp_path / "al")
+    r = json.loads((tmp_path / "al" / "report.json").read_text())["alignment"]
+    # 6 videos x 3 sentences; the middle one of each video overlaps both others (context clips): no same-video negative
+    assert r["positives"] == 18 and r["negatives"] == {"other_video": 18, "same_video": 12}
+    assert all(0 <= v <= 1 for v in r["balanced_accuracy"].values())
+    run("eval", "alignment", s["model"], "--corpus", s["corpus"], "--annotations", s["annotations"])
+    assert "6 held-out sentence-video pairs" in capsys.readouterr().out  # the 2 validation videos
+    run("eval", "text2video", *data_args(s), "--length", 3, "--out", tmp_path / "t2v")
+    r = json.loads((tmp_path / "t2v" / "report.json").read_text())["text2video"]
+    assert r["pairs"] == 9 and r["length"] == 3 and r["chance_verb"] == 1 / 3
+    assert 0 <= r["verb_accuracy"] <= 1 and 1 <= r["distinct_words"] <= 3
+    assert r["template"] == "now let me show you how to {verb} the {noun} ."

@@ -44,7 +44,7 @@ def collate(examples: list[Example], masker: Masker, rng: np.random.Generator) -
     labels = np.full((B, T), -100, dtype=np.int64)
     for i, e in enumerate(examples):
         n = len(e.input_ids)
-        ids[i, :n], labels[i, :n] = masker(e.input_ids, e.kind, e.align_label, rng)
+        ids[i, :n], labels[i, :n] = masker(e.input_ids, e.kind, e.view, rng)
         types[i, :n] = e.token_type_ids
         att[i, :n] = 1
     return {
@@ -52,4 +52,5 @@ def collate(examples: list[Example], masker: Masker, rng: np.random.Generator) -
         "attention_mask": torch.from_numpy(att), "mlm_labels": torch.from_numpy(labels),
         "align_labels": torch.tensor([e.align_label for e in examples]),
         "kinds": torch.tensor([e.kind for e in examples]),
+        "views": torch.tensor([e.view for e in examples]),
     }

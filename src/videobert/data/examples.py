@@ -14,9 +14,20 @@ segments of (up to) 16 tokens. Each epoch, with a seeded generator:
   strictly inside the sentence often miss the action;
 - each sentence segment becomes one example of a kind drawn from `kind_mix`: text-only,
   video-only or video-text; every no-speech segment becomes a video-only example;
-- a `negative_rate` fraction of video-text examples pair the text with video from ANOTHER
-  video (alignment label 1): as many clips as the positive would have, centred on one of that
-  video's segments; the rest keep their own video (label 0).
+- a video-text example is one of three *views* of its (text, video) pair:
+  * ``ALIGN`` (`align_view_rate` of them): the alignment classifier's input. Text and video
+    are shown unmasked; a `negative_rate` fraction pair the text with video from elsewhere
+    (label 1): from ANOTHER video, or, with `same_video_negative_rate`, from the same video
+    at a non-overlapping time (the paper's "temporally aligned"). A negative's video has as
+    many clips as the positive would have, centred on one of the source's segments, so video
+    length gives nothing away. Nothing is masked, so "has [MASK] tokens" cannot either.
+  * ``T2V`` (`t2v_rate` of the rest): the whole video is masked and predicted from the text,
+    which is what text-to-video generation asks of the model.
+  * ``MLM`` (the rest): the caption and the video, masked and predicted (always aligned: a
+    negative's video says nothing about its text).
+  Why the views (docs/learning.md): with most of a short caption masked the ``[CLS]``
+  classifier had no text to compare with the video and the alignment loss stayed at ln 2; and
+  a model never asked to fill a whole video repeated one visual word in text-to-video.
 """
 from __future__ import annotations
 
@@ -28,6 +39,9 @@ import numpy as np
 
 TEXT, VIDEO, VIDEO_TEXT = 0, 1, 2
 KIND_NAMES = ("text", "video", "video_text")
+MLM, ALIGN, T2V = 0, 1, 2  # views of a video-text pair (module docstring)
+VIEW_NAMES = ("mlm", "align", "t2v")
+NEG_OTHER, NEG_SAME = "other_video", "same_video"  # where a negative's video comes from
 IGNORE = -100
 
 
@@ -35,7 +49,7 @@ IGNORE = -100
 class ExampleSpec:
     """How examples are made (a subset of `PretrainConfig`, so the data code stands alone)."""
     max_len: int = 128
-    kind_mix: tuple[float, float, float] = (1.0, 1.0, 2.0)  # text, video, video-text (normalized)
+    kind_mix: tuple[float, float, float] = (0.0, 1.0, 3.0)  # text, video, video-text (normalized)
     concat_prob: float = 0.3
     max_concat: int = 3
     subsample_max: int = 5
@@ -43,6 +57,9 @@ class ExampleSpec:
     negative_rate: float = 0.5
     min_video_tokens: int = 4
     context_clips: int = 1
+    align_view_rate: float = 0.5  # share of video-text pairs shown unmasked to the alignment head
+    same_video_negative_rate: float = 0.0  # share of negatives taken from the same video, another time
+    t2v_rate: float = 0.2  # share of the other video-text pairs with the whole video masked
 
 
 @dataclasses.dataclass
@@ -67,6 +84,8 @@ class Example:
     align_label: int  # 0 aligned, 1 not aligned, IGNORE for single-modality examples
     source: tuple[str, int]  # (video_id, index of the segment the text/video came from)
     video_source: tuple[str, int] | None = None  # where the video tokens came from
+    view: int = MLM  # MLM | ALIGN | T2V (video-text examples only)
+    negative: str | None = None  # NEG_OTHER | NEG_SAME for negatives
 
 
 def video_data(rec, tokens: np.ndarray, tokenizer, clip_seconds: float = 1.5, silent_len: int = 16) -> VideoData:
@@ -154,20 +173,41 @@ def make_examples(videos: Sequence[VideoData], tokenizer, spec: ExampleSpec, rng
                 vid = _subsample(v.tokens[lo:hi], rng, spec.subsample_max, spec.min_video_tokens)
                 out.append(_example(tokenizer, [], vid, VIDEO, IGNORE, src, spec.max_len))
             else:
-                label, vsrc, vtok = 0, src, v.tokens[lo:hi]
-                if can_negate and rng.random() < spec.negative_rate:
-                    while True:  # a segment of ANOTHER video
-                        ov, ok = pool[int(rng.integers(len(pool)))]
-                        if ov.video_id != v.video_id:
-                            break
-                    label, vsrc, vtok = 1, (ov.video_id, ok), _window(ov, ok, hi - lo)
-                vid = _subsample(vtok, rng, spec.subsample_max, spec.min_video_tokens)
-                out.append(_example(tokenizer, text, vid, VIDEO_TEXT, label, src, spec.max_len, vsrc))
+                out.append(_video_text(v, k, text, lo, hi, pool, can_negate, tokenizer, spec, rng))
             k += n
     return out
 
 
-def _window(v: VideoData, k: int, length: int) -> np.ndarray:
+def _video_text(v: VideoData, k: int, text: list[int], lo: int, hi: int, pool, can_negate: bool, tokenizer,
+                spec: ExampleSpec, rng: np.random.Generator) -> Example:
+    """One video-text example of segment `k` (clips [lo, hi)), in a view drawn from `spec`."""
+    src = (v.video_id, k)
+    if rng.random() >= spec.align_view_rate:
+        view = T2V if rng.random() < spec.t2v_rate else MLM
+        vid = _subsample(v.tokens[lo:hi], rng, spec.subsample_max, spec.min_video_tokens)
+        return _example(tokenizer, text, vid, VIDEO_TEXT, IGNORE, src, spec.max_len, src, view)
+    label, vsrc, vtok, neg = 0, src, v.tokens[lo:hi], None
+    if rng.random() < spec.negative_rate:
+        same = same_video_segments(v, lo, hi) if rng.random() < spec.same_video_negative_rate else []
+        if same:
+            ok = same[int(rng.integers(len(same)))]
+            label, vsrc, vtok, neg = 1, (v.video_id, ok), video_window(v, ok, hi - lo), NEG_SAME
+        elif can_negate:
+            while True:  # a segment of ANOTHER video
+                ov, ok = pool[int(rng.integers(len(pool)))]
+                if ov.video_id != v.video_id:
+                    break
+            label, vsrc, vtok, neg = 1, (ov.video_id, ok), video_window(ov, ok, hi - lo), NEG_OTHER
+    vid = _subsample(vtok, rng, spec.subsample_max, spec.min_video_tokens)
+    return _example(tokenizer, text, vid, VIDEO_TEXT, label, src, spec.max_len, vsrc, ALIGN, neg)
+
+
+def same_video_segments(v: VideoData, lo: int, hi: int) -> list[int]:
+    """Segments of `v` whose clips do not overlap [lo, hi) (candidates for a same-video negative)."""
+    return [j for j, g in enumerate(v.segments) if g.hi <= lo or g.lo >= hi]
+
+
+def video_window(v: VideoData, k: int, length: int) -> np.ndarray:
     """`length` clips of `v` centred on its segment `k` (fewer only if the video is shorter).
 
     A negative's video has the positive's length: when negatives were the other video's bare
@@ -182,11 +222,12 @@ def _window(v: VideoData, k: int, length: int) -> np.ndarray:
     return v.tokens[start : start + length]
 
 
-def _example(tokenizer, text, video, kind, label, src, max_len, vsrc=None) -> Example:
+def _example(tokenizer, text, video, kind, label, src, max_len, vsrc=None, view=MLM, negative=None) -> Example:
     text, video = _fit(list(text), video, max_len)
     b = tokenizer.build(text, video)
     return Example(np.asarray(b["input_ids"], dtype=np.int64), np.asarray(b["token_type_ids"], dtype=np.int64),
-                   kind, label, src, vsrc if vsrc is not None else (src if video is not None else None))
+                   kind, label, src, vsrc if vsrc is not None else (src if video is not None else None), view,
+                   negative)
 
 
 def is_heldout(video_id: str, fraction: float) -> bool:

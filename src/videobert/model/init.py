@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..utils.lazy import require
+from ..utils.lazy import quiet_transformers, require
 
 # name -> (layers, hidden, heads); intermediate = 4 * hidden as in BERT.
 SIZES = {
@@ -54,6 +54,7 @@ def load_init(init: str, size: str = "base", seed: int = 0):
     import torch
     from transformers import BertForPreTraining, BertTokenizerFast
 
+    quiet_transformers()
     if init == "scratch":
         tok = BertTokenizerFast.from_pretrained(str(minilm_dir()))
         torch.manual_seed(seed)  # random init is reproducible

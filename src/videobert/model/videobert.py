@@ -178,6 +178,9 @@ class VideoBERT(nn.Module):
 
     # ---- persistence ------------------------------------------------------------------
     def save_pretrained(self, directory: str | os.PathLike) -> Path:
+        from ..utils.lazy import quiet_transformers
+
+        quiet_transformers()
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         self.bert.save_pretrained(str(d / "bert"), safe_serialization=True)
@@ -195,8 +198,10 @@ class VideoBERT(nn.Module):
         """Load a saved model directory (or a pretraining run directory holding ``model/``)."""
         from transformers import BertForPreTraining
 
+        from ..utils.lazy import quiet_transformers
         from ..vocab import VisualVocab
 
+        quiet_transformers()
         d = Path(directory)
         if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
             d = d / "model"

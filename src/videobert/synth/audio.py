@@ -17,10 +17,10 @@ def espeak_path() -> str | None:
 
 
 class Narrator:
-    """Speaks sentences with espeak-ng (160 words/min, en-us); caches each distinct sentence."""
+    """Speaks sentences with espeak-ng (160 words/min, `voice` en-us by default); caches each distinct sentence."""
 
-    def __init__(self, exe: str):
-        self.exe = exe
+    def __init__(self, exe: str, voice: str = "en-us"):
+        self.exe, self.voice = exe, voice
         self._cache: dict[str, np.ndarray] = {}
 
     def speak(self, text: str) -> np.ndarray:
@@ -29,7 +29,7 @@ class Narrator:
             fd, tmp = tempfile.mkstemp(suffix=".wav")
             os.close(fd)
             try:
-                subprocess.run([self.exe, "-v", "en-us", "-s", "160", "-w", tmp, text],
+                subprocess.run([self.exe, "-v", self.voice, "-s", "160", "-w", tmp, text],
                                check=True, capture_output=True, timeout=60)
                 with wave.open(tmp, "rb") as w:
                     if w.getsampwidth() != 2 or w.getnchannels() != 1:

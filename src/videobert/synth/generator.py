@@ -14,6 +14,20 @@ Every video is a pure function of (config, index): its script and pixels come fr
 generators seeded with (seed, index), so videos can be made in any order or in parallel,
 and a re-run skips finished videos (mp4 then vtt, each written atomically; the vtt marks
 a finished video) and rewrites the ground truth from the scripts alone.
+
+`style` picks one of two looks and narrators (`STYLES`), with the same labels, annotation
+sentences ("VERB the NOUN") and step-timing distribution:
+
+- "kitchen" (default): the corpus the pipeline is tuned on. A plain grey counter, the object
+  large and centred in its saturated colour, grey props; the narrator says "now let's cut the
+  tomato", "now let me show you how to ..." (2 in 9 steps each), within +-1 s of the step.
+- "studio": a held-out corpus for checking that learning transfers to data nobody tuned on.
+  A dark patterned backdrop per video (wood, slate or stripes), other colours for every noun
+  and prop, a smaller off-centre object with a zoom and offset per video; another narrator
+  ("alright time to cut the tomato", "go ahead and ...", "we're going to ... now"; the
+  zero-shot template in 1 of 19 steps), other filler talk, 1.5x the narration lag (+-1.5 s at
+  the default narration_lag) and the en-gb espeak-ng voice. Its random streams differ from the
+  kitchen's, so the same seed does not repeat the kitchen's step sequences.
 """
 from __future__ import annotations
 
@@ -30,13 +44,17 @@ import numpy as np
 from ..utils.config import Config
 from ..utils.io import atomic_write_json, atomic_write_text, read_json
 from .audio import RATE, Narrator, espeak_path
-from .render import Scene
-from .script import NOUNS, VERBS, Cue, Script, Step, make_script
+from .render import LOOKS, Scene
+from .script import NARRATIONS, NOUNS, VERBS, Cue, Script, Step, make_script
 
 log = logging.getLogger(__name__)
 
 # Fields that do not change any video's content: a re-run may change them.
 _FREE_FIELDS = ("videos", "val_fraction")
+
+STYLES = ("kitchen", "studio")  # see the module docstring; render.LOOKS and script.NARRATIONS hold them
+# Random streams per style: (script, scene) entries of the seed; the kitchen's are the original 0, 1.
+_STREAMS = {"kitchen": (0, 1), "studio": (10, 11)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +70,15 @@ class SynthConfig(Config):
     step_seconds: tuple[float, float] = (4.5, 9.0)  # a step lasts 3-6 clips of 1.5 s
     idle_prob: float = 0.4  # chance of an empty-counter stretch before a step (not the first)
     idle_seconds: tuple[float, float] = (2.0, 5.0)
-    narration_lag: float = 1.0  # a step's sentence starts within +-lag s of the step
+    narration_lag: float = 1.0  # a step's sentence starts within +-lag s of the step (studio: 1.5x that)
     filler_prob: float = 0.35  # chance of filler talk ("that looks good") after a step's sentence
     audio: bool = True  # speak the captions with espeak-ng (when it is installed)
     crf: int = 20  # libx264 quality
+    style: str = "kitchen"  # look and narrator: one of STYLES
 
     def validate(self) -> None:
+        if self.style not in STYLES:
+            self.fail("style", self.style, f"must be one of {STYLES}")
         if self.videos < 1:
             self.fail("videos", self.videos, "must be >= 1")
         if not 1 <= self.fps <= 60:
@@ -118,9 +139,16 @@ def video_id(index: int) -> str:
 
 
 def script_for(config: SynthConfig, index: int) -> Script:
-    rng = np.random.default_rng([config.seed, index, 0])
+    rng = np.random.default_rng([config.seed, index, _STREAMS[config.style][0]])
     return make_script(rng, config.fps, config.steps_min, config.steps_max, config.step_seconds,
-                       config.idle_prob, config.idle_seconds, config.narration_lag, config.filler_prob)
+                       config.idle_prob, config.idle_seconds, config.narration_lag, config.filler_prob,
+                       NARRATIONS[config.style])
+
+
+def scene_for(config: SynthConfig, index: int) -> Scene:
+    """The video's renderer, in the config's style, with its own seeded generator."""
+    rng = np.random.default_rng([config.seed, index, _STREAMS[config.style][1]])
+    return Scene(config.width, config.height, config.fps, rng, LOOKS[config.style])
 
 
 def validation_indices(config: SynthConfig) -> set[int]:
@@ -184,6 +212,7 @@ def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
     if not path.is_file():
         return
     old = read_json(path)
+    old.setdefault("style", "kitchen")  # written before styles existed: all kitchen
     new = {**config.to_dict(), "audio_used": audio}
     diff = {k: (old.get(k), v) for k, v in new.items() if k not in _FREE_FIELDS and old.get(k) != v}
     if diff:
@@ -194,17 +223,19 @@ def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
 def _make_video(out: Path, config: SynthConfig, index: int, espeak: str | None) -> None:
     vid = video_id(index)
     script = script_for(config, index)
-    scene = Scene(config.width, config.height, config.fps, np.random.default_rng([config.seed, index, 1]))
-    track = _narrator(espeak).track(script.cues, script.duration) if espeak else None
+    scene = scene_for(config, index)
+    track = _narrator(espeak, NARRATIONS[config.style].voice).track(script.cues, script.duration) if espeak else None
     _write_mp4(out / f"{vid}.mp4", _frames(scene, script, config.fps), config, track)
     atomic_write_text(out / f"{vid}.vtt", to_vtt(script.cues))
 
 
-_NARRATORS: dict[str, Narrator] = {}  # one per process: its cache of spoken sentences
+_NARRATORS: dict[tuple[str, str], Narrator] = {}  # one per process and voice: its cache of spoken sentences
 
 
-def _narrator(exe: str) -> Narrator:
-    return _NARRATORS.setdefault(exe, Narrator(exe))
+def _narrator(exe: str, voice: str) -> Narrator:
+    if (exe, voice) not in _NARRATORS:
+        _NARRATORS[exe, voice] = Narrator(exe, voice)
+    return _NARRATORS[exe, voice]
 
 
 def _frames(scene: Scene, script: Script, fps: int):

@@ -1,5 +1,16 @@
 """Pixels of the synthetic kitchen: each noun has a look, each verb a motion and a work surface.
 
+Two styles (`LOOKS`), with the same shapes, textures and motions but other colours and framing:
+"kitchen" (the default, described below) and "studio", for checking that what a model learns
+transfers to footage nobody tuned on. The studio is dark: a per-video patterned backdrop (wood
+planks, slate tiles or diagonal stripes in dark browns, slates and greens), other hues for
+every noun (a yellow tomato, a white onion, a purple carrot, a rosy potato, a tan egg, an
+orange pepper, a green herb loaf, a sky-blue waxed cheese), walnut, copper, white-ceramic
+and red-gingham props, steel tools and blue gloves; the object is smaller (0.55 of the frame
+height rather than 0.72) and off-centre, with a camera zoom (0.85-1.15) and an offset (up to
+12% of the width, 8% of the height) drawn per video, and more jitter per step. The verbs'
+motions are the kitchen's. Rendering costs the same (the backdrop is drawn once per video).
+
 The noun object is drawn large and centred (about half the frame), with a saturated colour
 and a coarse texture of its own, over a plain low-contrast counter: features of an untrained
 video network are means over the whole frame, so what fills the frame is what they carry.
@@ -18,6 +29,7 @@ bool (h, w)) pairs pasted by their centre.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Iterator
 
@@ -31,6 +43,51 @@ NOUN_COLOURS = {  # base colour of each noun's skin: saturated, distinct hues an
     "bread": (220, 170, 100), "cheese": (255, 220, 30),
 }
 GREY = (105, 105, 110)  # props: thin and neutral, so they do not outweigh the object
+RGB = tuple[int, int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Look:
+    """A visual style: the colours of the nouns and props, the object's size and the framing.
+
+    `backdrop` "plain" is the kitchen's flat counter (fixed framing); "patterned" draws a
+    textured backdrop, a camera zoom in `zoom` and an offset of the centre within +-`offset`
+    (fractions of the width, height) once per video.
+    """
+    name: str
+    nouns: dict[str, RGB]  # each noun's skin colour
+    counter: RGB = (150, 145, 135)  # the plain backdrop's colour
+    backdrop: str = "plain"  # "plain" | "patterned"
+    tool: RGB = GREY  # knife, spoon, peeler
+    board: tuple[RGB, RGB, RGB] = ((200, 198, 190), (150, 148, 140), (175, 172, 165))  # fill, rim, grain
+    bowl: tuple[RGB, RGB] = ((120, 122, 128), (215, 215, 220))  # inside, rim
+    towel: tuple[RGB, RGB] = ((95, 95, 100), (140, 140, 145))  # chequer
+    sink: tuple[RGB, RGB, RGB] = ((175, 180, 190), (135, 140, 150), (60, 60, 65))  # fill, rim, drain
+    pan: tuple[RGB, RGB, RGB] = ((45, 45, 50), (85, 85, 92), (60, 60, 65))  # fill, rim, handle
+    water: tuple[RGB, RGB, RGB, RGB] = ((185, 210, 235), (200, 225, 250), (235, 245, 255), (170, 215, 255))  # puddle, stream, splash, drops
+    fry: tuple[RGB, RGB] = ((250, 240, 170), (235, 235, 235))  # bubbles, steam
+    hand: tuple[RGB, RGB] = ((230, 180, 140), (200, 150, 115))  # fill, rim
+    size: float = 0.72  # object height / frame height
+    jitter: float = 0.04  # per-step shift of the centre, fraction of the frame
+    zoom: tuple[float, float] = (1.0, 1.0)
+    offset: tuple[float, float] = (0.0, 0.0)
+
+
+KITCHEN = Look("kitchen", NOUN_COLOURS)
+STUDIO = Look(
+    "studio",
+    nouns={"tomato": (245, 205, 35), "onion": (240, 235, 220), "carrot": (165, 60, 200),
+           "potato": (215, 75, 90), "egg": (200, 140, 90), "pepper": (255, 125, 20),
+           "bread": (120, 190, 80), "cheese": (90, 160, 220)},
+    backdrop="patterned", tool=(205, 210, 220),
+    board=((120, 78, 45), (80, 50, 30), (100, 62, 35)), bowl=((235, 232, 222), (60, 90, 140)),
+    towel=((170, 40, 40), (230, 220, 210)), sink=((95, 100, 110), (150, 155, 165), (25, 25, 28)),
+    pan=((150, 85, 50), (195, 125, 75), (35, 35, 35)),
+    water=((90, 140, 180), (120, 190, 230), (200, 230, 255), (140, 200, 240)),
+    fry=((255, 200, 120), (205, 210, 220)), hand=((80, 140, 210), (55, 105, 170)),
+    size=0.55, jitter=0.06, zoom=(0.85, 1.15), offset=(0.12, 0.08),
+)
+LOOKS = {"kitchen": KITCHEN, "studio": STUDIO}
 
 
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,9 +103,11 @@ def _finish(shade: np.ndarray, colour, rng: np.random.Generator) -> np.ndarray:
     return np.clip(tint * (shade * grain)[..., None], 0, 255)  # (h, w, 3)
 
 
-def noun_sprite(noun: str, size: int, rng: np.random.Generator) -> Sprite:
-    """The noun's look about `size` pixels tall: shape, colour and a coarse texture per noun."""
-    col = NOUN_COLOURS[noun]
+def noun_sprite(noun: str, size: int, rng: np.random.Generator, colours: dict[str, RGB] = NOUN_COLOURS) -> Sprite:
+    """The noun's look about `size` pixels tall: shape, colour (from `colours`) and a coarse texture per noun."""
+    if noun not in colours:
+        raise ValueError(f"unknown noun {noun!r}; known: {sorted(colours)}")
+    col = colours[noun]
     if noun == "tomato":  # red ball, big highlight, green star calyx
         u, v = _grid(size, int(size * 1.1))
         r2 = u * u + v * v
@@ -106,7 +165,7 @@ def noun_sprite(noun: str, size: int, rng: np.random.Generator) -> Sprite:
             hx, hy, hr = rng.uniform(-0.3, 0.85), rng.uniform(-0.3, 0.8), rng.uniform(0.015, 0.04)
             rgb[(u - hx) ** 2 + (v - hy) ** 2 < hr] = (190, 130, 15)
     else:
-        raise ValueError(f"unknown noun {noun!r}; known: {sorted(NOUN_COLOURS)}")
+        raise ValueError(f"unknown noun {noun!r}; known: {sorted(colours)}")
     return rgb.astype(np.uint8), mask
 
 
@@ -172,31 +231,63 @@ def _box(h: int, w: int, colour, rim=None, power: float = 8.0) -> Sprite:
     return rgb, r < 1
 
 
-class Scene:
-    """One video's kitchen: a plain counter colour fixed per video, the rest varied per step."""
+_BACKDROPS = ((95, 65, 40), (62, 64, 70), (45, 70, 60), (80, 55, 70))  # walnut, slate, dark green, plum
 
-    def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator):
-        self.W, self.H, self.fps, self.rng = width, height, fps, rng
-        # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
-        counter = np.array([150, 145, 135]) * rng.uniform(0.9, 1.06) + rng.uniform(-6, 6, 3)
-        y = np.linspace(-1, 1, height, dtype=np.float32)[:, None, None]
-        img = np.broadcast_to(counter * (1 + 0.06 * y), (height, width, 3))
-        self.base = np.clip(img, 0, 255).astype(np.uint8)
+
+def patterned_backdrop(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """(height, width, 3) uint8: a dark textured backdrop, one of wood planks, slate tiles or
+    diagonal stripes, its colour, scale and phase drawn from `rng` (the studio's, per video)."""
+    u, v = _grid(height, width)
+    u = u * (width / height)  # square texture cells whatever the aspect ratio
+    base = np.asarray(_BACKDROPS[rng.integers(len(_BACKDROPS))], np.float32) * rng.uniform(0.85, 1.15, 3)
+    kind, k, ph = int(rng.integers(3)), rng.uniform(2.5, 4.5), rng.uniform(0, 2 * np.pi)
+    if kind == 0:  # wood planks: wavy grain lines, dark seams between planks
+        grain = 0.9 + 0.12 * np.sin(9 * k * v + 2.5 * np.sin(1.7 * k * u + ph))
+        shade = np.where(np.abs(np.sin(k * np.pi * v / 2 + ph)) < 0.08, 0.55, grain)
+    elif kind == 1:  # slate tiles: a brightness per tile, pale grout lines
+        tx, ty = np.floor(k * u / 2 + ph), np.floor(k * v / 2 + ph)
+        shade = 0.85 + 0.15 * np.sin(12.9898 * tx + 78.233 * ty) ** 2
+        fx, fy = (k * u / 2 + ph) % 1.0, (k * v / 2 + ph) % 1.0
+        shade = np.where((fx < 0.05) | (fy < 0.05), 1.5, shade)
+    else:  # diagonal stripes, two tones
+        shade = np.where(np.sin(2 * k * (u + v) + ph) > 0, 1.0, 0.78)
+    return np.clip(base * shade[..., None], 0, 255).astype(np.uint8)
+
+
+class Scene:
+    """One video's set: the backdrop (and, for a patterned look, the framing) fixed per video,
+    the rest varied per step; `look` picks the style's colours and geometry."""
+
+    def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator, look: Look = KITCHEN):
+        self.W, self.H, self.fps, self.rng, self.look = width, height, fps, rng, look
+        self.zoom, self.ox, self.oy = 1.0, 0.0, 0.0  # camera: size scale, centre offset (fractions)
+        if look.backdrop == "plain":
+            # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
+            counter = np.array(look.counter) * rng.uniform(0.9, 1.06) + rng.uniform(-6, 6, 3)
+            y = np.linspace(-1, 1, height, dtype=np.float32)[:, None, None]
+            img = np.broadcast_to(counter * (1 + 0.06 * y), (height, width, 3))
+            self.base = np.clip(img, 0, 255).astype(np.uint8)
+        elif look.backdrop == "patterned":
+            self.base = patterned_backdrop(width, height, rng)
+            self.zoom = float(rng.uniform(*look.zoom))
+            self.ox, self.oy = (float(x) for x in rng.uniform(-1, 1, 2) * look.offset)
+        else:
+            raise ValueError(f"unknown backdrop {look.backdrop!r}; known: plain, patterned")
 
     def u(self, a: float) -> int:
-        """`a` frame heights in pixels (all sizes scale with the height)."""
-        return max(1, int(round(a * self.H)))
+        """`a` frame heights in pixels, times the camera zoom (all sizes scale with the height)."""
+        return max(1, int(round(a * self.H * self.zoom)))
 
     def background(self) -> tuple[np.ndarray, float, float]:
         """A step's static background and the object's centre (cx, cy), jittered per step."""
-        rng, W, H = self.rng, self.W, self.H
+        rng, W, H, j = self.rng, self.W, self.H, self.look.jitter
         img = (self.base.astype(np.float32) * rng.uniform(0.96, 1.04)).clip(0, 255).astype(np.uint8)
-        return img, W * (0.5 + rng.uniform(-0.04, 0.04)), H * (0.5 + rng.uniform(-0.04, 0.04))
+        return img, W * (0.5 + self.ox + rng.uniform(-j, j)), H * (0.5 + self.oy + rng.uniform(-j, j))
 
     # ---- idle and steps: generators of frames ----------------------------------------------
     def idle(self, n: int) -> Iterator[np.ndarray]:
         bg, cx, cy = self.background()
-        hand = _box(self.u(0.17), self.u(0.3), (230, 180, 140), rim=(200, 150, 115), power=4)
+        hand = _box(self.u(0.17), self.u(0.3), self.look.hand[0], rim=self.look.hand[1], power=4)
         dx = self.W * self.rng.uniform(0.25, 0.33)
         for i in range(n):
             f = bg.copy()
@@ -210,7 +301,7 @@ class Scene:
         if draw is None:
             raise ValueError(f"unknown verb {verb!r}")
         rng = self.rng
-        size = self.u(0.72 * rng.uniform(0.9, 1.1))  # the object fills about half the frame
+        size = self.u(self.look.size * rng.uniform(0.9, 1.1))  # kitchen: the object fills about half the frame
         speed = rng.uniform(0.8, 1.25)  # motions' rate varies per step
         flip = rng.random() < 0.5  # mirror the whole step
         for f in draw(noun, size, speed, n):
@@ -218,10 +309,11 @@ class Scene:
 
     def _cut(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        board = _box(self.u(0.85), int(self.W * 0.85), (200, 198, 190), rim=(150, 148, 140), power=10)
-        board[0][::3] = (175, 172, 165)  # fine grain lines
+        fill, rim, grain = self.look.board
+        board = _box(self.u(0.85), int(self.W * 0.85 * self.zoom), fill, rim=rim, power=10)
+        board[0][::3] = grain  # fine grain lines
         paste(bg, board, cx, cy)
-        rgb, a = noun_sprite(noun, size, self.rng)
+        rgb, a = noun_sprite(noun, size, self.rng, self.look.nouns)
         h, w = a.shape
         k = 3  # slices side by side
         edges = np.linspace(0, w, k + 1).astype(int)
@@ -238,13 +330,13 @@ class Scene:
                 paste(f, s, cx + mid + (j - (k - 1) / 2) * gap, cy + hop)
             kx = cx + (edges[1] - w / 2) - gap / 2
             tip = cy - h / 2 - self.u(0.05) + chop * (h + self.u(0.05))
-            line(f, (kx, tip - self.u(0.4)), (kx, tip), GREY, radius=blade)
+            line(f, (kx, tip - self.u(0.4)), (kx, tip), self.look.tool, radius=blade)
             yield f
 
     def _stir(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        paste(bg, _box(self.u(0.92), self.u(1.2), (120, 122, 128), rim=(215, 215, 220), power=2), cx, cy)  # a bowl
-        obj = noun_sprite(noun, int(size * 0.9), self.rng)
+        paste(bg, _box(self.u(0.92), self.u(1.2), self.look.bowl[0], rim=self.look.bowl[1], power=2), cx, cy)  # a bowl
+        obj = noun_sprite(noun, int(size * 0.9), self.rng, self.look.nouns)
         rx, ry = self.u(0.1), self.u(0.06)
         spin = 1 if self.rng.random() < 0.5 else -1
         for i in range(n):
@@ -252,14 +344,14 @@ class Scene:
             f = bg.copy()
             paste(f, rotate(obj, spin * th), cx + rx * np.cos(th), cy + ry * np.sin(th))
             hx, hy = cx - 1.6 * rx * np.cos(th), cy - 1.6 * ry * np.sin(th)
-            line(f, (hx, hy), (hx + self.u(0.2), hy - self.u(0.45)), GREY, radius=max(1, self.u(0.012)))
+            line(f, (hx, hy), (hx + self.u(0.2), hy - self.u(0.45)), self.look.tool, radius=max(1, self.u(0.012)))
             yield f
 
     def _pour(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        obj = noun_sprite(noun, size, self.rng)
+        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
         w = obj[1].shape[1]
-        rng = self.rng
+        rng, (puddle, stream, splash, _) = self.rng, self.look.water
         poured = 0  # frames of pouring so far: a puddle spreads under the object
         puddles: dict[int, Sprite] = {}  # the puddle's sprite by width, made once
         for i in range(n):
@@ -270,7 +362,7 @@ class Scene:
             if poured:
                 pw = min(int(self.W * 0.9), self.u(0.3) + 3 * poured)
                 if pw not in puddles:
-                    puddles[pw] = _box(max(2, pw // 3), pw, (185, 210, 235), power=2)
+                    puddles[pw] = _box(max(2, pw // 3), pw, puddle, power=2)
                 paste(f, puddles[pw], cx, self.H - pw / 8)
             paste(f, rotate(obj, ang), cx, cy - self.u(0.05))
             if tilt > 0.3:  # tilted far enough: a stream runs off the low (right) side
@@ -279,20 +371,20 @@ class Scene:
                 lipy = cy - self.u(0.05) + 0.5 * w * np.sin(ang)
                 ys = np.arange(lipy, self.H, 1.0)
                 xs = lipx + 1.5 * np.sin(ys * 0.5 + 6 * t)
-                dots(f, xs, ys, (200, 225, 250), radius=max(1, self.u(0.03)))
-                dots(f, lipx + rng.uniform(-8, 8, 10), self.H - rng.uniform(1, 8, 10), (235, 245, 255), 1)
+                dots(f, xs, ys, stream, radius=max(1, self.u(0.03)))
+                dots(f, lipx + rng.uniform(-8, 8, 10), self.H - rng.uniform(1, 8, 10), splash, 1)
             yield f
 
     def _peel(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        towel = _box(self.u(0.85), int(self.W * 0.85), (95, 95, 100), power=10)
+        towel = _box(self.u(0.85), int(self.W * 0.85 * self.zoom), self.look.towel[0], power=10)
         yy, xx = np.mgrid[0:towel[1].shape[0], 0:towel[1].shape[1]] // max(2, self.u(0.08))
-        towel[0][(yy + xx) % 2 == 0] = (140, 140, 145)  # a chequered towel
+        towel[0][(yy + xx) % 2 == 0] = self.look.towel[1]  # a chequered towel
         paste(bg, towel, cx, cy)
-        rgb, a = noun_sprite(noun, size, self.rng)
+        rgb, a = noun_sprite(noun, size, self.rng, self.look.nouns)
         pale = (rgb.astype(np.float32) * 0.45 + np.array([250, 240, 200]) * 0.55).astype(np.uint8)
         h, w = a.shape
-        skin = tuple(int(x * 0.8) for x in NOUN_COLOURS[noun])
+        skin = tuple(int(x * 0.8) for x in self.look.nouns[noun])
         sweep = max(2, int(self.fps / (1.3 * speed)))  # frames per peeler stroke
         strips: list[list[float]] = []  # x, y, vx, vy (pixels, pixels/frame)
         rng = self.rng
@@ -313,14 +405,16 @@ class Scene:
                 s_[3] = min(s_[3] + 0.3, 3.0) if s_[1] < self.H - 3 else 0.0
                 s_[2] = s_[2] if s_[3] else 0.0
                 line(f, (s_[0] - 4, s_[1] - 1), (s_[0] + 4, s_[1] + 1), skin, radius=max(1, self.u(0.015)))
-            line(f, (pxx, pyy), (pxx + self.u(0.06), pyy - self.u(0.3)), GREY, radius=max(1, self.u(0.015)))
+            line(f, (pxx, pyy), (pxx + self.u(0.06), pyy - self.u(0.3)), self.look.tool, radius=max(1, self.u(0.015)))
             yield f
 
     def _wash(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        paste(bg, _box(self.u(0.9), int(self.W * 0.9), (175, 180, 190), rim=(135, 140, 150), power=6), self.W / 2, cy)  # a sink
-        paste(bg, _box(self.u(0.08), self.u(0.08), (60, 60, 65), power=2), self.W / 2, cy + self.u(0.3))  # its drain
-        obj = noun_sprite(noun, size, self.rng)
+        fill, rim, drain = self.look.sink
+        sx = self.W * (0.5 + self.ox)  # the sink is centred on the camera, the object jittered about it
+        paste(bg, _box(self.u(0.9), int(self.W * 0.9 * self.zoom), fill, rim=rim, power=6), sx, cy)  # a sink
+        paste(bg, _box(self.u(0.08), self.u(0.08), drain, power=2), sx, cy + self.u(0.3))  # its drain
+        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
         k = 60
         rng = self.rng
         dx = rng.uniform(-self.u(0.3), self.u(0.3), k)
@@ -331,15 +425,16 @@ class Scene:
             f = bg.copy()
             paste(f, obj, cx + self.u(0.08) * np.sin(2 * np.pi * 2.5 * speed * t), cy)
             ys = (y0 * span + v * i) % span
-            dots(f, cx + dx, ys, (170, 215, 255), radius=max(1, self.u(0.01)))
+            dots(f, cx + dx, ys, self.look.water[3], radius=max(1, self.u(0.01)))
             yield f
 
     def _fry(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         R = self.u(0.46)
-        paste(bg, _box(2 * R, 2 * R, (45, 45, 50), rim=(85, 85, 92), power=2), cx, cy)  # a pan
-        line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), (60, 60, 65), radius=max(1, self.u(0.02)))
-        obj = noun_sprite(noun, size, self.rng)
+        fill, rim, handle = self.look.pan
+        paste(bg, _box(2 * R, 2 * R, fill, rim=rim, power=2), cx, cy)  # a pan
+        line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), handle, radius=max(1, self.u(0.02)))
+        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
         rng = self.rng
         k = 40
         ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.95 * np.sqrt(rng.uniform(0, 1, k))
@@ -352,7 +447,7 @@ class Scene:
             jit = rng.integers(-self.u(0.045), self.u(0.045) + 1, 2)  # sizzling: it jumps about
             paste(f, obj, cx + jit[0], cy + jit[1])
             on = np.sin(phase + 2 * np.pi * 3 * speed * t) > 0.2  # bubbles pop in and out, also on the object
-            dots(f, bx[on], by[on], (250, 240, 170), radius=max(1, self.u(0.02)))
+            dots(f, bx[on], by[on], self.look.fry[0], radius=max(1, self.u(0.02)))
             sy = cy - R * 0.5 - ((steam_p + 0.6 * speed * t) % 1.0) * self.u(0.45)  # steam rises
-            dots(f, steam_x + 2 * np.sin(sy * 0.3), sy, (235, 235, 235), radius=1)
+            dots(f, steam_x + 2 * np.sin(sy * 0.3), sy, self.look.fry[1], radius=1)
             yield f

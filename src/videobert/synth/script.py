@@ -3,6 +3,12 @@
 A script is a pure function of (config, video index): it is cheap, so a resumed run
 recomputes the scripts of finished videos to write the ground truth without re-rendering.
 All times are on the video's frame grid (multiples of 1/fps), in seconds.
+
+The narrator's wording comes from a `Narration` table per style: "kitchen" (the default, the
+corpus everything is tuned on) and "studio" (other phrasings, filler talk and manner phrases,
+a slower-to-react narrator: 1.5x the lag, and another espeak-ng voice), for checking that
+what a model learns transfers to narration nobody tuned on. The labels and the step
+timings' distribution are the same in both.
 """
 from __future__ import annotations
 
@@ -29,6 +35,43 @@ HOW = {"cut": "into pieces", "stir": "really well", "pour": "slowly", "peel": "c
        "wash": "under the water", "fry": "in the pan"}
 FILLERS = ("okay", "this is really easy", "that looks good", "alright", "just like that",
            "you can see it here", "so simple", "we are almost done")
+
+# The "studio" narrator: none of the kitchen's phrasings, and the zero-shot template only
+# rarely (1 in 19 step sentences, 2 in 19 counting "so now let me show you how to ..."),
+# since a held-out corpus may phrase its steps quite differently.
+STUDIO_PHRASINGS = (
+    ("alright time to {v} the {n}", 3),
+    ("go ahead and {v} the {n}", 3),
+    ("we're going to {v} the {n} now", 3),
+    ("i like to {v} the {n} first", 2),
+    ("first {v} your {n}", 2),
+    ("you want to {v} your {n} {how}", 2),
+    ("make sure you {v} the {n}", 2),
+    ("so now let me show you how to {v} the {n}", 1),
+    ("now let me show you how to {v} the {n}", 1),
+)
+STUDIO_HOW = {"cut": "into small cubes", "stir": "gently", "pour": "all at once", "peel": "with a knife",
+              "wash": "in cold water", "fry": "until golden"}
+STUDIO_FILLERS = ("perfect", "look at that", "nice and easy", "don't worry if it's messy", "there we go",
+                  "you're going to love this", "that's about it", "keep it moving")
+
+
+@dataclasses.dataclass(frozen=True)
+class Narration:
+    """How a style's narrator talks: step phrasings ({v} verb, {n} noun, {how} the verb's manner)
+    with sampling weights, the manner phrases, filler talk, a multiplier on the config's
+    narration lag, and the espeak-ng voice."""
+    phrasings: tuple[tuple[str, int], ...]
+    how: dict[str, str]
+    fillers: tuple[str, ...]
+    lag_scale: float = 1.0
+    voice: str = "en-us"
+
+
+NARRATIONS = {
+    "kitchen": Narration(PHRASINGS, HOW, FILLERS),
+    "studio": Narration(STUDIO_PHRASINGS, STUDIO_HOW, STUDIO_FILLERS, lag_scale=1.5, voice="en-gb"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +113,8 @@ def speech_seconds(text: str) -> float:
 
 def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: int,
                 step_seconds: tuple[float, float], idle_prob: float, idle_seconds: tuple[float, float],
-                lag: float, filler_prob: float) -> Script:
+                lag: float, filler_prob: float, narration: Narration = NARRATIONS["kitchen"]) -> Script:
+    """One video's steps, idle stretches and narration cues; `lag` is scaled by `narration.lag_scale`."""
     def on_grid(t: float) -> float:
         return round(t * fps) / fps
 
@@ -94,13 +138,14 @@ def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: i
     idles.append((t, t + tail))
     duration = round(t + tail, 4)
 
-    phrasings = [p for p, _ in PHRASINGS]
-    weights = np.array([w for _, w in PHRASINGS], dtype=np.float64)
+    lag = lag * narration.lag_scale
+    phrasings = [p for p, _ in narration.phrasings]
+    weights = np.array([w for _, w in narration.phrasings], dtype=np.float64)
     cues: list[Cue] = []
     free_from = 0.0  # cues never overlap: the next one starts after the previous ends
     for i, s in enumerate(steps):
         text = phrasings[rng.choice(len(phrasings), p=weights / weights.sum())]
-        text = text.format(v=s.verb, n=s.noun, how=HOW[s.verb])
+        text = text.format(v=s.verb, n=s.noun, how=narration.how[s.verb])
         start = on_grid(max(s.start + rng.uniform(-lag, lag), free_from + 0.2, 0.0))
         end = on_grid(start + speech_seconds(text))
         cues.append(Cue(text, start, end, i))
@@ -109,7 +154,7 @@ def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: i
         # next step's narration could begin; idle stretches stay silent (video-only segments).
         limit = min(s.end, (steps[i + 1].start if i + 1 < len(steps) else duration) - lag - 0.2)
         if rng.random() < filler_prob:
-            text = FILLERS[rng.integers(len(FILLERS))]
+            text = narration.fillers[rng.integers(len(narration.fillers))]
             start = on_grid(free_from + rng.uniform(0.5, 2.0))
             end = on_grid(start + speech_seconds(text))
             if end <= limit:

@@ -14,10 +14,12 @@ log = logging.getLogger(__name__)
 
 
 # ---- shared arguments --------------------------------------------------------------------
-def _data_args(p: argparse.ArgumentParser) -> None:
+def _data_args(p: argparse.ArgumentParser, annotations_required: bool = True) -> None:
     p.add_argument("model", help="pretrained VideoBERT directory (from `videobert pretrain`)")
     p.add_argument("--corpus", required=True, help="corpus directory (from `videobert ingest`)")
-    p.add_argument("--annotations", required=True, help="YouCook II style annotation JSON (training/validation subsets)")
+    p.add_argument("--annotations", required=annotations_required,
+                   help="YouCook II style annotation JSON (training/validation subsets)"
+                        + ("" if annotations_required else "; default: the videos pretraining held out"))
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
 
 
@@ -68,11 +70,14 @@ def _eval(args: argparse.Namespace) -> int:
     from .retrieval import RetrievalConfig
     from .zeroshot import ZeroShotConfig
 
+    which = ALL_TASKS if args.task == "all" else [args.task]
+    if which == ["alignment"]:
+        return _alignment_only(args)
     data = load_eval_data(args.model, args.corpus, args.annotations, args.device)
-    which = ["zeroshot", "forecast", "retrieval", "caption"] if args.task == "all" else [args.task]
     results, configs = {}, {}
-    if "zeroshot" in which:
+    if "zeroshot" in which or "text2video" in which:
         verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
+    if "zeroshot" in which:
         configs["zeroshot"] = ZeroShotConfig(template=args.template)
         results["zeroshot"] = run_zeroshot(data, verbs, nouns, configs["zeroshot"])
     if "forecast" in which:
@@ -85,25 +90,61 @@ def _eval(args: argparse.Namespace) -> int:
         configs["caption"] = _caption_config(args)
         results["caption"] = run_caption(data, args.out, configs["caption"], args.beam, progress=True,
                                          meteor=not args.no_meteor)
+    if "alignment" in which:
+        from .alignment import AlignmentConfig
+        from .report import heldout_video_ids, run_alignment
+
+        configs["alignment"] = AlignmentConfig()
+        results["alignment"] = run_alignment(data.model, data.corpus,
+                                             heldout_video_ids(data.corpus, args.model, args.annotations),
+                                             configs["alignment"])
+    if "text2video" in which:
+        from .report import run_text2video
+        from .text2video import TextToVideoConfig
+
+        configs["text2video"] = TextToVideoConfig(length=args.length)
+        template = args.template.replace("[MASK]", "{verb}", 1).replace("[MASK]", "{noun}", 1)
+        results["text2video"] = run_text2video(data, verbs, nouns, configs["text2video"], template)
     return _finish(results, args, configs)
 
 
+ALL_TASKS = ["zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"]
+
+
+def _alignment_only(args: argparse.Namespace) -> int:
+    from ..corpus import Corpus
+    from .alignment import AlignmentConfig
+    from .common import load_model
+    from .report import heldout_video_ids, run_alignment
+
+    corpus = Corpus(args.corpus)
+    corpus.manifest  # fails early with a clear message if this is no corpus
+    model = load_model(args.model, args.device)
+    cfg = AlignmentConfig()
+    result = run_alignment(model, corpus, heldout_video_ids(corpus, args.model, args.annotations), cfg)
+    return _finish({"alignment": result}, args, {"alignment": cfg})
+
+
 def _add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="the paper's evaluations (zero-shot, forecasting, retrieval, captioning)")
+    p = sub.add_parser("eval", help="evaluations: zero-shot, forecasting, retrieval, alignment, text-to-video, captioning")
     esub = p.add_subparsers(dest="task", metavar="TASK", required=True)
     specs = {
         "zeroshot": "zero-shot verb/noun classification with the cloze template",
         "forecast": "next visual token top-1/top-3 vs. the most-frequent-token baseline",
-        "retrieval": "text -> segment ranking by the alignment head (R@1/5/10, median rank)",
+        "retrieval": "text -> segment ranking by caption likelihood (default) or the alignment head (R@1/5/10, median rank)",
+        "alignment": "held-out accuracy of the alignment head: own video vs. another video / another time",
+        "text2video": "generate visual words for every verb-noun prompt; score them by their majority labels",
         "caption": "train VideoBERT+S3D and S3D-only captioners, BLEU/METEOR/ROUGE-L/CIDEr",
         "all": "every evaluation; writes report.json, report.md, report.html",
     }
     for name, help_ in specs.items():
         q = esub.add_parser(name, help=help_, description=help_)
-        _data_args(q)
+        _data_args(q, annotations_required=name != "alignment")
         q.add_argument("--out", required=name in ("caption", "all"), help="directory for report.json/.md/.html")
-        if name in ("zeroshot", "all"):
+        if name in ("zeroshot", "text2video", "all"):
             _zeroshot_args(q)
+        if name in ("text2video", "all"):
+            q.add_argument("--length", type=int, default=6, help="visual words generated per prompt")
         if name in ("forecast", "all"):
             q.add_argument("--context", type=int, default=16, help="observed visual tokens before the predicted one")
         if name in ("retrieval", "all"):

@@ -72,6 +72,8 @@ TITLES = {
     "forecast": "Forecasting the next visual token",
     "retrieval": "Text-to-video retrieval",
     "caption": "Captioning",
+    "alignment": "Linguistic-visual alignment",
+    "text2video": "Text-to-video",
 }
 
 
@@ -182,3 +184,52 @@ def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1,
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
         rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam, meteor=meteor))
     return CaptionResult(tuple(rows))
+
+
+def heldout_video_ids(corpus: Corpus, model_path: str, annotations: str | None = None) -> list[str]:
+    """The evaluation videos: the annotations' validation subset if given, else the videos the
+    pretraining run held out (its ``config.json`` beside ``model/``), else every corpus video."""
+    from ..data import split_videos
+    from ..utils.io import read_json
+
+    ids = corpus.video_ids()
+    if annotations:
+        val = {s.video_id for s in load_youcook(annotations) if s.subset == "validation"}
+        held = [v for v in ids if v in val]
+        if not held:
+            raise ValueError(f"{annotations}: no validation video is in corpus {corpus.root}")
+        return held
+    run_cfg = Path(model_path).resolve().parent / "config.json"
+    if not (Path(model_path) / "videobert.json").is_file():
+        run_cfg = Path(model_path) / "config.json"
+    if run_cfg.is_file():
+        frac = float(read_json(run_cfg).get("heldout_fraction", 0.0))
+        held = split_videos(ids, frac)[1] if frac > 0 else []
+        if held:
+            log.info("evaluating on the %d videos pretraining held out (%s)", len(held), run_cfg)
+            return held
+    log.warning("no annotations and no pretraining run config: evaluating on every video of %s", corpus.root)
+    return ids
+
+
+def run_alignment(model: Any, corpus: Corpus, video_ids_: Sequence[str], config=None):
+    from ..data import video_data
+    from .alignment import AlignmentConfig, evaluate_alignment
+
+    cfg = corpus.config
+    clip_seconds = float(cfg.get("clip_frames", 30)) / float(cfg.get("fps", 20))
+    tokens = VideoTokens(corpus, model.vocab)
+    videos = [video_data(corpus.read(v), tokens(v), model.tokenizer, clip_seconds) for v in video_ids_]
+    return evaluate_alignment(model, videos, config or AlignmentConfig())
+
+
+def run_text2video(data: EvalData, verbs: list[str], nouns: list[str], config=None, template: str | None = None):
+    from .text2video import TextToVideoConfig, evaluate_text2video
+    from .wordlabels import word_labels
+
+    if not data.train:
+        raise ValueError("text-to-video scoring labels visual words from training segments (subset 'training'); "
+                         "none are in the corpus")
+    labels = word_labels(data.train, data.tokens, verbs, nouns)
+    kw = {"template": template} if template else {}
+    return evaluate_text2video(data.model, labels, config=config or TextToVideoConfig(length=6), **kw)

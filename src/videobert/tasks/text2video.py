@@ -86,3 +86,62 @@ def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfi
         chosen[rows, fill] = proposal[rows, fill]
         ids[rows, video_pos[fill]] = vis[proposal[rows, fill]]
     return chosen.cpu().numpy()
+
+
+# ---- evaluation ------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class TextToVideoResult:
+    template: str
+    pairs: int  # verb-noun prompts
+    length: int  # words generated per prompt
+    verb_accuracy: float  # generated words whose majority verb is the prompt's
+    noun_accuracy: float
+    frequent_verb_accuracy: float  # the same score for the `length` most frequent words, every prompt
+    frequent_noun_accuracy: float
+    chance_verb: float
+    chance_noun: float
+    reachable_verb: float  # share of verbs some word is labelled with (the most a model can reach)
+    reachable_noun: float
+    distinct_words: float  # mean distinct words per generation (1 = one word repeated)
+    examples: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def markdown(self) -> str:
+        from .metrics import markdown_table
+
+        rows = [["VideoBERT text-to-video", self.verb_accuracy, self.noun_accuracy],
+                [f"the {self.length} most frequent words", self.frequent_verb_accuracy, self.frequent_noun_accuracy],
+                ["chance", self.chance_verb, self.chance_noun],
+                ["labels some word carries", self.reachable_verb, self.reachable_noun]]
+        table = markdown_table(["words generated for every verb-noun pair", "verb", "noun"], rows)
+        return (f"Text-to-video: {self.length} visual words for each of {self.pairs} prompts "
+                f"`{self.template}`; each word scored by the majority verb / noun of its training clips "
+                f"(mean {self.distinct_words:.1f} distinct words per prompt).\n\n{table}\n")
+
+
+def evaluate_text2video(model: Any, labels: Any, template: str = "now let me show you how to {verb} the {noun} .",
+                        config: TextToVideoConfig = TextToVideoConfig(length=6)) -> TextToVideoResult:
+    """Generate for every (verb, noun) of `labels` (a `tasks.wordlabels.WordLabels`) and score."""
+    if "{verb}" not in template or "{noun}" not in template:
+        raise ValueError(f"text-to-video template {template!r} needs {{verb}} and {{noun}} fields")
+    hits_v = hits_n = 0.0
+    distinct = 0.0
+    examples = []
+    prompts = [(i, j) for i in range(len(labels.verbs)) for j in range(len(labels.nouns))]
+    for i, j in prompts:
+        text = template.format(verb=labels.verbs[i], noun=labels.nouns[j])
+        words = [int(t) for t in generate(model, text, config)[0]]
+        hits_v += sum(labels.verb.get(w) == i for w in words) / len(words)
+        hits_n += sum(labels.noun.get(w) == j for w in words) / len(words)
+        distinct += len(set(words))
+        if len(examples) < 8:
+            examples.append((text, tuple(words)))
+    frequent = labels.most_frequent(config.length)
+    fv = np.mean([sum(labels.verb.get(w) == i for w in frequent) / max(len(frequent), 1) for i, _ in prompts])
+    fn = np.mean([sum(labels.noun.get(w) == j for w in frequent) / max(len(frequent), 1) for _, j in prompts])
+    rv, rn = labels.reachable()
+    n = len(prompts)
+    return TextToVideoResult(template, n, config.length, hits_v / n, hits_n / n, float(fv), float(fn),
+                             1 / len(labels.verbs), 1 / len(labels.nouns), rv, rn, distinct / n, tuple(examples))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Any, Mapping
 
@@ -10,12 +11,16 @@ from ..model.init import SIZES
 from ..utils.config import Config
 
 
+AUTO_EPOCHS = 8
+MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
+
+
 @dataclasses.dataclass(frozen=True)
 class PretrainConfig(Config):
     # model
     init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
     size: str = "base"  # with init=scratch: tiny|small|base|large
-    dropout: float | None = None  # None: keep the init checkpoint's dropout
+    dropout: float | None = 0.0  # None: keep the init checkpoint's dropout (docs/learning.md: 0 learns faster)
     max_len: int = 128
     # Visual-word embeddings = PCA of the k-means centroids with component i scaled by s_i ** this
     # (1: plain PCA, 0: whitened); see model.videobert.centroid_embeddings for the measurements.
@@ -23,26 +28,30 @@ class PretrainConfig(Config):
     # optimization
     batch_size: int = 32  # examples per process per micro-batch
     grad_accum: int = 1
-    lr: float = 1e-4
+    lr: float | None = None  # None: by init (`resolved_lr`): 1e-3 for a small model from scratch, else 2e-4/1e-4
     weight_decay: float = 0.01
     warmup_frac: float = 0.05  # of the total steps; then linear decay to 0
     max_steps: int = 0  # > 0 overrides epochs
-    epochs: float = 1.0
+    epochs: float | None = None  # None with max_steps 0: the corpus decides (`auto_steps`)
     max_grad_norm: float = 1.0
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # text-only, video-only, video-text
     bf16: bool = True  # autocast on CUDA only
     # examples and masking
-    kind_mix: tuple[float, float, float] = (1.0, 1.0, 2.0)  # text, video, video-text per sentence segment
+    kind_mix: tuple[float, float, float] = (0.0, 1.0, 3.0)  # text, video, video-text per sentence segment
     concat_prob: float = 0.3
     max_concat: int = 3
     subsample_max: int = 5
     silent_segment_len: int = 16
-    negative_rate: float = 0.5
+    align_view_rate: float = 0.5  # video-text pairs shown unmasked to the alignment head (data.examples)
+    negative_rate: float = 0.5  # of those, pairs with video from elsewhere
+    same_video_negative_rate: float = 0.0  # of the negatives, video from the same video at another time
+    t2v_rate: float = 0.2  # of the other video-text pairs, whole video masked (text-to-video)
     min_video_tokens: int = 4  # random subsampling never leaves fewer video tokens than this
     context_clips: int = 1  # clips added on each side of a sentence's video window
     text_mask_rate: float = 0.15
     video_mask_rate: float = 0.15
-    vt_text_mask_rate: float = 0.5  # text masking in video-text examples (DESIGN.md section 6)
+    vt_text_mask_rate: float = 0.8  # text masking in video-text examples (docs/learning.md)
+    vt_function_mask_rate: float = 0.15  # ... of their function words (data.masking.FUNCTION_WORDS)
     bucket_pool: int = 50  # batches per length-sorted pool; 1 = no bucketing
     heldout_fraction: float = 0.1
     # bookkeeping
@@ -66,32 +75,71 @@ class PretrainConfig(Config):
             self.fail("context_clips", self.context_clips, "must be >= 0")
         if not 8 <= self.max_len <= 512:
             self.fail("max_len", self.max_len, "must be in [8, 512] (BERT position embeddings)")
-        if self.max_steps < 0 or self.epochs <= 0 and self.max_steps == 0:
-            self.fail("max_steps", self.max_steps, "need max_steps > 0 or epochs > 0")
+        if self.max_steps < 0:
+            self.fail("max_steps", self.max_steps, "must be >= 0 (0: set by epochs, or by the corpus)")
+        if self.epochs is not None and not (0 < self.epochs < math.inf):
+            self.fail("epochs", self.epochs, "must be a finite number > 0, or null (the corpus decides)")
         for f in ("loss_weights", "kind_mix"):
             v = getattr(self, f)
             if len(v) != 3 or min(v) < 0 or sum(v) <= 0:
                 self.fail(f, v, "need 3 non-negative numbers, not all zero")
         for f in ("warmup_frac", "concat_prob", "negative_rate", "heldout_fraction"):
-            if not 0.0 <= getattr(self, f) < 1.0 + (f == "concat_prob"):
+            if not 0.0 <= getattr(self, f) < 1.0:
                 self.fail(f, getattr(self, f), "must be in [0, 1)")
+        for f in ("align_view_rate", "same_video_negative_rate", "t2v_rate"):
+            if not 0.0 <= getattr(self, f) <= 1.0:
+                self.fail(f, getattr(self, f), "must be in [0, 1]")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             self.fail("dropout", self.dropout, "must be in [0, 1) or null")
         if not 0.0 <= self.visual_init_power <= 1.0:
             self.fail("visual_init_power", self.visual_init_power, "must be in [0, 1]")
-        if self.lr <= 0:
-            self.fail("lr", self.lr, "must be > 0")
-        MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate)
+        if self.lr is not None and not 0 < self.lr <= 1:
+            self.fail("lr", self.lr, "must be in (0, 1], or null (chosen by init)")
+        for f in ("weight_decay", "max_grad_norm"):
+            if not 0 <= getattr(self, f) < math.inf:
+                self.fail(f, getattr(self, f), "must be a finite number >= 0")
+        self.mask_rates  # validates the rates
 
     @property
     def example_spec(self) -> ExampleSpec:
         return ExampleSpec(self.max_len, tuple(self.kind_mix), self.concat_prob, self.max_concat,
                            self.subsample_max, self.silent_segment_len, self.negative_rate, self.min_video_tokens,
-                           self.context_clips)
+                           self.context_clips, self.align_view_rate, self.same_video_negative_rate, self.t2v_rate)
+
+    @property
+    def from_scratch(self) -> bool:
+        return self.init == "scratch"
+
+    def resolved_lr(self) -> float:
+        """The learning rate: `lr`, else by init. A small model from scratch learns with 1e-3 (the
+        demo and the held-out corpus, docs/learning.md); a pretrained text encoder keeps its
+        knowledge with 2e-4 (minilm, measured) and 1e-4 for BERT-base/large (not measured here)."""
+        if self.lr is not None:
+            return self.lr
+        if self.from_scratch:
+            return 1e-3 if self.size in ("tiny", "small") else 2e-4
+        return 2e-4 if self.init == "minilm" else 1e-4
+
+    def auto_steps(self, batches_per_epoch: int) -> int:
+        """Training length when neither `max_steps` nor `epochs` is set: `AUTO_EPOCHS` epochs (the
+        paper's ~8), but at least `MIN_STEPS` optimizer steps, the length that read the video on
+        small corpora (docs/learning.md)."""
+        epochs = math.ceil(AUTO_EPOCHS * batches_per_epoch / self.grad_accum)
+        return max(MIN_STEPS["scratch" if self.from_scratch else "pretrained"], epochs)
+
+    def resolve(self, batches_per_epoch: int, world: int = 1) -> "PretrainConfig":
+        """The config with `lr` and `max_steps` made explicit (what the run records and resumes with)."""
+        if self.max_steps:
+            steps = self.max_steps
+        elif self.epochs is not None:
+            steps = max(1, math.ceil(self.epochs * batches_per_epoch / (world * self.grad_accum)))
+        else:
+            steps = max(1, math.ceil(self.auto_steps(batches_per_epoch) / world))
+        return dataclasses.replace(self, lr=self.resolved_lr(), max_steps=steps)
 
     @property
     def mask_rates(self) -> MaskRates:
-        return MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate)
+        return MaskRates(self.text_mask_rate, self.video_mask_rate, self.vt_text_mask_rate, self.vt_function_mask_rate)
 
 
 def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, Any] | None = None) -> PretrainConfig:

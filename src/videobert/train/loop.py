@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..corpus import Corpus
-from ..data import TEXT, VIDEO, VIDEO_TEXT, Masker, collate, epoch_batches, load_videos, split_videos
+from ..data import T2V, TEXT, VIDEO, VIDEO_TEXT, Masker, collate, epoch_batches, load_videos, split_videos
 from ..model import VideoBERT
 from ..utils.config import save_config
 from ..utils.io import read_json
@@ -39,7 +39,7 @@ from .config import PretrainConfig
 log = logging.getLogger(__name__)
 
 # stats vector layout: (sum, count) pairs
-STATS = ("loss_text", "loss_video", "loss_vt_mlm", "loss_align", "acc_text", "acc_video", "acc_align")
+STATS = ("loss_text", "loss_video", "loss_vt_mlm", "loss_align", "acc_text", "acc_video", "acc_align", "loss_t2v")
 
 
 class PretrainingObjective(nn.Module):
@@ -66,7 +66,7 @@ class PretrainingObjective(nn.Module):
         tok_kind = kinds[:, None].expand_as(labels)[sel]  # (M,)
         is_vis = y >= m.tokenizer.visual_offset
         align = m.align_head(pooled).float()  # (B, 2)
-        vt = (kinds == VIDEO_TEXT).float()
+        vt = (batch["align_labels"] >= 0).float()  # (B,): the ALIGN views of video-text pairs
         ace = F.cross_entropy(align, batch["align_labels"].clamp(min=0), reduction="none") * vt
         acorrect = (align.argmax(-1) == batch["align_labels"]).float() * vt
 
@@ -75,12 +75,13 @@ class PretrainingObjective(nn.Module):
             return torch.stack([(values * mask).sum(), mask.sum()])
 
         text, video, vtm = part(ce, tok_kind == TEXT), part(ce, tok_kind == VIDEO), part(ce, tok_kind == VIDEO_TEXT)
+        t2v = part(ce, batch["views"][:, None].expand_as(labels)[sel] == T2V)  # a part of vtm, logged apart
         al = torch.stack([ace.sum(), vt.sum()])
         mean = lambda p: p[0] / p[1].clamp(min=1)  # noqa: E731  (an absent objective contributes 0)
         w = self.weights
         loss = w[0] * mean(text) + w[1] * mean(video) + w[2] * (mean(vtm) + mean(al))
         stats = torch.stack([text, video, vtm, al, part(correct, ~is_vis), part(correct, is_vis),
-                             torch.stack([acorrect.sum(), vt.sum()])]).detach()  # (7, 2)
+                             torch.stack([acorrect.sum(), vt.sum()]), t2v]).detach()  # (8, 2)
         return loss, stats
 
 
@@ -222,15 +223,10 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg = config
     rank, world, device = _dist_setup(cfg.device)
     cfg_path = out / "config.json"
-    if resume:
-        if not cfg_path.is_file():
-            raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
-        saved = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
-        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
-        if diff:
-            raise ValueError(f"--resume: config differs from the run's {cfg_path} (saved, given): {diff}")
-    elif _checkpoints(out) or (out / "model").exists():
+    if not resume and (_checkpoints(out) or (out / "model").exists()):
         raise ValueError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
+    if resume and not cfg_path.is_file():
+        raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
 
     vocab = VisualVocab.load(vocab_dir)
     torch.manual_seed(cfg.seed)
@@ -244,8 +240,24 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     stream = BatchStream(load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len), tok, cfg, cfg.seed)
     held = BatchStream(load_videos(corpus, vocab_dir, tok, held_ids, cfg.silent_segment_len), tok, cfg, cfg.seed + 1) \
         if held_ids else None
+    given = cfg
+    cfg = cfg.resolve(stream.epoch_length(0), world)
+    stream.cfg = cfg
+    if held is not None:
+        held.cfg = cfg
+    total = cfg.max_steps
+    if rank == 0:
+        how = ("--max-steps" if given.max_steps else f"{given.epochs} epochs" if given.epochs is not None else
+               "the corpus (no --max-steps/--epochs: at least 8 epochs and "
+               f"{cfg.auto_steps(0)} steps)")
+        log.info("pretraining %d steps (set by %s; %d batches per epoch), lr %.3g%s", total, how,
+                 stream.epoch_length(0), cfg.lr, "" if given.lr is not None else f" (chosen for --init {cfg.init})")
+    if resume:
+        saved = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
+        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
+        if diff:
+            raise ValueError(f"--resume: config differs from the run's {cfg_path} (saved, given): {diff}")
     per_step = world * cfg.grad_accum
-    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * stream.epoch_length(0) / per_step))
 
     objective = PretrainingObjective(model, cfg.loss_weights)
     ddp = objective
@@ -283,6 +295,9 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
             sync = ddp.no_sync() if world > 1 and j < cfg.grad_accum - 1 else nullcontext()
             with sync, autocast:
                 loss, stats = ddp(batch)
+            if not torch.isfinite(loss):
+                raise RuntimeError(f"pretraining step {step + 1}: the loss is {loss.item()} (not finite); "
+                                         f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
             with sync:
                 (loss / cfg.grad_accum).backward()
             acc += stats

@@ -19,3 +19,11 @@ def require(module: str, extra: str, purpose: str = "") -> ModuleType:
             f"{module!r} is needed{what} but is not installed ({e}). "
             f"Install it with: pip install 'videobert[{extra}]'"
         ) from e
+
+
+def quiet_transformers() -> None:
+    """No per-load progress bars from transformers ("Loading weights", "Writing model shards"):
+    our models are small and loaded often, and the bars drowned the stage's own progress line."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
