@@ -92,3 +92,56 @@ def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):
             if k in ra:
                 assert ra[k] == pytest.approx(rb[k], rel=1e-3, abs=1e-4), k
     assert json.loads((tmp_path / "ddp" / "run.json").read_text())["world_size"] == 2
+
+
+def test_default_config_learns_to_read_the_video_and_to_align(tiny_corpus, tmp_path):
+    # The library's defaults alone (no recipe from the demo): the masked video, the masked
+    # captions, the whole-video (text-to-video) predictions and the alignment loss all fall.
+    cfg = PretrainConfig(init="scratch", size="tiny", max_steps=300, device="cpu", log_every=10, save_every=10_000,
+                         eval_every=10_000)
+    pretrain(tiny_corpus, tmp_path / "run", cfg)
+    rows = _metrics(tmp_path / "run")
+
+    def mean(rs, k):
+        return sum(r[k] for r in rs) / len(rs)
+
+    for k, factor in (("loss_video", 0.3), ("loss_vt_mlm", 0.3), ("loss_t2v", 0.3)):
+        assert mean(rows[-5:], k) < factor * mean(rows[:5], k), k
+    assert mean(rows[-5:], "loss_align") < mean(rows[:5], "loss_align") - 0.04
+    assert "loss_text" not in rows[0]  # no text-only examples by default
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["lr"] == 1e-3 and saved["max_steps"] == 300  # the resolved values are recorded
+
+
+def test_training_length_and_learning_rate_follow_the_init_and_the_corpus():
+    scratch = PretrainConfig(init="scratch", size="tiny")
+    assert scratch.resolved_lr() == 1e-3 and PretrainConfig(init="scratch", size="base").resolved_lr() == 2e-4
+    assert PretrainConfig(init="minilm").resolved_lr() == 2e-4 and PretrainConfig(lr=3e-5).resolved_lr() == 3e-5
+    assert scratch.resolve(16).max_steps == 6000  # small corpus: the minimum that read the video
+    assert scratch.resolve(10_000).max_steps == 80_000  # large corpus: 8 epochs
+    assert scratch.resolve(10_000, world=4).max_steps == 20_000
+    assert PretrainConfig(init="minilm").resolve(16).max_steps == 1500
+    assert scratch.replace(epochs=2.5).resolve(16).max_steps == 40
+    assert scratch.replace(max_steps=7).resolve(16).max_steps == 7
+
+
+@pytest.mark.parametrize("field, value", [("lr", float("inf")), ("lr", 1e6), ("epochs", float("nan")),
+                                          ("max_grad_norm", float("inf")), ("align_view_rate", 1.5)])
+def test_bad_numbers_are_refused_with_the_field_name(field, value):
+    with pytest.raises(ValueError, match=field):
+        PretrainConfig(**{field: value})
+
+
+def test_a_non_finite_loss_stops_training_and_saves_no_model(tiny_corpus, tmp_path, monkeypatch):
+    from videobert.train import loop
+
+    real = loop.PretrainingObjective.forward
+
+    def nan_loss(self, batch):
+        loss, stats = real(self, batch)
+        return loss * float("nan"), stats
+
+    monkeypatch.setattr(loop.PretrainingObjective, "forward", nan_loss)
+    with pytest.raises(RuntimeError, match="not finite"):
+        pretrain(tiny_corpus, tmp_path / "run", PretrainConfig(**TINY, max_steps=3, save_every=1))
+    assert not (tmp_path / "run" / "model").exists() and not list((tmp_path / "run").glob("checkpoints/step-*"))

@@ -32,6 +32,9 @@ from .tokenizer import JointTokenizer
 
 log = logging.getLogger(__name__)
 FORMAT = "videobert-model/1"
+# What the alignment classifier reads: "cls" = BERT's pooled [CLS] (the paper; models saved
+# before this option), "match" = [CLS] + mean(text states) * mean(video states) (`_match_pool`).
+ALIGN_POOLS = ("cls", "match")
 
 
 @dataclasses.dataclass
@@ -102,7 +105,8 @@ class VideoBERT(nn.Module):
     # ---- construction -------------------------------------------------------------
     @classmethod
     def create(cls, init: str, vocab, ingest_config: dict | None = None, size: str = "base",
-               seed: int = 0, dropout: float | None = None, visual_init_power: float = 0.5) -> "VideoBERT":
+               seed: int = 0, dropout: float | None = None, visual_init_power: float = 0.5,
+               align_pool: str = "match") -> "VideoBERT":
         """A fresh model for pretraining: `init` as in `videobert.model.init.load_init`."""
         from .init import load_init
 
@@ -125,15 +129,34 @@ class VideoBERT(nn.Module):
             emb[tok.visual_offset:] = centroid_embeddings(vocab.leaf_centroids, emb.shape[1], std, seed,
                                                              visual_init_power)
         bert.tie_weights()
+        if align_pool not in ALIGN_POOLS:
+            raise ValueError(f"align_pool {align_pool!r}: expected one of {ALIGN_POOLS}")
         info = {"init": init, "size": size if init == "scratch" else None, "visual_init": "centroids-pca",
-                "visual_init_power": visual_init_power}
+                "visual_init_power": visual_init_power, "align_pool": align_pool}
         return cls(bert, tok, vocab, ingest_config or {}, info)
 
     # ---- forward ------------------------------------------------------------------
     def encode(self, input_ids, token_type_ids=None, attention_mask=None):
-        """Encoder only: ``(sequence (B, T, H), pooled [CLS] (B, H))``."""
+        """Encoder only: ``(sequence (B, T, H), pooled (B, H))``, pooled as `align_pool` says."""
         out = self.bert.bert(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask)
-        return out.last_hidden_state, out.pooler_output
+        if self.info.get("align_pool", "cls") == "cls":
+            return out.last_hidden_state, out.pooler_output
+        return out.last_hidden_state, self._match_pool(out.last_hidden_state, input_ids, attention_mask)
+
+    def _match_pool(self, hidden, input_ids, attention_mask=None):
+        """``pooler([CLS] + mean(text states) * mean(video states))``, (B, H).
+
+        The elementwise product of the two modalities' mean states is a bilinear match score
+        the alignment head can read from the first step; through `[CLS]` alone the tiny model
+        needed ~3,000 steps before its alignment loss left ln 2 (docs/learning.md)."""
+        tok = self.tokenizer
+        valid = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+        vis = (input_ids >= tok.visual_offset) & valid  # (B, T)
+        txt = (input_ids < tok.num_text) & valid & (input_ids != tok.cls_id) & (input_ids != tok.sep_id) \
+            & (input_ids != tok.pad_id)
+        mean = lambda m: (hidden * m[..., None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1)  # noqa: E731
+        pooler = self.bert.bert.pooler
+        return pooler.activation(pooler.dense(hidden[:, 0] + mean(txt) * mean(vis)))
 
     def mlm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """(..., H) -> (..., V): the tied masked-token head over the joint vocabulary."""
@@ -214,7 +237,7 @@ class VideoBERT(nn.Module):
         tok = JointTokenizer.load(d)
         vocab = VisualVocab.load(d / "visual_vocab")
         bert = BertForPreTraining.from_pretrained(str(d / "bert"))
-        info = {k: meta[k] for k in ("init", "size", "visual_init") if k in meta}
+        info = {k: meta[k] for k in ("init", "size", "visual_init", "visual_init_power", "align_pool") if k in meta}
         model = cls(bert, tok, vocab, meta.get("ingest_config", {}), info)
         model.eval()
         if device is not None:

@@ -25,6 +25,7 @@ class PretrainConfig(Config):
     # Visual-word embeddings = PCA of the k-means centroids with component i scaled by s_i ** this
     # (1: plain PCA, 0: whitened); see model.videobert.centroid_embeddings for the measurements.
     visual_init_power: float = 0.5
+    align_pool: str = "match"  # what the alignment head reads: "match" | "cls" (model.videobert.ALIGN_POOLS)
     # optimization
     batch_size: int = 32  # examples per process per micro-batch
     grad_accum: int = 1
@@ -91,6 +92,8 @@ class PretrainConfig(Config):
                 self.fail(f, getattr(self, f), "must be in [0, 1]")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             self.fail("dropout", self.dropout, "must be in [0, 1) or null")
+        if self.align_pool not in ("cls", "match"):
+            self.fail("align_pool", self.align_pool, "must be 'match' or 'cls'")
         if not 0.0 <= self.visual_init_power <= 1.0:
             self.fail("visual_init_power", self.visual_init_power, "must be in [0, 1]")
         if self.lr is not None and not 0 < self.lr <= 1:

@@ -231,7 +231,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     vocab = VisualVocab.load(vocab_dir)
     torch.manual_seed(cfg.seed)
     model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout,
-                             cfg.visual_init_power).to(device)
+                             cfg.visual_init_power, cfg.align_pool).to(device)
     model.train()
     train_ids, held_ids = split_videos(corpus.video_ids(), cfg.heldout_fraction)
     if not train_ids:
