@@ -201,6 +201,55 @@ def _load_checkpoint(ckpt: Path, model: VideoBERT, opt, sched, rank: int, world:
 
 
 # ---- the loop -----------------------------------------------------------------------------
+def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device):
+    """The fresh model and the batch streams of the training and held-out videos."""
+    from ..vocab import VisualVocab
+
+    vocab = VisualVocab.load(vocab_dir)
+    torch.manual_seed(cfg.seed)
+    model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout,
+                             cfg.visual_init_power, cfg.align_pool).to(device)
+    model.train()
+    train_ids, held_ids = split_videos(corpus.video_ids(), cfg.heldout_fraction)
+    if not train_ids:
+        raise ValueError(f"corpus {corpus.root} has no videos")
+    tok = model.tokenizer
+    stream = BatchStream(load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len), tok, cfg, cfg.seed)
+    held = BatchStream(load_videos(corpus, vocab_dir, tok, held_ids, cfg.silent_segment_len), tok, cfg, cfg.seed + 1) \
+        if held_ids else None
+    return model, stream, held, train_ids, held_ids
+
+
+def _write_run_info(out: Path, cfg: PretrainConfig, corpus: Corpus, vocab_dir: Path, world: int, n_train: int,
+                    n_held: int) -> None:
+    from ..utils.io import atomic_write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out / "config.json")
+    atomic_write_json(out / "run.json", {"corpus": str(corpus.root), "vocab": str(vocab_dir), "world_size": world,
+                                        "train_videos": n_train, "heldout_videos": n_held,
+                                        "total_steps": cfg.max_steps})
+
+
+def _resolve(given: PretrainConfig, stream: "BatchStream", held, world: int, rank: int, saved_path: Path | None):
+    """The run's config with lr and length made explicit; a resumed run must match its saved one."""
+    cfg = given.resolve(stream.epoch_length(0), world)
+    for s in (stream, held):
+        if s is not None:
+            s.cfg = cfg
+    if rank == 0:
+        how = ("--max-steps" if given.max_steps else f"{given.epochs} epochs" if given.epochs is not None else
+               f"the corpus (no --max-steps/--epochs: 8 epochs, at least {cfg.auto_steps(0)} steps)")
+        log.info("pretraining %d steps (set by %s; %d batches per epoch), lr %.3g%s", cfg.max_steps, how,
+                 stream.epoch_length(0), cfg.lr, "" if given.lr is not None else f" (chosen for --init {cfg.init})")
+    if saved_path is not None:
+        saved = {k: v for k, v in read_json(saved_path).items() if k != "type"}
+        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
+        if diff:
+            raise ValueError(f"--resume: config differs from the run's {saved_path} (saved, given): {diff}")
+    return cfg
+
+
 def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -215,8 +264,6 @@ def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
 
 def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False) -> Path:
     """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``)."""
-    from ..vocab import VisualVocab
-
     corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
     out = Path(out)
     vocab_dir = Path(vocab_dir) if vocab_dir is not None else corpus.root / "vocab"
@@ -228,35 +275,9 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     if resume and not cfg_path.is_file():
         raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
 
-    vocab = VisualVocab.load(vocab_dir)
-    torch.manual_seed(cfg.seed)
-    model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout,
-                             cfg.visual_init_power, cfg.align_pool).to(device)
-    model.train()
-    train_ids, held_ids = split_videos(corpus.video_ids(), cfg.heldout_fraction)
-    if not train_ids:
-        raise ValueError(f"corpus {corpus.root} has no videos")
-    tok = model.tokenizer
-    stream = BatchStream(load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len), tok, cfg, cfg.seed)
-    held = BatchStream(load_videos(corpus, vocab_dir, tok, held_ids, cfg.silent_segment_len), tok, cfg, cfg.seed + 1) \
-        if held_ids else None
-    given = cfg
-    cfg = cfg.resolve(stream.epoch_length(0), world)
-    stream.cfg = cfg
-    if held is not None:
-        held.cfg = cfg
+    model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device)
+    cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
-    if rank == 0:
-        how = ("--max-steps" if given.max_steps else f"{given.epochs} epochs" if given.epochs is not None else
-               "the corpus (no --max-steps/--epochs: at least 8 epochs and "
-               f"{cfg.auto_steps(0)} steps)")
-        log.info("pretraining %d steps (set by %s; %d batches per epoch), lr %.3g%s", total, how,
-                 stream.epoch_length(0), cfg.lr, "" if given.lr is not None else f" (chosen for --init {cfg.init})")
-    if resume:
-        saved = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
-        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
-        if diff:
-            raise ValueError(f"--resume: config differs from the run's {cfg_path} (saved, given): {diff}")
     per_step = world * cfg.grad_accum
 
     objective = PretrainingObjective(model, cfg.loss_weights)
@@ -272,13 +293,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     else:
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, cfg_path)
-        from ..utils.io import atomic_write_json
-
-        atomic_write_json(out / "run.json", {"corpus": str(corpus.root), "vocab": str(vocab_dir), "world_size": world,
-                                            "train_videos": len(train_ids), "heldout_videos": len(held_ids),
-                                            "total_steps": total})
+        _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids))
     writer = _Metrics(out, cfg.tensorboard) if rank == 0 else None
     bar = None
     if progress and rank == 0:
@@ -297,7 +312,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
                 loss, stats = ddp(batch)
             if not torch.isfinite(loss):
                 raise RuntimeError(f"pretraining step {step + 1}: the loss is {loss.item()} (not finite); "
-                                         f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
+                                   f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
             with sync:
                 (loss / cfg.grad_accum).backward()
             acc += stats
