@@ -145,3 +145,14 @@ def test_a_non_finite_loss_stops_training_and_saves_no_model(tiny_corpus, tmp_pa
     with pytest.raises(RuntimeError, match="not finite"):
         pretrain(tiny_corpus, tmp_path / "run", PretrainConfig(**TINY, max_steps=3, save_every=1))
     assert not (tmp_path / "run" / "model").exists() and not list((tmp_path / "run").glob("checkpoints/step-*"))
+
+
+def test_yaml_numbers_are_read_as_numbers(tmp_path):
+    from videobert.train.config import load_config
+
+    (tmp_path / "cfg.yaml").write_text("lr: 1e-3\nbatch_size: 16\nmax_steps: '200'\n")  # YAML 1.1: 1e-3 is a string
+    cfg = load_config(tmp_path / "cfg.yaml")
+    assert cfg.lr == 1e-3 and cfg.batch_size == 16 and cfg.max_steps == 200
+    for bad, field in (({"batch_size": 8.5}, "batch_size"), ({"lr": "fast"}, "lr"), ({"max_steps": "inf"}, "max_steps")):
+        with pytest.raises(ValueError, match=field):
+            load_config(None, bad)

@@ -10,15 +10,18 @@ Contract (docs/CONTRACTS.md): a `Backbone` is an ``nn.Module`` with
 - ``preprocess(clips)``: uint8 ``(B, T, H, W, 3)`` -> the model's input tensor;
 - ``forward(x) -> (B, feature_dim)``: one float feature per clip.
 
-Other packages add backbones with ``register_backbone(prefix, factory)``; a factory is called
-as ``factory(name, weights, size, device)`` for every name that starts with ``prefix`` (the
-longest matching prefix wins), with torch's RNG already seeded (so ``weights="random"`` is
-reproducible). `create_backbone` imports `videobert.vision` once first, so the
-ViT/DeiT backbones registered there are found without the caller importing them.
+Other packages add backbones with ``register_backbone(prefix, factory, default_weights)``; a
+factory is called as ``factory(name, weights, size, device, **options)`` for every name that
+starts with ``prefix`` (the longest matching prefix wins), with torch's RNG already seeded (so
+``weights="random"`` is reproducible). Options (e.g. ``frames``, ``pool``) are keyword
+parameters of the factory; a backbone whose factory does not declare one refuses it.
+`create_backbone` imports the plugins (`videobert.vision`, `videobert.ingest.efficientnet`)
+once first, so the backbones registered there are found without the caller importing them.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 from typing import Callable, Sequence
@@ -30,7 +33,10 @@ log = logging.getLogger(__name__)
 
 BackboneFactory = Callable[[str, str, int, str], "Backbone"]
 _REGISTRY: dict[str, BackboneFactory] = {}
-_PLUGINS = ("videobert.vision",)  # modules that register more backbones when imported
+_DEFAULT_WEIGHTS: dict[str, str] = {}  # prefix -> the weights used when none are given
+FALLBACK_WEIGHTS = "kinetics400"  # for a backbone registered without default weights
+# Modules that register more backbones when imported.
+_PLUGINS = ("videobert.vision", "videobert.ingest.efficientnet")
 _plugins_loaded = False
 
 
@@ -138,9 +144,37 @@ def _load_local_weights(model: nn.Module, path: str) -> None:
 
 # ---- registry -------------------------------------------------------------------------
 
-def register_backbone(prefix: str, factory: BackboneFactory) -> None:
-    """Register `factory(name, weights, size, device) -> Backbone` for names starting with `prefix`."""
+def register_backbone(prefix: str, factory: BackboneFactory, default_weights: str | None = None) -> None:
+    """Register `factory(name, weights, size, device, **options) -> Backbone` for names starting
+    with `prefix`; `default_weights` is what `weights=None` means for them (else "kinetics400")."""
     _REGISTRY[prefix] = factory
+    if default_weights is not None:
+        _DEFAULT_WEIGHTS[prefix] = default_weights
+    else:
+        _DEFAULT_WEIGHTS.pop(prefix, None)
+
+
+def _match(name: str) -> str | None:
+    matches = [p for p in _REGISTRY if name.startswith(p)]
+    return max(matches, key=len) if matches else None
+
+
+def default_weights(name: str) -> str:
+    """The weights `name` uses when none are given: s3d "kinetics400", efficientnet_lite0 "imagenet"."""
+    _load_plugins()
+    prefix = _match(name)
+    return _DEFAULT_WEIGHTS.get(prefix, FALLBACK_WEIGHTS) if prefix else FALLBACK_WEIGHTS
+
+
+def default_options(name: str) -> dict:
+    """The keyword options (with their defaults) that backbone `name`'s factory takes, e.g.
+    ``{"frames": 3, "pool": "mean"}`` for efficientnet_lite0, ``{}`` for s3d or an unknown name."""
+    _load_plugins()
+    prefix = _match(name)
+    if prefix is None:
+        return {}
+    return {k: p.default for k, p in list(inspect.signature(_REGISTRY[prefix]).parameters.items())[4:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is not p.empty}
 
 
 def list_backbones() -> list[str]:
@@ -169,20 +203,30 @@ def resolve_device(device: str = "auto") -> str:
 
 
 def create_backbone(
-    name: str, weights: str = "kinetics400", size: int = 224, device: str = "auto", seed: int = 0
+    name: str, weights: str | None = None, size: int = 224, device: str = "auto", seed: int = 0, **options
 ) -> Backbone:
     """Build the backbone `name` in eval mode on `device` ("auto" = CUDA when available).
 
+    `weights=None` means the backbone's default (`default_weights`). `options` (those not None)
+    go to the factory as keywords; one it does not declare is an error (e.g. s3d has no `frames`).
     The factory runs with torch's CPU RNG seeded by `seed` (and the caller's RNG state restored
     afterwards), so ``weights="random"`` gives the same model for the same seed.
     """
     _load_plugins()
-    matches = [p for p in _REGISTRY if name.startswith(p)]
-    if not matches:
+    prefix = _match(name)
+    if prefix is None:
         raise ValueError(f"unknown backbone {name!r}; known: {', '.join(list_backbones())}")
+    if weights is None:
+        weights = default_weights(name)
+    options = {k: v for k, v in options.items() if v is not None}
+    takes = default_options(name)
+    bad = sorted(set(options) - set(takes))
+    if bad:
+        raise ValueError(f"backbone {name!r} does not take option(s) {', '.join(bad)} "
+                         f"(it takes: {', '.join(sorted(takes)) or 'none'})")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = _REGISTRY[max(matches, key=len)](name, weights, size, resolve_device(device))
+        model = _REGISTRY[prefix](name, weights, size, resolve_device(device), **options)
     return model.eval()
 
 
@@ -192,4 +236,4 @@ def _s3d_factory(name: str, weights: str, size: int, device: str) -> Backbone:
     return S3DBackbone(weights, size).to(device)
 
 
-register_backbone("s3d", _s3d_factory)
+register_backbone("s3d", _s3d_factory, default_weights="kinetics400")

@@ -8,10 +8,13 @@ from ..utils.config import Config
 
 ASR_ENGINES = ("none", "pocketsphinx", "whisper")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+POOLS = ("mean", "mean+motion")
 
 # Fields that change the clip grid or the features. A corpus refuses to mix runs that differ
 # in these (Corpus.init); text-side fields (asr, captions...) may change between runs.
-FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed", "tokenizer")
+# A manifest written before a key existed matches a config that keeps that key's default.
+FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed", "tokenizer",
+                "frames", "pool")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,10 +25,18 @@ class IngestConfig(Config):
     clip_frames: int = 30
     min_last_clip_frames: int = 15
     # Features.
-    backbone: str = "s3d"
-    weights: str = "kinetics400"  # "kinetics400" | "random" | PATH to a state_dict
+    backbone: str = "s3d"  # "s3d" | "efficientnet_lite0" | "vit_*" | "deit_*" (backbones.list_backbones())
+    # "kinetics400" (s3d) | "imagenet" (efficientnet_lite0, packaged offline) | "random" | PATH to a
+    # state_dict. None (the default) becomes the backbone's own default on construction.
+    weights: Optional[str] = None
     size: int = 224  # crop side in pixels fed to the backbone
     seed: int = 0  # initializes `weights="random"`
+    # Frame backbones (efficientnet_lite0): frames sampled per clip; None (the default) becomes the
+    # backbone's own default on construction (efficientnet_lite0: 3); stays None for s3d.
+    frames: Optional[int] = None
+    # How frame features become the clip feature: "mean" over frames (every backbone: S3D means over
+    # T, H, W) or "mean+motion" (efficientnet_lite0: also the mean |difference| of consecutive frames).
+    pool: str = "mean"
     # A DeiT-distilled student (`videobert distill`): replaces backbone + k-means; one ViT pass
     # per clip gives both the clip embedding (stored as the feature) and its visual token.
     tokenizer: Optional[str] = None
@@ -43,6 +54,17 @@ class IngestConfig(Config):
     sentence_pause: float = 0.6  # seconds of silence that end a sentence
     sentence_max_words: int = 24
 
+    def __post_init__(self) -> None:
+        # Resolve the backbone-dependent defaults, so the manifest records what was used.
+        if self.weights is None or self.frames is None:
+            from .backbones import default_options, default_weights
+
+            if self.weights is None:
+                object.__setattr__(self, "weights", default_weights(self.backbone))
+            if self.frames is None and "frames" in default_options(self.backbone):
+                object.__setattr__(self, "frames", default_options(self.backbone)["frames"])
+        super().__post_init__()
+
     def validate(self) -> None:
         for name in ("fps", "clip_frames", "size", "batch_size", "sentence_max_words"):
             v = getattr(self, name)
@@ -53,7 +75,13 @@ class IngestConfig(Config):
         if self.size < 32:
             self.fail("size", self.size, "must be >= 32 (S3D downsamples by 32)")
         if not self.weights:
-            self.fail("weights", self.weights, "use 'kinetics400', 'random' or a file path")
+            self.fail("weights", self.weights, "use 'kinetics400', 'imagenet', 'random' or a file path")
+        if self.frames is not None and (not isinstance(self.frames, int) or self.frames <= 0):
+            self.fail("frames", self.frames, "must be a positive integer (or None: the backbone's default)")
+        if self.pool not in POOLS:
+            self.fail("pool", self.pool, f"must be one of {POOLS}")
+        if self.pool == "mean+motion" and self.frames is not None and self.frames < 2:
+            self.fail("pool", self.pool, f"needs frames >= 2, got frames={self.frames}")
         if self.asr not in ASR_ENGINES:
             self.fail("asr", self.asr, f"must be one of {ASR_ENGINES}")
         if self.precision not in PRECISIONS:

@@ -42,16 +42,30 @@ _backbones: dict[tuple, Backbone] = {}  # per process: built once, reused for ev
 
 
 def get_backbone(config: IngestConfig) -> Backbone:
-    key = (config.backbone, config.weights, config.size, config.seed, config.tokenizer, resolve_device(config.device))
+    key = (config.backbone, config.weights, config.size, config.seed, config.frames, config.pool, config.tokenizer,
+           resolve_device(config.device))
     if key not in _backbones:
         if config.tokenizer:
             from ..vision.tokenizer import StudentTokenizer  # lazy: needs the [vision] extra
 
             _backbones[key] = StudentTokenizer(config.tokenizer, config.device)
         else:
+            # pool "mean" is what every backbone does, so only another pooling is passed on (and
+            # refused by a backbone without it); frames is None for backbones without the option.
             _backbones[key] = create_backbone(config.backbone, config.weights, config.size, config.device,
-                                              seed=config.seed)
+                                              seed=config.seed, frames=config.frames,
+                                              pool=None if config.pool == "mean" else config.pool)
     return _backbones[key]
+
+
+def _compare_keys(corpus: Corpus, config: IngestConfig) -> tuple[str, ...]:
+    """FEATURE_KEYS, less those an existing manifest predates (no such key) while `config` keeps
+    the key's default: such a corpus was made with that default behaviour (e.g. pool="mean")."""
+    if not corpus.exists():
+        return FEATURE_KEYS
+    old = corpus.config
+    defaults = {f.name: f.default for f in dataclasses.fields(IngestConfig)}
+    return tuple(k for k in FEATURE_KEYS if k in old or getattr(config, k) != defaults[k])
 
 
 def _autocast(backbone: Backbone, precision: str):
@@ -290,7 +304,7 @@ def ingest(
     t_start = time.time()
     corpus = Corpus(out)
     if corpus.exists():  # refuse a run with different feature settings before any work
-        corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
+        corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
     jobs = assign_ids(expand_inputs(inputs))
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
@@ -306,7 +320,7 @@ def ingest(
         _prepare_student_vocab(config.tokenizer, out)
     if backbone is not None and not backbone.pretrained:
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
-    corpus.init(config.to_dict(), compare_keys=FEATURE_KEYS)
+    corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
     if executor == "ray":
         results = _run_ray(todo, config, workers)
     elif workers > 1:

@@ -20,12 +20,14 @@ def add_parser(subparsers) -> None:
     p.add_argument("--config", help="YAML file of PretrainConfig fields; CLI flags override it")
     p.add_argument("--init", help="bert-base-uncased | bert-large-uncased | a local BERT dir | minilm | scratch")
     p.add_argument("--size", choices=["tiny", "small", "base", "large"], help="model size with --init scratch")
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--epochs", type=float)
+    p.add_argument("--max-steps", type=int, help="optimizer steps (default: 8 epochs, at least 6,000 from scratch / "
+                                                  "1,500 from a pretrained BERT; printed at the start)")
+    p.add_argument("--epochs", type=float, help="passes over the corpus (instead of --max-steps)")
     p.add_argument("--batch-size", type=int, help="examples per process per micro-batch")
     p.add_argument("--grad-accum", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--lr", type=float, help="peak learning rate (default by --init: 1e-3 tiny/small from scratch, "
+                                            "2e-4 minilm or base/large from scratch, 1e-4 a pretrained BERT-base/large)")
+    p.add_argument("--seed", type=int, help="seed of the weights, the example stream and the masks (default 0)")
     p.add_argument("--device", help="auto | cpu | cuda")
     p.add_argument("--save-every", type=int)
     p.add_argument("--tensorboard", action="store_true", default=None, help="also log to RUN/tb (needs videobert[tensorboard])")

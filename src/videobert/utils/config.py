@@ -7,6 +7,7 @@ so the next stage (or a person) can see exactly what produced a file.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from pathlib import Path
 from typing import Any, Mapping, TypeVar
@@ -57,11 +58,33 @@ class Config:
                 continue
             if isinstance(v, list):
                 v = tuple(v)
-            kwargs[k] = v
+            kwargs[k] = _coerce(k, v, names[k].type)
         return cls(**kwargs)
 
     def replace(self: C, **changes: Any) -> C:
         return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, value: Any, annotation: Any) -> Any:
+    """Numbers as the field's type says: YAML 1.1 reads ``1e-3`` as a string, and ``8.5`` or
+    ``"abc"`` for an int field would otherwise fail later with a message that names no field."""
+    kinds = str(annotation)
+    wants_int = kinds.split("|")[0].strip() == "int"
+    wants_float = kinds.split("|")[0].strip() == "float"
+    if not (wants_int or wants_float) or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ConfigError(f"invalid config field {name!r} = {value!r}: expected a number") from None
+    if wants_int:
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or float(value) != int(value):
+            raise ConfigError(f"invalid config field {name!r} = {value!r}: expected a whole number")
+        return int(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise ConfigError(f"invalid config field {name!r} = {value!r}: expected a number")
 
 
 def save_config(config: Config | Mapping[str, Any], path: str | os.PathLike) -> Path:
