@@ -9,7 +9,11 @@ video touches only that video's files)::
       videos/ab/<video_id>.npy   (num_clips, feature_dim) float16 clip features
       videos/ab/<video_id>.json  metadata: source, duration, clip start times, sentences
 
-``ab`` is the first two hex digits of sha1(video_id) (256 shards). The ``.npy`` is written
+``ab`` is the first two hex digits of sha1(video_id) (256 shards). A video id is one plain
+file name (`check_video_id`: ASCII letters, digits, ``.``, ``_``, ``-``; no ``..``; at most 201
+characters); every path built from an id goes through that check, and a record whose stored
+``video_id`` differs from its file name is refused, so an edited ``.json`` cannot steer a
+later stage's writes outside the corpus. The ``.npy`` is written
 first and the ``.json`` last, both atomically, so the ``.json`` marks a finished video:
 a re-run skips exactly the videos whose ``.json`` exists.
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -68,6 +73,31 @@ class VideoRecord:
             raise CorpusError(f"video {self.video_id!r} has no clips")
         i = int(np.searchsorted(self.clip_starts, t, side="right")) - 1
         return min(max(i, 0), self.num_clips - 1)
+
+
+VIDEO_ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}")
+
+
+def is_valid_video_id(video_id: object) -> bool:
+    return isinstance(video_id, str) and VIDEO_ID_PATTERN.fullmatch(video_id) is not None and ".." not in video_id
+
+
+def check_video_id(video_id: object, where: str | os.PathLike | None = None) -> str:
+    """`video_id` if it is safe to use as a file name, else `CorpusError`.
+
+    A valid id is 1-201 characters of ASCII letters, digits, ``.``, ``_`` and ``-``, starts with a
+    letter, digit, ``_`` or ``-`` and contains no ``..``: never a path, never hidden, never
+    ``.``/``..``. Every path built from an id (corpus files, vocabulary token files) checks it
+    here first. `where`: the file the id was read from, named in the error.
+    """
+    if not is_valid_video_id(video_id):
+        src = f"{where}: " if where is not None else ""
+        raise CorpusError(
+            f"{src}invalid video id {video_id!r}: an id must be 1-201 characters of letters, digits, '.', '_' "
+            "and '-', not start with '.' and contain no '..' (it names files); re-ingest the video "
+            "or fix the id in that file"
+        )
+    return video_id
 
 
 def shard_of(video_id: str) -> str:
@@ -130,6 +160,7 @@ class Corpus:
 
     # ---- per-video files -------------------------------------------------------------
     def _paths(self, video_id: str) -> tuple[Path, Path]:
+        check_video_id(video_id)
         d = self.root / "videos" / shard_of(video_id)
         return d / f"{video_id}.npy", d / f"{video_id}.json"
 
@@ -137,10 +168,20 @@ class Corpus:
         return self._paths(video_id)[1].is_file()
 
     def video_ids(self) -> list[str]:
+        """Sorted ids of the finished videos (their ``.json`` files). A file whose name is not a
+        valid id is refused with an error naming it."""
         vdir = self.root / "videos"
         if not vdir.is_dir():
             return []
-        ids = [p.name[: -len(".json")] for shard in vdir.iterdir() if shard.is_dir() for p in shard.glob("*.json")]
+        ids = []
+        for shard in vdir.iterdir():
+            if shard.is_dir():
+                for p in shard.glob("*.json"):
+                    vid = check_video_id(p.name[: -len(".json")], p)
+                    if shard.name != shard_of(vid):
+                        raise CorpusError(f"{p}: video {vid!r} belongs in shard {shard_of(vid)!r}, not {shard.name!r}; "
+                                          f"move it (and its .npy) to {vdir / shard_of(vid)} or delete it")
+                    ids.append(vid)
         return sorted(ids)
 
     def __len__(self) -> int:
@@ -151,10 +192,19 @@ class Corpus:
             yield self.read(vid)
 
     def read_meta(self, video_id: str) -> dict[str, Any]:
+        """The video's ``.json``; refused (`CorpusError` naming the file) when its ``video_id``
+        field is not the id its file name says."""
         _, jpath = self._paths(video_id)
         if not jpath.is_file():
             raise CorpusError(f"video {video_id!r} is not in corpus {self.root}")
-        return read_json(jpath)
+        m = read_json(jpath)
+        stored = m.get("video_id") if isinstance(m, dict) else None
+        if stored != video_id:
+            raise CorpusError(
+                f"{jpath}: its video_id field {stored!r} does not match its file name {video_id!r}; "
+                f"the file was edited or moved: restore it or re-ingest the video"
+            )
+        return m
 
     def read(self, video_id: str, mmap: bool = True) -> VideoRecord:
         npath, _ = self._paths(video_id)
@@ -172,6 +222,7 @@ class Corpus:
         )
 
     def write(self, rec: VideoRecord) -> None:
+        check_video_id(rec.video_id, rec.source)
         if rec.features.ndim != 2 or rec.features.shape[0] != len(rec.clip_starts):
             raise CorpusError(
                 f"video {rec.video_id!r}: features {rec.features.shape} do not match {len(rec.clip_starts)} clip starts"

@@ -1,4 +1,10 @@
-from videobert.ingest.inputs import assign_ids, expand_inputs
+import hashlib
+import os
+
+import pytest
+
+from videobert.corpus import CorpusError, check_video_id
+from videobert.ingest.inputs import assign_ids, expand_inputs, id_base
 
 
 def test_files_folders_lists_and_ids(tmp_path):
@@ -11,7 +17,63 @@ def test_files_folders_lists_and_ids(tmp_path):
     rel = [p.relative_to(tmp_path).as_posix() for p in paths]
     assert rel == ["a/sub/y.mkv", "a/x.mp4", "c/z.MOV", "b/x.webm", "missing.mp4"]  # dupes dropped, missing kept
     ids = dict(assign_ids(paths))
-    x_ids = sorted(i for i in ids if i.startswith("x-"))
-    assert len(x_ids) == 2 and all(len(i) == 10 for i in x_ids)  # stem + 8 hex on collision
+    # a/x.mp4 sorts first: it keeps the plain stem; the other x gets stem + 8 hex of its real path
+    assert ids["x"] == tmp_path / "a" / "x.mp4"
+    x_ids = [i for i in ids if i.startswith("x-")]
+    assert len(x_ids) == 1 and len(x_ids[0]) == 10 and ids[x_ids[0]] == tmp_path / "b" / "x.webm"
     assert {"y", "z", "missing"} <= set(ids)
     assert assign_ids(paths) == assign_ids(list(paths))  # stable
+
+
+def _touch(path, data=b""):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_one_real_file_reached_twice_is_one_input(tmp_path):
+    real = _touch(tmp_path / "v" / "clip.mp4", b"1")
+    os.symlink(real, tmp_path / "v" / "alias.mp4")  # a symlink beside its target, in the folder
+    lst = tmp_path / "list.txt"
+    lst.write_text("v/clip.mp4\nv/../v/clip.mp4\n")
+    paths = expand_inputs([lst, tmp_path / "v", tmp_path / "v" / "alias.mp4"])
+    assert paths == [tmp_path / "v" / "clip.mp4"]  # the first spelling is kept
+    assert [vid for vid, _ in assign_ids(paths)] == ["clip"]
+
+
+def test_ids_do_not_depend_on_the_input_order(tmp_path):
+    paths = [_touch(tmp_path / d / "clip.mp4", d.encode()) for d in ("s2", "s1", "s3")]
+    a = dict(assign_ids(paths))
+    b = dict(assign_ids(list(reversed(paths))))
+    assert a == b and a["clip"] == tmp_path / "s1" / "clip.mp4"
+    h = hashlib.sha1(str(tmp_path / "s2" / "clip.mp4").encode()).hexdigest()[:8]
+    assert a[f"clip-{h}"] == tmp_path / "s2" / "clip.mp4"
+
+
+def test_ids_against_the_corpus(tmp_path):
+    s1, s2 = _touch(tmp_path / "s1" / "clip.mp4", b"1"), _touch(tmp_path / "s2" / "clip.mp4", b"2")
+    h2 = "clip-" + hashlib.sha1(str(s2).encode()).hexdigest()[:8]
+    # the corpus holds s2's clip under the plain id: s2 is done under it, s1 gets a hashed id
+    h1 = "clip-" + hashlib.sha1(str(s1).encode()).hexdigest()[:8]
+    stored = {"clip": str(s2)}
+    assert dict(assign_ids([s1, s2], stored.get)) == {"clip": s2, h1: s1}
+    # a corpus made by the old rule (every clash hashed) keeps both ids: nothing is redone
+    old = {h1: str(s1), h2: str(s2)}
+    assert dict(assign_ids([s1, s2], old.get)) == {h1: s1, h2: s2}
+    # the stored source is compared by real path (a symlink to the same file is the same video)
+    os.symlink(s1, tmp_path / "link.mp4")
+    assert assign_ids([s1], {"clip": str(tmp_path / "link.mp4")}.get) == [("clip", s1)]
+    # a hashed id taken by another file too: the longer hash
+    taken = {"clip": "/elsewhere/clip.mp4", h1: "/elsewhere/other.mp4"}
+    (vid, _), = assign_ids([s1], taken.get)
+    assert vid == "clip-" + hashlib.sha1(str(s1).encode()).hexdigest()[:16]
+
+
+def test_id_bases_are_valid_file_names():
+    assert id_base("synth_0000") == "synth_0000" and id_base("-yt-Id_0") == "-yt-Id_0"
+    assert id_base("my video (1)") == "my_video__1_"
+    assert id_base("..evil") == "_evil" and id_base(".hidden") == "_hidden" and id_base("a..b") == "a.b"
+    assert id_base("x" * 300) == "x" * 150
+    for bad in ("/etc/passwd", "../..", "..", ".", "a/b", "", "x" * 202, "a..b", ".hidden", "caf\u00e9", None):
+        with pytest.raises(CorpusError, match="invalid video id"):
+            check_video_id(bad)

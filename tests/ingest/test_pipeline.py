@@ -159,3 +159,127 @@ def test_ray_executor_matches_sequential(videos, tiny_config, tmp_path):
     for vid in seq.video_ids():
         np.testing.assert_allclose(seq.read(vid).features, rayc.read(vid).features, atol=2e-3)
         assert seq.read_meta(vid)["clip_starts"] == rayc.read_meta(vid)["clip_starts"]
+
+
+def test_same_name_in_two_folders_gives_two_videos(tmp_path, make_video, tiny_config):
+    s1, s2 = tmp_path / "sub1" / "clip.mp4", tmp_path / "sub2" / "clip.mp4"
+    for p, n in ((s1, 40), (s2, 70)):  # two different videos of the same name
+        p.parent.mkdir()
+        make_video(p, 25, n)
+    out = tmp_path / "corpus"
+    assert (ingest([s1], out, tiny_config, progress=False).done) == 1
+    s = ingest([s2], out, tiny_config, progress=False)
+    assert (s.done, s.skipped) == (1, 0)  # not "already done": the stored clip is another file
+    c = Corpus(out)
+    ids = c.video_ids()
+    assert ids[0] == "clip" and len(ids) == 2 and ids[1].startswith("clip-")
+    assert {c.read(v).source: c.read(v).num_clips for v in ids} == {str(s1): 1, str(s2): 2}
+    # both again, in the other order, plus a symlink to one of them: all done, nothing stored twice
+    (tmp_path / "alias.mp4").symlink_to(s1)
+    s = ingest([s2, tmp_path / "alias.mp4", tmp_path], out, tiny_config, progress=False)
+    assert (s.total, s.done, s.skipped) == (2, 0, 2)
+    assert Corpus(out).video_ids() == ids
+    # a fresh corpus from both at once: the same ids, whatever the order
+    s = ingest([tmp_path / "alias.mp4", s2, s1], tmp_path / "fresh", tiny_config, progress=False)
+    assert (s.total, s.done) == (2, 2) and Corpus(tmp_path / "fresh").video_ids() == ids
+
+
+def test_temp_files_of_a_killed_run_are_removed(videos, tiny_config, tmp_path):
+    import fcntl
+    import os
+    import time
+
+    out = tmp_path / "corpus"
+    ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+    shard = next((out / "videos").iterdir())
+    left = [out / ".failures.json.k1ll3d00.tmp", shard / ".stir.npy.k1ll3d01.tmp", shard / ".fry.json.k1ll3d02.tmp"]
+    vocab_tmp = out / "vocab" / "tokens" / "ab" / ".x.npy.k1ll3d03.tmp"  # `videobert vocab`'s, not ingest's
+    for p in left + [vocab_tmp]:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"partial")
+    s = ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+    assert s.skipped == 1 and not any(p.exists() for p in left) and vocab_tmp.exists()
+    # another ingest of the corpus is running (it holds the lock): only old temp files go
+    fresh, old = left[1], left[2]
+    for p in (fresh, old):
+        p.write_bytes(b"partial")
+    os.utime(old, (time.time() - 2 * 3600,) * 2)
+    fd = os.open(out / ".ingest.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+    finally:
+        os.close(fd)
+    assert fresh.exists() and not old.exists()
+
+
+DRIVER = '''
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from videobert.ingest import pipeline
+
+
+def init(threads, parent):
+    sys.platform = "darwin"  # as on a platform without prctl: the parent-pid watchdog alone
+    pipeline._init_worker(threads, parent)
+
+
+def pid():
+    return os.getpid()
+
+
+if __name__ == "__main__":
+    init_fn = init if sys.argv[1] == "watchdog" else pipeline._init_worker  # the pool's initializer
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=init_fn,
+                             initargs=(1, os.getpid())) as pool:
+        print(pool.submit(pid).result(), flush=True)
+        time.sleep(120)
+'''
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+@pytest.mark.parametrize("mode", ["pdeathsig", "watchdog"])
+def test_pool_workers_exit_when_the_driver_is_killed(tmp_path, mode):
+    import os
+    import signal
+    import sys
+    import time
+
+    if mode == "pdeathsig" and not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux-only")
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    driver = subprocess.Popen([sys.executable, str(script), mode], stdout=subprocess.PIPE, text=True, env=env)
+    worker = None
+    try:
+        worker = int(driver.stdout.readline())
+        assert _alive(worker)
+        driver.send_signal(signal.SIGKILL)  # no cleanup in the driver at all
+        driver.wait(30)
+        deadline = time.time() + 20
+        while _alive(worker) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), f"worker {worker} outlived its killed driver ({mode})"
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+        if worker is not None and _alive(worker):
+            os.kill(worker, signal.SIGKILL)

@@ -156,3 +156,38 @@ def test_yaml_numbers_are_read_as_numbers(tmp_path):
     for bad, field in (({"batch_size": 8.5}, "batch_size"), ({"lr": "fast"}, "lr"), ({"max_steps": "inf"}, "max_steps")):
         with pytest.raises(ValueError, match=field):
             load_config(None, bad)
+
+
+def test_resume_skips_a_damaged_checkpoint(tiny_corpus, tmp_path, caplog):
+    import logging
+
+    from videobert.train.loop import CheckpointError
+
+    cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1)
+    pretrain(tiny_corpus, tmp_path / "a", cfg)
+    pretrain(tiny_corpus, tmp_path / "b", cfg)
+    ckpts = tmp_path / "b" / "checkpoints"
+    sums = json.loads((ckpts / "step-0000006" / "checksums.json").read_text())
+    assert sorted(sums["files"]) == ["model.safetensors", "rng-0.pt", "state.pt"]
+    # killed (or the disk filled) while the last checkpoint's weights went out: truncated
+    bad = ckpts / "step-0000006" / "model.safetensors"
+    bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
+    shutil.rmtree(tmp_path / "b" / "model")
+    with caplog.at_level(logging.WARNING, logger="videobert"):
+        pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+    assert any(str(bad) in r.getMessage() and "checksum" in r.getMessage() for r in caplog.records)
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5)
+    # the run wrote step 6 again, verified; a checkpoint of an older version (no checksums) loads,
+    # with a warning that it cannot be verified
+    (ckpts / "step-0000006" / "checksums.json").unlink()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="videobert"):
+        pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+    assert any("step-0000006" in r.getMessage() and "unverified" in r.getMessage() for r in caplog.records)
+    # unverifiable and unreadable, and the other one fails its checksum: no valid checkpoint
+    (ckpts / "step-0000006" / "state.pt").write_bytes(b"garbage")
+    (ckpts / "step-0000003" / "rng-0.pt").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match=r"no valid checkpoint .*state\.pt does not load.*rng-0\.pt does not match"):
+        pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)

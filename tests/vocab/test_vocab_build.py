@@ -156,3 +156,25 @@ def test_clear_errors(blob_corpus, tmp_path):
         VocabConfig(k=1)
     with pytest.raises(FileNotFoundError, match="no tokens for video 'nope'"):
         read_tokens(tmp_path / "out", "nope")
+
+
+@pytest.mark.parametrize("hostile", ["ABSOLUTE", "../../escaped", "vid00/../../x"])
+def test_an_edited_video_id_cannot_move_token_files_out_of_the_vocabulary(blob_corpus, tmp_path, hostile):
+    import json
+
+    corpus = blob_corpus()
+    outside = tmp_path / "outside" / "evil"
+    hostile = str(outside) if hostile == "ABSOLUTE" else hostile
+    _, jpath = corpus._paths("vid01")
+    meta = json.loads(jpath.read_text())
+    meta["video_id"] = hostile
+    jpath.write_text(json.dumps(meta))
+    with pytest.raises(CorpusError, match=rf"{jpath.name}.*does not match its file name 'vid01'"):
+        build_vocab(corpus.root, SMALL)
+    assert not (tmp_path / "outside").exists()
+    assert not any(p.suffix == ".npy" and "tokens" not in p.parts and "videos" not in p.parts
+                   for p in tmp_path.rglob("*"))
+    with pytest.raises(CorpusError, match="invalid video id"):
+        token_path(tmp_path / "vocab", hostile)
+    with pytest.raises(CorpusError, match="invalid video id"):
+        read_tokens(tmp_path / "vocab", "../x")

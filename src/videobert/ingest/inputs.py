@@ -3,44 +3,116 @@
 An input is a video file, a folder (searched recursively for video extensions), or a text
 list (``.txt``/``.lst``/``.list``: one path per line, ``#`` comments, relative paths are
 relative to the list file). A named path that does not exist is kept, so that it is reported
-as a failed (unreadable) video instead of silently skipped.
+as a failed (unreadable) video instead of silently skipped. One file reached several times
+(twice in a list, a list and a folder, a symlink beside its target) is one video: inputs are
+de-duplicated by their resolved real path.
 
-Video ids are file stems. When several inputs share a stem, each of them gets
-``STEM-<8 hex of sha1(absolute path)>`` so ids stay unique and stable across re-runs.
+Video ids (`assign_ids`) are stable and unique per source file:
+
+- The base of an id is the stem of the real file (a symlink's target, so the spelling that
+  reached it does not matter), made a valid id (`videobert.corpus.check_video_id`): characters
+  other than ASCII letters, digits, ``.``, ``_`` and ``-`` become ``_``, runs of dots one dot,
+  a leading dot ``_``; at most 150 characters.
+- A video whose id is already in the corpus is "already done" only when the stored record's
+  source is the same resolved file; looked for under the plain base and the hashed ids below,
+  of the real file's stem and of the stem as given (an earlier version named a symlinked video
+  after the link), so corpora of every earlier version keep their ids.
+- Otherwise it gets the plain base when no stored record and no other video of the batch takes
+  it; of several new videos sharing a base, the one whose resolved path sorts first gets it.
+  The others get ``BASE-<first 8 hex of sha1(resolved path)>`` (16, then 40 hex in the
+  unlikely case that one is taken by another file too).
+
+So the ids do not depend on the order of the inputs, a second ``clip.mp4`` from another folder
+never overwrites or skips the first one, and re-running a batch skips exactly its finished videos.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
+import re
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
+
+from ..corpus import check_video_id
 
 VIDEO_EXTS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".flv", ".ts", ".wmv", ".ogv", ".3gp"}
 LIST_EXTS = {".txt", ".lst", ".list"}
+MAX_BASE = 150  # id base length: leaves room for "-<40 hex>" within the 201 characters of a valid id
+HASH_LENGTHS = (8, 16, 40)
+
+
+def real_path(p: str | os.PathLike) -> Path:
+    """The file's resolved real path (symlinks followed; a missing path resolved as far as it goes)."""
+    return Path(os.path.realpath(p))
 
 
 def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files in input order; folders sorted; duplicates (same absolute path) removed."""
-    out: dict[Path, None] = {}
+    """Absolute paths in input order; folders sorted; one entry per real file (the first
+    spelling of a file reached several times, e.g. through a symlink, is the one kept)."""
+    out: dict[Path, Path] = {}  # real path -> the path as given (absolute)
+    _expand(inputs, out)
+    return list(out.values())
+
+
+def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path]) -> None:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and f.suffix.lower() in VIDEO_EXTS:
-                    out[f.absolute()] = None
+                    out.setdefault(real_path(f), f.absolute())
         elif p.suffix.lower() in LIST_EXTS and p.is_file():
             lines = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()]
-            entries = [p.parent / ln for ln in lines if ln and not ln.startswith("#")]
-            out.update(dict.fromkeys(expand_inputs(entries)))
+            _expand([p.parent / ln for ln in lines if ln and not ln.startswith("#")], out)
         else:
-            out[p.absolute()] = None
-    return list(out)
+            out.setdefault(real_path(p), p.absolute())
 
 
-def assign_ids(paths: list[Path]) -> list[tuple[str, Path]]:
-    counts = Counter(p.stem for p in paths)
-    return [
-        (p.stem if counts[p.stem] == 1 else f"{p.stem}-{hashlib.sha1(str(p).encode()).hexdigest()[:8]}", p)
-        for p in paths
-    ]
+def id_base(stem: str) -> str:
+    """`stem` made a valid video id (see the module docstring)."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
+    base = re.sub(r"\.{2,}", ".", base)
+    if base.startswith("."):
+        base = "_" + base[1:]
+    base = base[:MAX_BASE] or "video"
+    return check_video_id(base)
+
+
+def _hashed(base: str, path: Path, n: int) -> str:
+    return f"{base}-{hashlib.sha1(str(path).encode('utf-8')).hexdigest()[:n]}"
+
+
+def assign_ids(paths: list[Path], stored_source: Callable[[str], str | None] | None = None) -> list[tuple[str, Path]]:
+    """(video_id, path) for each path, in the same order, by the rule in the module docstring.
+
+    `stored_source(video_id)`: the source recorded for an id already in the corpus, None if the
+    id is free (None: an empty corpus).
+    """
+    lookup = stored_source or (lambda vid: None)
+    cache: dict[str, str | None] = {}
+
+    def stored(vid: str) -> Path | None:
+        if vid not in cache:
+            cache[vid] = lookup(vid)
+        return None if cache[vid] is None else real_path(cache[vid])
+
+    reals = [real_path(p) for p in paths]
+    bases = [id_base(r.stem) for r in reals]
+    ids: list[str | None] = [None] * len(paths)
+    # 1. videos already in the corpus, under any id this rule (or an earlier version's) gave them
+    for i, (p, real) in enumerate(zip(paths, reals)):
+        candidates = (v for base in dict.fromkeys((bases[i], id_base(p.stem)))
+                      for v in [base] + [_hashed(base, h, n) for h in dict.fromkeys((real, p.absolute()))
+                                         for n in HASH_LENGTHS])
+        ids[i] = next((vid for vid in candidates if stored(vid) == real), None)
+    taken = {vid for vid in ids if vid is not None}
+    # 2. new videos: the plain base when free, else the hashed forms; by resolved path, so the
+    # outcome does not depend on the input order
+    for i in sorted((i for i in range(len(paths)) if ids[i] is None), key=lambda i: str(reals[i])):
+        options = [bases[i]] + [_hashed(bases[i], reals[i], n) for n in HASH_LENGTHS]
+        vid = next((v for v in options if v not in taken and stored(v) is None), None)
+        if vid is None:  # all taken: 40 hex of sha1 shared with another file
+            raise ValueError(f"{paths[i]}: no free video id (tried {options}); rename the file")
+        ids[i] = vid
+        taken.add(vid)
+    return list(zip(ids, paths))  # type: ignore[arg-type]

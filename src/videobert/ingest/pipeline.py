@@ -3,7 +3,14 @@
 `ingest_video` is a pure function of (video file, config): it is the unit that the local
 process pool and Ray map over. `ingest` runs it over many videos, writes each finished video
 to the corpus (the only writer is the driver process), skips videos already in the corpus
-(resume), and collects failures with their reasons in ``failures.json``.
+(resume), and collects failures with their reasons in ``failures.json``. Video ids: see
+`videobert.ingest.inputs` (stable and unique per resolved source file).
+
+Robustness to a killed driver: pool workers exit when the driver dies (Linux: the kernel's
+parent-death signal; everywhere: a thread watching the parent pid), and the next run deletes
+the atomic-write temp files (``.NAME.XXXXXXXX.tmp``, see `videobert.utils.io`) a kill left in
+the corpus, unless another ingest of the same corpus is running (a lock file,
+``CORPUS/.ingest.lock``, tells), in which case only temp files older than an hour go.
 
 Within a video, a decode thread fills a small queue with batches of clips while the main
 thread runs the backbone, so decoding overlaps inference (PyAV and torch release the GIL).
@@ -33,7 +40,7 @@ from .backbones import Backbone, create_backbone, resolve_device
 from .captions import CaptionError, caption_words, find_captions
 from .config import FEATURE_KEYS, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches
-from .inputs import assign_ids, expand_inputs
+from .inputs import assign_ids, expand_inputs, id_base
 from .sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -145,9 +152,11 @@ def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sen
         words = caption_words(cap)
         return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
     if config.annotations:
-        sents = annotation_sentences(config.annotations, video_id)
-        if sents is not None:
-            return sents, "annotations"
+        # by id, then by file stem (an id made unique with a hash suffix, or made a valid file name)
+        for key in dict.fromkeys((video_id, Path(path).stem)):
+            sents = annotation_sentences(config.annotations, key)
+            if sents is not None:
+                return sents, "annotations"
     if config.asr != "none":
         words = transcribe(path, config.asr, config.whisper_model)
         return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"asr:{config.asr}"
@@ -160,7 +169,7 @@ def ingest_video(
     """Decode, featurize and transcribe one video. Raises `DecodeError` (with `.kind`) or
     `CaptionError` for a video that cannot be ingested."""
     path = str(path)
-    video_id = video_id or Path(path).stem
+    video_id = video_id or id_base(Path(path).stem)
     backbone = backbone if backbone is not None else get_backbone(config)
     sentences, text_source = video_text(path, video_id, config)
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
@@ -219,14 +228,49 @@ def _ingest_one(path: str, config: IngestConfig, video_id: str) -> tuple[str, An
         return "failed", {"video_id": video_id, "path": path, "kind": "error", "reason": f"{type(e).__name__}: {e}"}
 
 
-def _init_worker(threads: int) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """Make this (worker) process exit when process `parent_pid` dies, e.g. a killed driver.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGTERM)``, so the kernel signals the worker at once. Every
+    platform: a daemon thread that exits the process once the parent pid changes (re-parenting)."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+                log.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        except (OSError, AttributeError):  # no libc / no prctl: the watchdog below still works
+            log.debug("prctl unavailable", exc_info=True)
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="videobert-parent-watchdog").start()
+
+
+def _init_worker(threads: int, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     torch.set_num_threads(threads)
 
 
 def _run_local_pool(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = get_context("spawn")  # fork after torch/decoder threads exist is unsafe
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(threads, os.getpid())) as pool:
         def wait_any(futures):
             return [(f, f.result()) for f in wait(futures, return_when=FIRST_COMPLETED)[0]]
 
@@ -288,6 +332,84 @@ def _write_student_tokens(out: str | os.PathLike, rec: VideoRecord) -> None:
     atomic_save_npy(token_path(Path(out) / "vocab", rec.video_id), tokens)
 
 
+TEMP_MAX_AGE_S = 3600.0  # a temp file this old is stale even while another ingest runs
+
+
+def _temp_dirs(root: Path, tokens: bool) -> list[Path]:
+    """The folders of a corpus that ingest writes atomically: the root, the videos' shards and,
+    with `tokens` (``--tokenizer``: ingest writes the tokens), CORPUS/vocab and its token shards.
+    Without it CORPUS/vocab belongs to `videobert vocab`, which may be running."""
+    dirs = [root] + ([root / "vocab"] if tokens else [])
+    for parent in [root / "videos"] + ([root / "vocab" / "tokens"] if tokens else []):
+        if parent.is_dir():
+            dirs += sorted(d for d in parent.iterdir() if d.is_dir())
+    return [d for d in dirs if d.is_dir()]
+
+
+def _clean_temp_files(root: Path, max_age_s: float | None = None, tokens: bool = False) -> int:
+    """Delete the atomic-write temp files (``.NAME.*.tmp``) a killed run left in the corpus;
+    with `max_age_s`, only those not modified for that long. Returns how many were deleted."""
+    now, n = time.time(), 0
+    for d in _temp_dirs(root, tokens):
+        for f in d.glob(".*.tmp"):
+            try:
+                if f.is_file() and (max_age_s is None or now - f.stat().st_mtime > max_age_s):
+                    f.unlink()
+                    n += 1
+            except FileNotFoundError:  # another process finished or removed it meanwhile
+                pass
+    if n:
+        log.info("removed %d temp file(s) left by an interrupted run in %s", n, root)
+    return n
+
+
+class _IngestLock:
+    """A shared lock on ``CORPUS/.ingest.lock`` held while an ingest runs. `acquire` first tries
+    it exclusively: success means no other ingest of this corpus is running, so every temp file
+    is stale and is removed; otherwise only old ones are. Without `fcntl` (Windows) only old
+    temp files are removed."""
+
+    def __init__(self, root: Path, tokens: bool = False):
+        self.root, self.tokens, self.fd = root, tokens, None
+
+    def acquire(self) -> None:
+        if self.fd is not None or not self.root.is_dir():
+            return
+        try:
+            import fcntl
+        except ImportError:
+            _clean_temp_files(self.root, TEMP_MAX_AGE_S, self.tokens)
+            return
+        try:
+            self.fd = os.open(self.root / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:  # a read-only corpus fails later with its own error; no cleaning here
+            log.debug("no ingest lock in %s: %s", self.root, e)
+            _clean_temp_files(self.root, TEMP_MAX_AGE_S, self.tokens)
+            return
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        _clean_temp_files(self.root, None if alone else TEMP_MAX_AGE_S, self.tokens)
+        fcntl.flock(self.fd, fcntl.LOCK_SH)  # blocks only while another run holds it exclusively (cleaning)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
+def _stored_sources(corpus: Corpus) -> Callable[[str], str | None]:
+    """video_id -> the source recorded in the corpus for it (None for an id not in the corpus)."""
+    present = set(corpus.video_ids())
+
+    def lookup(vid: str) -> str | None:
+        return str(corpus.read_meta(vid).get("source")) if vid in present else None
+
+    return lookup
+
+
 def ingest(
     inputs: Iterable[str | os.PathLike],
     out: str | os.PathLike,
@@ -303,9 +425,19 @@ def ingest(
         raise ValueError(f"--workers must be >= 1, got {workers}")
     t_start = time.time()
     corpus = Corpus(out)
+    lock = _IngestLock(corpus.root, tokens=bool(config.tokenizer))
+    try:
+        return _ingest(inputs, out, corpus, lock, config, workers, executor, progress, t_start)
+    finally:
+        lock.release()
+
+
+def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig, workers: int, executor: str,
+            progress: bool, t_start: float) -> IngestSummary:
     if corpus.exists():  # refuse a run with different feature settings before any work
         corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
-    jobs = assign_ids(expand_inputs(inputs))
+        lock.acquire()  # clean what a killed run left before reading the corpus
+    jobs = assign_ids(expand_inputs(inputs), _stored_sources(corpus) if corpus.exists() else None)
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
     summary.skipped = len(jobs) - len(todo)
@@ -321,6 +453,7 @@ def ingest(
     if backbone is not None and not backbone.pretrained:
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
     corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
+    lock.acquire()  # a new corpus: held from now on
     if executor == "ray":
         results = _run_ray(todo, config, workers)
     elif workers > 1:

@@ -10,11 +10,17 @@ with W=2, A=1 sees the same batches per step as one with W=1, A=2.
 Checkpoints (``RUN/checkpoints/step-NNNNNNN/``): ``model.safetensors`` (weights),
 ``state.pt`` (optimizer + scheduler state dicts and the step: plain tensors and numbers,
 read back with ``torch.load(weights_only=True)``) and ``rng-<rank>.pt`` (each rank's torch
-RNG state, for dropout). Resuming restores all of it, so an interrupted + resumed run
-ends with the same weights as an uninterrupted one.
+RNG state, for dropout), and, written last, ``checksums.json`` (sha256 of each of those files).
+The files are written into ``step-NNNNNNN.tmp/`` and renamed at once. ``--resume`` verifies the
+newest checkpoint against its checksums (a checkpoint without them, written by an older
+version, is loaded unverified, with a warning); an invalid one (a missing file, a mismatching
+checksum, a file that does not load) is skipped with a warning for the next older one.
+Resuming restores all of it, so an interrupted + resumed run ends with the same weights as an
+uninterrupted one.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -153,9 +159,61 @@ def _barrier(world: int) -> None:
 
 
 # ---- checkpoints ------------------------------------------------------------------------
+CHECKSUMS = "checksums.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used: a missing or damaged file."""
+
+
 def _checkpoints(out: Path) -> list[Path]:
+    """The finished checkpoints (``step-NNNNNNN``; not ``.tmp``), oldest first."""
     d = out / "checkpoints"
     return sorted(p for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")) if d.is_dir() else []
+
+
+def _sha256(path: Path, fsync: bool = False) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+        if fsync:  # the data reaches the disk before the checkpoint is renamed into place
+            os.fsync(f.fileno())
+    return h.hexdigest()
+
+
+def _write_checksums(d: Path) -> None:
+    """sha256 of every file in `d`, written last to ``d/checksums.json`` (fsynced, like the files)."""
+    sums = {f.name: _sha256(f, fsync=True) for f in sorted(d.iterdir()) if f.is_file() and f.name != CHECKSUMS}
+    with open(d / CHECKSUMS, "w", encoding="utf-8") as f:
+        json.dump({"algorithm": "sha256", "files": sums}, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _verify_checkpoint(ckpt: Path, rank: int) -> bool:
+    """Check the files this rank loads against ``checksums.json``. True: verified; False: no
+    checksums (a checkpoint written before they existed). Raises `CheckpointError` naming the
+    bad file."""
+    needed = ["model.safetensors", "state.pt", f"rng-{rank}.pt"]
+    for name in needed:
+        if not (ckpt / name).is_file():
+            raise CheckpointError(f"{ckpt / name} is missing")
+    sums_path = ckpt / CHECKSUMS
+    if not sums_path.is_file():
+        return False
+    try:
+        sums = read_json(sums_path)["files"]
+        if not isinstance(sums, dict):
+            raise TypeError("'files' is not a mapping")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{sums_path} is unreadable ({type(e).__name__}: {e})") from e
+    for name in needed:
+        if name not in sums:
+            raise CheckpointError(f"{ckpt / name} has no checksum in {sums_path}")
+        if _sha256(ckpt / name) != sums[name]:
+            raise CheckpointError(f"{ckpt / name} does not match its checksum in {sums_path} (truncated or changed)")
+    return True
 
 
 def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: int, world: int, keep: int) -> None:
@@ -176,6 +234,7 @@ def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: i
         save_model(model.bert, str(tmp / "model.safetensors"))
         torch.save({"step": step, "world": world, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
                    tmp / "state.pt")
+        _write_checksums(tmp)  # last: a checkpoint with checksums has all its files
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)  # the checkpoint appears complete or not at all
         for old in _checkpoints(out)[:-keep]:
@@ -184,20 +243,47 @@ def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: i
 
 
 def _load_checkpoint(ckpt: Path, model: VideoBERT, opt, sched, rank: int, world: int, device) -> int:
+    """Verify (see `_verify_checkpoint`) and load a checkpoint; returns its step. A damaged one
+    raises `CheckpointError` naming the file; another world size, ValueError."""
     from safetensors.torch import load_model
 
-    load_model(model.bert, str(ckpt / "model.safetensors"), device=str(device))
-    state = torch.load(ckpt / "state.pt", map_location=device, weights_only=True)
+    if not _verify_checkpoint(ckpt, rank):
+        log.warning("%s has no %s (written by an older version): loading it unverified", ckpt, CHECKSUMS)
+
+    def read(name: str, fn):
+        try:
+            return fn(ckpt / name)
+        except Exception as e:  # truncated or garbled file: safetensors, pickle, zip errors...
+            why = (str(e).strip().splitlines() or [""])[0][:200]  # torch's messages run to paragraphs
+            raise CheckpointError(f"{ckpt / name} does not load ({type(e).__name__}: {why})") from e
+
+    state = read("state.pt", lambda p: torch.load(p, map_location=device, weights_only=True))
+    rng = read(f"rng-{rank}.pt", lambda p: torch.load(p, weights_only=True))
+    if not isinstance(state, dict) or not {"step", "world", "optimizer", "scheduler"} <= state.keys():
+        raise CheckpointError(f"{ckpt / 'state.pt'} is not a checkpoint state (missing step/world/optimizer/scheduler)")
     if state["world"] != world:
         raise ValueError(f"{ckpt} was written by {state['world']} processes; resume with the same number "
                          f"(now {world}) so the data order stays the same")
-    opt.load_state_dict(state["optimizer"])
-    sched.load_state_dict(state["scheduler"])
-    rng = torch.load(ckpt / f"rng-{rank}.pt", weights_only=True)
+    read("model.safetensors", lambda p: load_model(model.bert, str(p), device=str(device)))
+    read("state.pt", lambda p: (opt.load_state_dict(state["optimizer"]), sched.load_state_dict(state["scheduler"])))
     torch.set_rng_state(rng["torch"])
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state(rng["cuda"])
     return int(state["step"])
+
+
+def _resume_checkpoint(ckpts: list[Path], model: VideoBERT, opt, sched, rank: int, world: int, device) -> tuple[int, Path]:
+    """Load the newest valid checkpoint of `ckpts` (oldest first); an invalid one is skipped
+    with a warning naming its bad file. Returns (step, checkpoint)."""
+    rejected = []
+    for ckpt in reversed(ckpts):
+        try:
+            return _load_checkpoint(ckpt, model, opt, sched, rank, world, device), ckpt
+        except CheckpointError as e:
+            rejected.append(str(e))
+            log.warning("--resume: skipping checkpoint %s: %s", ckpt.name, e)
+    raise CheckpointError(f"--resume: no valid checkpoint in {ckpts[0].parent} ({'; '.join(rejected)}); "
+                          "restore one, or delete the checkpoints folder to start the run again")
 
 
 # ---- the loop -----------------------------------------------------------------------------
@@ -288,8 +374,8 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     step = 0
     ckpts = _checkpoints(out)
     if resume and ckpts:
-        step = _load_checkpoint(ckpts[-1], model, opt, sched, rank, world, device)
-        log.info("resumed from %s (step %d of %d)", ckpts[-1], step, total)
+        step, ckpt = _resume_checkpoint(ckpts, model, opt, sched, rank, world, device)
+        log.info("resumed from %s (step %d of %d)", ckpt, step, total)
     else:
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:

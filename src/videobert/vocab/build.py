@@ -130,19 +130,21 @@ def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str |
     counts = np.zeros(vocab.num_tokens, np.int64)
     best_d = np.full(vocab.num_tokens, np.inf)
     exemplars: list[dict | None] = [None] * vocab.num_tokens
-    pending: list[tuple[VideoRecord, np.ndarray, np.ndarray | None]] = []  # (record, features, tokens if done)
+    # (id, record, features, tokens if done); the token file is named by the id the corpus listed
+    # (a validated file name, which `Corpus.read` checked the record's own id against)
+    pending: list[tuple[str, VideoRecord, np.ndarray, np.ndarray | None]] = []
     stats = {"assigned": 0, "skipped": 0}
 
     def flush() -> None:
-        todo = [(rec, x) for rec, x, tok in pending if tok is None]
+        todo = [(rec, x) for _, rec, x, tok in pending if tok is None]
         if todo:
             x_all = np.concatenate([x for _, x in todo])  # already prepared (normalized) below
             leaves = np.split(vocab.assign(x_all, prepared=True), np.cumsum([len(x) for _, x in todo])[:-1])
             new = iter(leaves)
-        for rec, x, tok in pending:
+        for vid, rec, x, tok in pending:
             if tok is None:
                 tok = next(new)
-                atomic_save_npy(token_path(out, rec.video_id), tok.astype(np.int32))
+                atomic_save_npy(token_path(out, vid), tok.astype(np.int32))
                 stats["assigned"] += 1
             else:
                 stats["skipped"] += 1
@@ -161,7 +163,7 @@ def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str |
             tok = np.load(path, allow_pickle=False).astype(np.int64)
             if len(tok) != rec.num_clips:  # the video was re-ingested since: assign it again
                 tok = None
-        pending.append((rec, x, tok))
+        pending.append((vid, rec, x, tok))
         n_pending += rec.num_clips
         if n_pending >= batch_clips:
             flush()

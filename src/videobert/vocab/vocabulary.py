@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus import shard_of
+from ..corpus import check_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, read_json
 from .hkmeans import child_offsets, walk
 
@@ -175,6 +175,9 @@ class VisualVocab:
 
 # ---- token files ---------------------------------------------------------------------------------
 def token_path(vocab_dir: str | os.PathLike, video_id: str) -> Path:
+    """``VOCAB/tokens/<shard>/<video_id>.npy``; an id that is not a plain file name (see
+    `videobert.corpus.check_video_id`) is refused, so no token file lands outside `vocab_dir`."""
+    check_video_id(video_id)
     return Path(vocab_dir) / "tokens" / shard_of(video_id) / f"{video_id}.npy"
 
 
