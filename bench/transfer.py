@@ -3,7 +3,8 @@ style and print what the model learned on held-out videos, beside the references
 
     python bench/transfer.py --styles kitchen studio --inits scratch --seeds 0 1 2 [--work DIR]
 
-Per style: ``videobert synth`` (64 videos, no audio, seed 0) -> ingest (random S3D, 64 px) ->
+Per style: ``videobert synth`` (64 videos, no audio, seed 0) -> ingest (``--backbone s3d``: random
+S3D, 64 px; ``efficientnet_lite0``: ImageNet EfficientNet-Lite0, 224 px, 3 frames per clip) ->
 vocab (2 x 12 words); both are made once and reused. Per (init, seed): ``videobert pretrain``
 with nothing but ``--init`` (and ``--size tiny`` for scratch) and ``--seed``, then on the
 validation videos: zero-shot (paper template) and its language prior, the per-word majority
@@ -15,6 +16,7 @@ The styles are never tuned on: `studio` exists to check what `kitchen` taught us
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -32,11 +34,19 @@ def sh(*args: str, log: Path) -> None:
         raise SystemExit(f"`videobert {' '.join(args)}` failed; see {log}")
 
 
-def corpus(work: Path, style: str, videos: int) -> tuple[Path, Path]:
-    synth, corp = work / f"{style}_videos", work / f"{style}_corpus"
-    if not (corp / "vocab" / "vocab.json").is_file():
+FEATURES = {  # backbone -> `videobert ingest` options
+    "s3d": ["--weights", "random", "--size", "64"],  # the paper's network, random weights (offline)
+    "efficientnet_lite0": ["--backbone", "efficientnet_lite0"],  # ImageNet weights from a pip package, 224 px
+}
+
+
+def corpus(work: Path, style: str, videos: int, backbone: str = "s3d") -> tuple[Path, Path]:
+    synth = work / f"{style}_videos"
+    corp = work / (f"{style}_corpus" if backbone == "s3d" else f"{style}_{backbone}_corpus")
+    if not (synth / "annotations.json").is_file():
         sh("synth", str(synth), "--videos", str(videos), "--style", style, "--no-audio", log=work / f"{style}.log")
-        sh("ingest", str(synth), "--out", str(corp), "--weights", "random", "--size", "64", "--device", "cpu",
+    if not (corp / "vocab" / "vocab.json").is_file():
+        sh("ingest", str(synth), "--out", str(corp), *FEATURES[backbone], "--device", "cpu",
            "--workers", "2", "--no-progress", log=work / f"{style}.log")
         sh("vocab", str(corp), "--levels", "2", "--k", "12", log=work / f"{style}.log")
     return synth, corp
@@ -85,6 +95,7 @@ def main() -> None:
     ap.add_argument("--inits", nargs="+", default=["scratch"], help="scratch (tiny) and/or minilm")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--videos", type=int, default=64)
+    ap.add_argument("--backbone", choices=list(FEATURES), default="s3d", help="clip features (default: %(default)s)")
     ap.add_argument("--work", default="bench-transfer", help="corpora, runs and results.jsonl go here")
     ap.add_argument("--set", action="append", default=[], help="extra `videobert pretrain --set` (not the defaults!)")
     a = ap.parse_args()
@@ -92,17 +103,18 @@ def main() -> None:
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     results = work / "results.jsonl"
-    done = {(r["style"], r["init"], r["seed"], r.get("set", "")): r
+    done = {(r["style"], r.get("backbone", "s3d"), r["init"], r["seed"], r.get("set", "")): r
             for r in map(json.loads, results.read_text().splitlines())} if results.is_file() else {}
     rows = []
     for style in a.styles:
-        synth, corp = corpus(work, style, a.videos)
+        synth, corp = corpus(work, style, a.videos, a.backbone)
         for init in a.inits:
             for seed in a.seeds:
                 extra = " ".join(a.set)
-                key = (style, init, seed, extra)
+                key = (style, a.backbone, init, seed, extra)
                 if key not in done:
-                    run = work / "runs" / f"{style}-{init}-{seed}{'-' + str(abs(hash(extra))) if extra else ''}"
+                    feats = "" if a.backbone == "s3d" else f"{a.backbone}-"
+                    run = work / "runs" / f"{style}-{feats}{init}-{seed}{'-' + hashlib.sha1(extra.encode()).hexdigest()[:8] if extra else ''}"
                     args = ["pretrain", str(corp), "--out", str(run), "--init", init, "--seed", str(seed),
                             "--no-progress", *(["--size", "tiny"] if init == "scratch" else [])]
                     for kv in a.set:
@@ -110,7 +122,7 @@ def main() -> None:
                     t0 = time.time()
                     if not (run / "model" / "videobert.json").is_file():
                         sh(*args, *(["--resume"] if (run / "config.json").is_file() else []), log=work / "pretrain.log")
-                    r = {"style": style, "init": init, "seed": seed, "set": extra, **evaluate(run, corp, synth),
+                    r = {"style": style, "backbone": a.backbone, "init": init, "seed": seed, "set": extra, **evaluate(run, corp, synth),
                          "minutes": (time.time() - t0) / 60}
                     with open(results, "a") as f:
                         f.write(json.dumps(r) + "\n")
@@ -119,6 +131,7 @@ def main() -> None:
                 print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in done[key].items()}),
                       flush=True)
     print("\nmean over seeds (zs = zero-shot top-1, ref = per-word vote, nn = 1-NN bound, align = balanced acc.)")
+    print(f"features: {a.backbone}")
     print("| style | init | seeds | " + " | ".join(COLS) + " |")
     print("|" + "---|" * (len(COLS) + 3))
     for style in a.styles:

@@ -15,7 +15,12 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
 
     report = json.loads((out / "report.json").read_text())
     assert {"zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption", "reference"} <= set(report)
-    assert "RANDOM" in report["meta"]["features"]  # the report says the features are not pretrained
+    # the default features are the pretrained frame backbone, and the report says which were used
+    assert report["meta"]["backbone"] == "efficientnet_lite0" and "ImageNet" in report["meta"]["features"]
+    manifest = json.loads((out / "corpus" / "manifest.json").read_text())
+    assert manifest["config"]["backbone"] == "efficientnet_lite0" and manifest["config"]["weights"] == "imagenet"
+    assert [r["name"] for r in report["caption"]["rows"]] == ["EfficientNet-Lite0 features only",
+                                                             "VideoBERT + EfficientNet-Lite0"]
     zs = report["zeroshot"]
     assert 0.0 <= zs["verb_top1"] <= 1.0 and 0.0 <= zs["prior_noun_top1"] <= 1.0
     assert 0.0 <= report["reference"]["vote_verb_top1"] <= 1.0 and 0.0 <= report["reference"]["nn_noun_top1"] <= 1.0
@@ -51,3 +56,14 @@ def test_demo_refuses_a_directory_made_with_another_config(tmp_path):
     (out / "demo_config.json").write_text(json.dumps({**DemoConfig.tiny_config().to_dict(), "videos": 99}))
     with pytest.raises(ValueError, match="another configuration"):
         Demo(out, DemoConfig.tiny_config(), say=lambda s: None).run()
+
+
+def test_demo_backbones_and_what_the_report_says():
+    import pytest
+
+    assert DemoConfig().backbone == "efficientnet_lite0" and DemoConfig().crop == 224
+    s3d = DemoConfig(backbone="s3d")
+    assert s3d.crop == 64 and "RANDOM" in s3d.features  # the report says S3D's features are not pretrained
+    assert DemoConfig(backbone="s3d", size=112).crop == 112
+    with pytest.raises(ValueError, match="backbone"):
+        DemoConfig(backbone="resnet")

@@ -32,8 +32,16 @@ class DemoConfig(Config):
     videos: int = 64  # synthetic videos (training + validation)
     val_fraction: float = 0.25
     seed: int = 0
-    size: int = 64  # S3D input crop: random weights; on the synthetic footage 64 px separates
-    # verbs and nouns as well as 112 px (1-NN 0.96 / 0.94) at ~1/3 of the cost
+    # Clip features: "efficientnet_lite0" (ImageNet weights that ship in a pip package: real
+    # pretrained features, offline) or "s3d" (the paper's network, but with RANDOM weights here:
+    # its Kinetics-400 weights need a download).
+    backbone: str = "efficientnet_lite0"
+    size: int = 0  # backbone input crop in pixels; 0 = the backbone's demo size (BACKBONE_SIZES)
+    # Training text: "captions" (the .vtt files synth writes) or "asr" (speech recognition of the
+    # narration audio, the paper's text path; captions ignored) with `asr` = whisper (the tiny.en
+    # that ships in a pip package, offline) or pocketsphinx.
+    text: str = "captions"
+    asr: str = "whisper"
     workers: int = 2  # ingest processes
     levels: int = 2  # visual vocabulary depth ...
     k: int = 12  # ... and branching: 12 x 12 = 144 visual words
@@ -48,15 +56,45 @@ class DemoConfig(Config):
     tiny: bool = False  # a seconds-scale configuration for the test suite
 
     def validate(self) -> None:
+        if self.backbone not in BACKBONE_SIZES:
+            self.fail("backbone", self.backbone, f"must be one of {', '.join(BACKBONE_SIZES)}")
+        if self.text not in ("captions", "asr"):
+            self.fail("text", self.text, "must be 'captions' or 'asr'")
+        if self.asr not in ("whisper", "pocketsphinx"):
+            self.fail("asr", self.asr, "must be 'whisper' or 'pocketsphinx'")
+        if self.text == "asr" and self.tiny:
+            self.fail("text", self.text, "the tiny demo's videos have no audio; use captions")
+        if self.size < 0:
+            self.fail("size", self.size, "must be >= 0 (0: the backbone's demo size)")
         if self.videos < 4:
             self.fail("videos", self.videos, "need >= 4 (training and validation videos)")
         if not 0 < self.val_fraction < 1:
             self.fail("val_fraction", self.val_fraction, "must be in (0, 1)")
-        for f in ("size", "workers", "levels", "k", "batch_size", "caption_epochs"):
+        for f in ("workers", "levels", "k", "batch_size", "caption_epochs"):
             if getattr(self, f) < 1:
                 self.fail(f, getattr(self, f), "must be >= 1")
         if self.max_steps < 0:
             self.fail("max_steps", self.max_steps, "must be >= 0 (0: the length the corpus implies)")
+
+    @property
+    def crop(self) -> int:
+        """The crop side the backbone is fed."""
+        return self.size or BACKBONE_SIZES[self.backbone]
+
+    @property
+    def features(self) -> str:
+        """What the clip features are, in words (the report says it)."""
+        if self.backbone == "s3d":
+            return f"S3D with RANDOM weights (not pretrained: no network), {self.crop} px crops"
+        return f"EfficientNet-Lite0, ImageNet weights (packaged offline), {self.crop} px frames, 3 per clip, averaged"
+
+    @property
+    def text_source(self) -> str:
+        """Where the training text comes from, in words (the report says it)."""
+        if self.text == "captions":
+            return "caption files (.vtt) of the narration"
+        engine = "Whisper tiny.en (packaged, offline)" if self.asr == "whisper" else "pocketsphinx"
+        return f"speech recognition of the narration audio: {engine}; caption files ignored"
 
     @classmethod
     def tiny_config(cls, **kw: Any) -> "DemoConfig":
@@ -66,6 +104,10 @@ class DemoConfig(Config):
         base.update(kw)
         return cls(**base)
 
+
+# Demo crop per backbone. efficientnet_lite0: its native 224 px. s3d (random weights): on the
+# synthetic footage 64 px separates verbs and nouns as well as 112 px at ~1/3 of the cost.
+BACKBONE_SIZES = {"efficientnet_lite0": 224, "s3d": 64}
 
 TASKS = ("zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption")
 TABLE_SEP = "\n\n<!-- next task -->\n\n"  # between tasks in eval/tables.md
@@ -120,11 +162,24 @@ class Demo:
     def ingest(self) -> str:
         from .ingest import IngestConfig, ingest
 
-        icfg = IngestConfig(weights="random", size=self.cfg.size, seed=self.cfg.seed, device="cpu")
+        weights = "random" if self.cfg.backbone == "s3d" else None  # None: the backbone's own (imagenet)
+        text = {} if self.cfg.text == "captions" else dict(
+            text="asr", asr=self.cfg.asr, **({"asr_model": "packaged"} if self.cfg.asr == "whisper" else {}))
+        icfg = IngestConfig(backbone=self.cfg.backbone, weights=weights, size=self.cfg.crop, seed=self.cfg.seed,
+                            device="cpu", **text)
         summary = ingest([self.synth_dir], self.corpus_dir, icfg, workers=self.cfg.workers, progress=self.progress)
         if summary.failed:
             raise RuntimeError(f"{summary.failed} synthetic videos failed to ingest; see {self.corpus_dir}/failures.json")
-        return f"{summary.done} new videos, {summary.clips} clips (S3D random weights, {self.cfg.size} px)"
+        from .corpus import Corpus
+
+        corpus = Corpus(self.corpus_dir)
+        sentences = sum(len(corpus.read_meta(v).get("sentences", [])) for v in corpus.video_ids())
+        if sentences == 0:
+            raise RuntimeError(f"no sentences in {self.corpus_dir}: " + (
+                "speech recognition found no words (the videos need narration audio: is espeak-ng installed?)"
+                if self.cfg.text == "asr" else "the videos have no captions"))
+        return f"{summary.done} new videos, {summary.clips} clips ({self.cfg.features}), {sentences} sentences from " \
+               f"{self.cfg.text}"
 
     def vocab(self) -> str:
         from .vocab import VocabConfig, build_vocab
@@ -190,7 +245,9 @@ class Demo:
                              f"delete {self.eval_dir} to evaluate again")
         pics = self._pictures()
         meta = {
-            "features": f"S3D with RANDOM weights (not pretrained: no network), {self.cfg.size} px crops",
+            "backbone": self.cfg.backbone,
+            "features": self.cfg.features,
+            "text": self.cfg.text_source,
             "vocabulary": f"hierarchical k-means {self.cfg.levels} x {self.cfg.k} on L2-normalized features",
             "model": f"init={self.cfg.init}, size={self.cfg.model_size}, {self._steps()} steps (library defaults)",
             "videos": f"{self.cfg.videos} synthetic ({self.cfg.val_fraction:.0%} validation)",
@@ -307,9 +364,11 @@ def render_html(meta: dict, ref: dict, tables: list[str], pictures: dict[str, st
         "margin:.5em 0}td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
         "img{max-width:100%;border:1px solid #ccc}.warn{background:#fff3cd;padding:.5em}</style></head><body>",
         "<h1>videobert demo</h1>",
-        "<p class='warn'>Features come from a <b>randomly initialized</b> S3D (pretrained weights cannot be "
-        "downloaded here). On this simple synthetic footage random convolutions still separate colours "
-        "and motions; on real video use <code>--weights kinetics400</code>.</p><ul>",
+        *([] if meta.get("backbone") != "s3d" else [
+            "<p class='warn'>Features come from a <b>randomly initialized</b> S3D (pretrained weights cannot be "
+            "downloaded here). On this simple synthetic footage random convolutions still separate colours "
+            "and motions; on real video use <code>--weights kinetics400</code>.</p>"]),
+        "<ul>",
         *(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in meta.items()), "</ul>",
         "<h2>Zero-shot against what the features allow</h2>",
         "<p>Validation segments, top-1. <i>Per-word vote</i>: each visual word labelled with the majority "
@@ -346,6 +405,16 @@ def add_parser(sub) -> None:
     p.add_argument("--videos", type=int, default=d.videos, help="synthetic videos (default: %(default)s)")
     p.add_argument("--steps", type=int, default=d.max_steps,
                    help="pretraining steps (default: 0 = the length `videobert pretrain` picks for the corpus)")
+    p.add_argument("--backbone", choices=list(BACKBONE_SIZES), default=d.backbone,
+                   help="clip features: efficientnet_lite0 = ImageNet weights shipped in a pip package (real "
+                        "pretrained features, offline); s3d = the paper's network with RANDOM weights (its "
+                        "Kinetics weights need a download) (default: %(default)s)")
+    p.add_argument("--text", choices=("captions", "asr"), default=d.text,
+                   help="training text: the narration's caption files, or speech recognition of its audio "
+                        "(captions ignored) (default: %(default)s)")
+    p.add_argument("--asr", choices=("whisper", "pocketsphinx"), default=d.asr,
+                   help="--text asr engine: whisper = the tiny.en shipped by `videobert[whisper-offline]`, "
+                        "offline (default: %(default)s)")
     p.add_argument("--init", default=d.init, help="text initialization: scratch | minilm | DIR (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--workers", type=int, default=d.workers, help="ingest processes (default: %(default)s)")
@@ -355,9 +424,10 @@ def add_parser(sub) -> None:
 
 def _cli(args) -> int:
     if args.tiny:
-        cfg = DemoConfig.tiny_config(seed=args.seed)
+        cfg = DemoConfig.tiny_config(seed=args.seed, backbone=args.backbone)
     else:
-        cfg = DemoConfig(videos=args.videos, max_steps=args.steps, init=args.init, seed=args.seed, workers=args.workers)
+        cfg = DemoConfig(videos=args.videos, max_steps=args.steps, init=args.init, seed=args.seed, workers=args.workers,
+                         backbone=args.backbone, text=args.text, asr=args.asr)
     lib = logging.getLogger("videobert")
     level = lib.level
     if not args.verbose:  # the demo prints one line per stage; the stages' own INFO logs are noise here

@@ -117,3 +117,54 @@ def test_failure_kinds(tmp_path, make_video):
         (tmp_path / "locked.mp4").write_bytes(good)
         os.chmod(tmp_path / "locked.mp4", 0)
         assert kind(tmp_path / "locked.mp4") == "unreadable"
+
+
+def _half_bright_video(path, rotation: int, w: int = 96, h: int = 48, n: int = 40):
+    """Top half bright, bottom half dark (as stored), with a display-matrix rotation (degrees ccw)."""
+    import av
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=20)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        if rotation:
+            s.set_display_rotation(rotation)
+        img = np.full((h, w, 3), 20, np.uint8)
+        img[: h // 2] = 220
+        for _ in range(n):
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def _ffmpeg_rotated(src, dst):
+    """`src` remuxed by the ffmpeg CLI with rotate=90 metadata (a phone video's display matrix)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("no ffmpeg CLI")
+    for opts in (["-display_rotation", "90", "-i", str(src)], ["-i", str(src), "-metadata:s:v", "rotate=90"]):
+        if subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *opts, "-c", "copy", str(dst)]).returncode == 0:
+            return dst
+    pytest.skip("this ffmpeg writes no rotation")
+
+
+@pytest.mark.parametrize("how", ["pyav", "ffmpeg"])
+def test_display_rotation_is_applied_and_recorded(tmp_path, how):
+    upright, clips = read(_half_bright_video(tmp_path / "plain.mp4", 0), size=48)
+    assert upright.info["rotation"] == 0
+    top, bottom = clips[0][0, :12].mean(), clips[0][0, -12:].mean()
+    assert top > 150 > 60 > bottom  # as stored: bright on top
+
+    if how == "pyav":
+        path = _half_bright_video(tmp_path / "phone.mp4", 90)
+    else:
+        path = _ffmpeg_rotated(tmp_path / "plain.mp4", tmp_path / "phone.mp4")
+    r, clips = read(path, size=48)
+    assert r.info["rotation"] == 90 and (r.info["width"], r.info["height"]) == (96, 48)
+    frame = clips[0][0]  # 96x48 shown as 48 wide x 96 tall: short side 48 = the whole width
+    left, right = frame[:, :12].mean(), frame[:, -12:].mean()
+    assert left > 150 > 60 > right  # turned 90 degrees counterclockwise, as a player shows it
+    assert abs(frame[:12].mean() - frame[-12:].mean()) < 10

@@ -77,3 +77,45 @@ def test_id_bases_are_valid_file_names():
     for bad in ("/etc/passwd", "../..", "..", ".", "a/b", "", "x" * 202, "a..b", ".hidden", "caf\u00e9", None):
         with pytest.raises(CorpusError, match="invalid video id"):
             check_video_id(bad)
+
+
+def test_bad_path_lists_are_errors_naming_the_file(tmp_path):
+    lst = tmp_path / "self.txt"
+    lst.write_text("other.txt\n")
+    (tmp_path / "other.txt").write_text("self.txt\n")
+    with pytest.raises(ValueError, match=r"path list includes itself .*self\.txt -> .*other\.txt -> .*self\.txt"):
+        expand_inputs([lst])
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9.mp4\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin\.txt: path list is not UTF-8"):
+        expand_inputs([latin])
+    (tmp_path / "twice.txt").write_text("v.mp4\n")  # the same list twice (not a cycle) is fine
+    (tmp_path / "both.txt").write_text("twice.txt\ntwice.txt\n")
+    assert expand_inputs([tmp_path / "both.txt"]) == [tmp_path / "v.mp4"]
+
+
+def test_empty_folder_directory_named_like_a_video_and_dangling_symlink_are_reported(tmp_path, caplog):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "x.mp4").mkdir()  # a directory named like a video, given directly: a failed video
+    (tmp_path / "v" / "y.mp4").mkdir(parents=True)  # ... and in a folder: a warning
+    os.symlink(tmp_path / "gone.mp4", tmp_path / "v" / "dangling.mp4")
+    with caplog.at_level("WARNING", logger="videobert.ingest.inputs"):
+        paths = expand_inputs([tmp_path / "empty", tmp_path / "x.mp4", tmp_path / "v"])
+    assert paths == [tmp_path / "x.mp4", tmp_path / "v" / "dangling.mp4"]
+    assert "empty: folder holds no video files" in caplog.text
+    assert "y.mp4: a directory named like a video file" in caplog.text
+
+
+def test_ingest_reports_them(tmp_path, capsys):
+    from videobert.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["ingest", str(tmp_path / "empty"), "--out", str(tmp_path / "c"), "--no-progress"]) == 1
+    assert "no video files in" in capsys.readouterr().err
+    (tmp_path / "x.mp4").mkdir()
+    os.symlink(tmp_path / "gone.mp4", tmp_path / "link.mp4")
+    argv = ["ingest", str(tmp_path / "x.mp4"), str(tmp_path / "link.mp4"), "--out", str(tmp_path / "c"),
+            "--no-progress", "--weights", "random", "--size", "32", "--device", "cpu"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "x.mp4: is a directory, not a video file" in err and "link.mp4: dangling symbolic link" in err

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 
 from videobert.cli import main
 from videobert.corpus import Corpus, CorpusError
@@ -50,6 +51,22 @@ def test_text_sources(videos, tiny_config, tmp_path):
     sents, src = pipeline.video_text(str(videos / "fry.webm"), "fry", cfg)
     assert src == "annotations" and [s.text for s in sents] == ["fry eggs"]
     assert pipeline.video_text(str(videos / "fry.webm"), "fry", tiny_config) == ([], "none")
+
+
+def test_empty_captions_fall_through_to_annotations_and_latin1_srt_is_read(videos, tiny_config, tmp_path, caplog):
+    caps = tmp_path / "caps"
+    caps.mkdir()
+    (caps / "fry.vtt").write_bytes(b"")  # 0 bytes: does not hide the annotations entry
+    (caps / "stir.srt").write_bytes("1\n00:00:00,500 --> 00:00:01,500\nsauté the crème brûlée\n".encode("latin-1"))
+    ann = tmp_path / "yc2.json"
+    ann.write_text(json.dumps({"database": {"fry": {"annotations": [{"segment": [0, 2], "sentence": "fry eggs"}]}}}))
+    cfg = tiny_config.replace(captions_dir=str(caps), annotations=str(ann))
+    sents, src = pipeline.video_text(str(videos / "fry.webm"), "fry", cfg)
+    assert src == "annotations" and [s.text for s in sents] == ["fry eggs"]
+    with caplog.at_level("WARNING", logger="videobert.ingest.captions"):
+        sents, src = pipeline.video_text(str(videos / "stir.mkv"), "stir", cfg)
+    assert src == f"captions:{caps / 'stir.srt'}" and [s.text for s in sents] == ["sauté the crème brûlée"]
+    assert f"{caps / 'stir.srt'}: not UTF-8" in caplog.text
 
 
 def test_pocketsphinx_asr(tmp_path, make_video, tiny_config):
@@ -283,3 +300,44 @@ def test_pool_workers_exit_when_the_driver_is_killed(tmp_path, mode):
             driver.kill()
         if worker is not None and _alive(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+def test_a_long_gap_is_bounded_by_the_header_and_costs_one_forward_pass(tmp_path, make_video, tiny_config):
+    # 3 frames at 0, 1 and 3600 s: the MP4 muxer gives the last frame the 3599 s gap before it
+    # as its duration (7,199 s in all); the header says 3,600.04 s
+    path = make_video(tmp_path / "gap.mp4", 25, pts_ms=[0, 1000, 3_600_000])
+    backbone = pipeline.get_backbone(tiny_config)
+    seen = []
+    real_forward = backbone.forward
+
+    def counting(x):
+        seen.append(len(x))
+        return real_forward(x)
+
+    backbone.forward = counting
+    try:
+        rec = ingest_video(path, tiny_config.replace(batch_size=64), backbone=backbone)
+    finally:
+        del backbone.forward
+    assert 3600 <= rec.duration <= 3601
+    assert rec.num_clips == 2400 and len(rec.features) == 2400
+    assert sum(seen) <= 3  # clip 0 (frames 0 and 1), clip 1 (frame 1 then 3600 s), then one held frame
+    assert (rec.features[2:] == rec.features[-1]).all()
+
+
+def test_repeated_clips_get_the_same_features_as_a_plain_forward_pass(videos, tiny_config):
+    from videobert.ingest.decode import ClipReader
+
+    backbone = pipeline.get_backbone(tiny_config)
+    reader = ClipReader(str(videos / "stir.mkv"), 32)
+    clips = list(reader)
+    clips = np.stack([clips[0], clips[0], clips[1], clips[1], clips[1], clips[0]])
+    with torch.inference_mode():
+        want = backbone(backbone.preprocess(torch.from_numpy(clips))).float().numpy().astype(np.float16)
+
+    class Fixed:  # a reader that yields these clips
+        def __iter__(self):
+            return iter(list(clips))
+
+    got, _ = pipeline.extract_features(Fixed(), backbone, batch_size=2)
+    np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), atol=2e-3)

@@ -122,3 +122,21 @@ def test_init_errors_name_offline_options(monkeypatch, tmp_path):
         load_init(str(tmp_path / "empty"))
     with pytest.raises(ValueError, match="unknown model size"):
         load_init("scratch", size="huge")
+
+
+@pytest.mark.parametrize("damage,file,expect", [
+    (lambda d: (d / "videobert.json").write_text('{"format": '), "videobert.json", "not valid JSON"),
+    (lambda d: (d / "videobert.json").write_text("[1, 2]"), "videobert.json", "unknown format"),
+    (lambda d: (d / "text_tokenizer" / "tokenizer.json").unlink(), "text_tokenizer/tokenizer.json", "missing"),
+    (lambda d: (d / "visual_vocab" / "vocab.npz").write_bytes(bytes(range(256)) * 4), "visual_vocab/vocab.npz",
+     "not a NumPy .npz archive"),
+    (lambda d: (d / "visual_vocab" / "vocab.npz").write_bytes(b"PK\x03\x04" + bytes(200)), "visual_vocab/vocab.npz",
+     "not a readable vocabulary array file"),
+    (lambda d: (d / "visual_vocab" / "vocab.json").write_text("{"), "visual_vocab/vocab.json", "not valid JSON"),
+])
+def test_a_damaged_model_directory_names_the_file(model, tmp_path, damage, file, expect):
+    d = model.save_pretrained(tmp_path / "m")
+    damage(d)
+    with pytest.raises((ValueError, FileNotFoundError)) as e:
+        VideoBERT.from_pretrained(d)
+    assert f"{d / file}: " in str(e.value) and expect in str(e.value)

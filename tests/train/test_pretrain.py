@@ -191,3 +191,34 @@ def test_resume_skips_a_damaged_checkpoint(tiny_corpus, tmp_path, caplog):
     (ckpts / "step-0000003" / "rng-0.pt").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match=r"no valid checkpoint .*state\.pt does not load.*rng-0\.pt does not match"):
         pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+
+
+def test_pretrain_refuses_a_vocab_from_a_corpus_with_other_features(tiny_corpus, tmp_path):
+    from videobert.ingest.config import FeatureMismatchError
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_corpus.root, other, ignore=shutil.ignore_patterns("vocab"))
+    m = json.loads((other / "manifest.json").read_text())
+    m["config"]["size"] = 64
+    (other / "manifest.json").write_text(json.dumps(m))
+    cfg = PretrainConfig(**TINY, max_steps=1, save_every=1000)
+    with pytest.raises(FeatureMismatchError, match=r"size: 112 \(vocabulary .*\) != 64 \(corpus"):
+        pretrain(other, tmp_path / "run", cfg, vocab_dir=tiny_corpus.root / "vocab")
+    assert not (tmp_path / "run").exists()
+    model_dir = pretrain(other, tmp_path / "run", cfg, vocab_dir=tiny_corpus.root / "vocab", force=True)
+    assert (model_dir / "videobert.json").is_file()
+
+
+@pytest.mark.parametrize("text,expect", [
+    (b"lr: [1,\n", "not valid YAML at line 2"),
+    (b"batch_size: 8.5\n", "'batch_size' = 8.5: expected a whole number"),
+    (b"lr: 1e-3\nnote: \xff\xfe\n", "not UTF-8 text"),
+])
+def test_bad_yaml_config_is_one_line_naming_the_file(tmp_path, capsys, text, expect):
+    from videobert.cli import main
+
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_bytes(text)
+    assert main(["pretrain", str(tmp_path / "corpus"), "--out", str(tmp_path / "run"), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(cfg) in err and expect in err

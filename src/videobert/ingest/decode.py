@@ -6,8 +6,10 @@ float, so 23.976/29.97 fps and variable-frame-rate (VFR) video land on the same 
 Resampling (sample-and-hold, like a player): grid frame ``k`` is at ``t0 + k / fps`` where
 ``t0`` is the first frame's time, and shows the source frame on screen then, i.e. the last
 frame with ``t <= t0 + k / fps``. Frame ``i`` is on screen until frame ``i + 1``; the last
-frame for its own duration (from the container, else ``1 / average rate``). So a video that
-lasts ``D = t_end - t0`` seconds has ``ceil(D * fps)`` grid frames.
+frame for its own duration (from the container, else ``1 / average rate``), but not past the
+end the header declares. So a video that lasts ``D = t_end - t0`` seconds has ``ceil(D * fps)``
+grid frames. A frame held for long (a still, a VFR gap) fills many identical clips; each is a
+copy of one converted image, and `extract_features` runs the backbone once for a run of them.
 
 Clips: grid frames ``[c*i, c*i + c)`` (c = clip_frames = 30, 1.5 s), clip ``i`` starts at
 ``t0 + i * c / fps``. **Last partial clip policy**: a trailing clip with at least
@@ -23,6 +25,7 @@ resize smooths more than deblocking would).
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 from fractions import Fraction
@@ -32,6 +35,8 @@ import av
 import av.logging
 import av.video.reformatter
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class DecodeError(RuntimeError):
@@ -70,7 +75,8 @@ class ClipReader:
 
     After iteration: ``t0``, ``end`` (exact `Fraction` seconds), ``duration``,
     ``num_grid_frames``, ``num_clips``, ``last_clip_frames`` (real frames in the last clip),
-    and ``info`` (source width/height/fps/codec) are set.
+    and ``info`` (source width/height/fps/codec, and ``rotation``: the display rotation, in degrees
+    counterclockwise, applied to the frames so they are upright as a player shows them) are set.
     """
 
     def __init__(
@@ -94,6 +100,7 @@ class ClipReader:
         self.num_clips = 0
         self.last_clip_frames = 0
         self.info: dict = {}
+        self._quarter_turns = 0  # from the first frame's display matrix (phone videos: rotate=90)
         self._reformatter = av.video.reformatter.VideoReformatter()
 
     @property
@@ -108,6 +115,9 @@ class ClipReader:
     def _open(self) -> av.container.InputContainer:
         p = self.path
         if not os.path.exists(p):
+            if os.path.islink(p):
+                raise DecodeError("unreadable", f"{p}: dangling symbolic link (its target {os.readlink(p)} "
+                                                "does not exist); fix or remove the link")
             raise DecodeError("unreadable", f"{p}: no such file")
         if os.path.isdir(p):
             raise DecodeError("unreadable", f"{p}: is a directory, not a video file")
@@ -131,9 +141,14 @@ class ClipReader:
             av.logging.set_level(level)
 
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
-        h, w = resized_shape(frame.width, frame.height, self.resize)
+        quarter = self._quarter_turns  # display rotation: counterclockwise quarter turns
+        fw, fh = (frame.height, frame.width) if quarter % 2 else (frame.width, frame.height)  # as displayed
+        h, w = resized_shape(fw, fh, self.resize)
+        sh, sw = (w, h) if quarter % 2 else (h, w)  # the same size in the stored orientation
         # One reformatter per video keeps FFmpeg's scaler (and its filter tables) across frames.
-        img = self._reformatter.reformat(frame, w, h, "rgb24", interpolation="BILINEAR").to_ndarray()  # (h, w, 3)
+        img = self._reformatter.reformat(frame, sw, sh, "rgb24", interpolation="BILINEAR").to_ndarray()  # (sh, sw, 3)
+        if quarter:
+            img = np.rot90(img, quarter)  # (h, w, 3), upright as a player shows it
         top, left = int(round((h - self.size) / 2)), int(round((w - self.size) / 2))
         if top < 0 or left < 0:
             raise ValueError(f"resize {self.resize} gives {h}x{w}, smaller than the {self.size} crop")
@@ -172,7 +187,7 @@ class ClipReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         self.t0 = self.end = None
-        self.num_grid_frames = self.num_clips = self.last_clip_frames = 0
+        self.num_grid_frames = self.num_clips = self.last_clip_frames = self._quarter_turns = 0
         container = self._open()
         try:
             if not container.streams.video:
@@ -214,6 +229,7 @@ class ClipReader:
                 n_frames += 1
                 if self.t0 is None:
                     self.t0 = t
+                    self._set_rotation(frame)
                 if prev is not None:
                     yield from emit(t, prev[1])
                 prev = (t, frame)
@@ -223,6 +239,10 @@ class ClipReader:
             tb = Fraction(stream.time_base)
             last_dur = last.duration * tb if last.duration else 1 / rate
             self.end = t_last + last_dur
+            declared = self._declared_end(container, stream)
+            if declared is not None and t_last < declared < self.end:
+                # e.g. an MP4 muxer giving the last frame the duration of the gap before it
+                self.end = declared
             yield from emit(self.end, last)
             self.num_grid_frames = k
             if n_in_clip >= self.min_last_clip_frames:  # keep the tail, padded with its last frame
@@ -241,14 +261,29 @@ class ClipReader:
         finally:
             container.close()
 
-    def _check_truncation(self, container, stream) -> None:
-        declared = None
+    def _set_rotation(self, frame: av.VideoFrame) -> None:
+        """Apply the display matrix's rotation (a multiple of 90 degrees; others are ignored with a
+        warning) to every frame, and record it as ``info["rotation"]`` (degrees, counterclockwise)."""
+        degrees = int(round(getattr(frame, "rotation", 0) or 0))
+        if degrees % 90:
+            log.warning("%s: display rotation of %d degrees is not a multiple of 90; ignored", self.path, degrees)
+            degrees = 0
+        self._quarter_turns = (degrees // 90) % 4
+        self.info["rotation"] = self._quarter_turns * 90  # width/height stay the coded (stored) ones
+
+    @staticmethod
+    def _declared_end(container, stream) -> Fraction | None:
+        """When the header says the video stream (else the container) ends, in seconds; None if it does not."""
         if stream.duration:
-            declared = Fraction(stream.start_time or 0) * Fraction(stream.time_base) + stream.duration * Fraction(
+            return Fraction(stream.start_time or 0) * Fraction(stream.time_base) + stream.duration * Fraction(
                 stream.time_base
             )
-        elif container.duration:  # microseconds; covers all streams
-            declared = Fraction(container.start_time or 0, 1_000_000) + Fraction(container.duration, 1_000_000)
+        if container.duration:  # microseconds; covers all streams
+            return Fraction(container.start_time or 0, 1_000_000) + Fraction(container.duration, 1_000_000)
+        return None
+
+    def _check_truncation(self, container, stream) -> None:
+        declared = self._declared_end(container, stream)
         if declared is not None and self.end < declared - _TRUNCATION_TOLERANCE_S:
             raise DecodeError(
                 "truncated",

@@ -3,9 +3,11 @@
 An input is a video file, a folder (searched recursively for video extensions), or a text
 list (``.txt``/``.lst``/``.list``: one path per line, ``#`` comments, relative paths are
 relative to the list file). A named path that does not exist is kept, so that it is reported
-as a failed (unreadable) video instead of silently skipped. One file reached several times
-(twice in a list, a list and a folder, a symlink beside its target) is one video: inputs are
-de-duplicated by their resolved real path.
+as a failed (unreadable) video instead of silently skipped; so are a dangling symlink named like
+a video in a folder and an empty directory named like a video (``x.mp4/``). A folder without
+videos is a warning; a list that includes itself or is not UTF-8 is an error naming the file.
+One file reached several times (twice in a list, a list and a folder, a symlink beside its
+target) is one video: inputs are de-duplicated by their resolved real path.
 
 Video ids (`assign_ids`) are stable and unique per source file:
 
@@ -28,12 +30,15 @@ never overwrites or skips the first one, and re-running a batch skips exactly it
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..corpus import check_video_id
+
+log = logging.getLogger(__name__)
 
 VIDEO_EXTS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".flv", ".ts", ".wmv", ".ogv", ".3gp"}
 LIST_EXTS = {".txt", ".lst", ".list"}
@@ -54,18 +59,45 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     return list(out.values())
 
 
-def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path]) -> None:
+def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path], lists: tuple[Path, ...] = ()) -> None:
+    """`lists`: the real paths of the path lists being read (an outer list first), to refuse a
+    list that includes itself, directly or through others."""
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in VIDEO_EXTS:
-                    out.setdefault(real_path(f), f.absolute())
+        videos = _folder_videos(p) if p.is_dir() else []
+        if videos or (p.is_dir() and p.suffix.lower() not in VIDEO_EXTS):
+            for f in videos:
+                out.setdefault(real_path(f), f.absolute())
+            if not videos:
+                log.warning("%s: folder holds no video files (%s); nothing to ingest from it", p,
+                            " ".join(sorted(VIDEO_EXTS)))
         elif p.suffix.lower() in LIST_EXTS and p.is_file():
-            lines = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()]
-            _expand([p.parent / ln for ln in lines if ln and not ln.startswith("#")], out)
+            real = real_path(p)
+            if real in lists:
+                chain = " -> ".join(str(x) for x in (*lists[lists.index(real):], real))
+                raise ValueError(f"{p}: path list includes itself ({chain}); remove that line")
+            try:
+                text = p.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{p}: path list is not UTF-8 text ({e}); save it as UTF-8") from None
+            lines = [ln.strip() for ln in text.splitlines()]
+            _expand([p.parent / ln for ln in lines if ln and not ln.startswith("#")], out, (*lists, real))
         else:
             out.setdefault(real_path(p), p.absolute())
+
+
+def _folder_videos(folder: Path) -> list[Path]:
+    """The video files under `folder`, sorted. A dangling symlink named like a video is kept (it
+    is reported as a failed, unreadable video); a directory named like one is skipped with a warning."""
+    videos = []
+    for f in sorted(folder.rglob("*")):
+        if f.suffix.lower() not in VIDEO_EXTS:
+            continue
+        if f.is_file() or (f.is_symlink() and not f.exists()):
+            videos.append(f)
+        elif f.is_dir():
+            log.warning("%s: a directory named like a video file, skipped (videos inside it are ingested)", f)
+    return videos
 
 
 def id_base(stem: str) -> str:

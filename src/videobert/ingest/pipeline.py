@@ -35,7 +35,7 @@ import torch
 from ..corpus import Corpus, Sentence, VideoRecord
 from ..utils.lazy import require
 from .annotations import annotation_sentences
-from .asr import transcribe
+from .asr import load_whisper, transcribe
 from .backbones import Backbone, create_backbone, resolve_device
 from .captions import CaptionError, caption_words, find_captions
 from .config import FEATURE_KEYS, IngestConfig
@@ -129,37 +129,57 @@ def _threaded(it: Iterator, maxsize: int = 2) -> Iterator:
 def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8,
                      precision: str = "auto") -> tuple[np.ndarray, np.ndarray | None]:
     """(num_clips, feature_dim) float16 features of every clip the reader yields, and, for a
-    distilled student tokenizer (a backbone with ``encode``), its (num_clips,) visual tokens."""
+    distilled student tokenizer (a backbone with ``encode``), its (num_clips,) visual tokens.
+
+    A clip equal to the clip before it (a frame held for seconds: a still, a long VFR gap) takes
+    that clip's feature and token without another forward pass."""
     feats, ids = [], []
     tokenizer = hasattr(backbone, "encode")
+    prev = None  # (clip, feature (D,), token) of the previous batch's last clip
     with torch.inference_mode(), _autocast(backbone, precision):
         for batch in _threaded(iter_clip_batches(reader, batch_size)):  # (B, T, S, S, 3) uint8
-            x = backbone.preprocess(torch.from_numpy(batch))
+            before = [prev[0] if prev else None, *batch[:-1]]
+            new = np.array([b is None or not np.array_equal(c, b) for c, b in zip(batch, before)])  # (B,)
+            f_new, t_new = np.zeros((0, backbone.feature_dim), np.float16), np.zeros(0, np.int64)
+            if new.any():
+                x = backbone.preprocess(torch.from_numpy(batch[new]))
+                if tokenizer:
+                    emb, tok = backbone.encode(x)  # (U, D), (U,)
+                    t_new = tok.cpu().numpy().astype(np.int64)
+                else:
+                    emb = backbone(x)  # (U, D)
+                f_new = emb.float().cpu().numpy().astype(np.float16)
+            rows = np.cumsum(new) - 1  # (B,) row of f_new each clip takes; -1: the previous batch's last clip
+            if prev:
+                f_new, t_new, rows = np.concatenate([prev[1][None], f_new]), np.append(prev[2], t_new), rows + 1
+            feats.append(f_new[rows])
             if tokenizer:
-                emb, tok = backbone.encode(x)  # (B, D), (B,)
-                ids.append(tok.cpu().numpy().astype(np.int64))
-            else:
-                emb = backbone(x)  # (B, D)
-            feats.append(emb.float().cpu().numpy().astype(np.float16))
+                ids.append(t_new[rows])
+            prev = (batch[-1], feats[-1][-1], ids[-1][-1] if tokenizer else 0)
     features = np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
     return features, ((np.concatenate(ids) if ids else np.zeros(0, np.int64)) if tokenizer else None)
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
-    """Timed sentences from the first source that exists: captions, annotations, ASR."""
-    cap = find_captions(path, config.captions_dir, names=(video_id,))
+    """Timed sentences from the first source that exists: captions, annotations, ASR (with
+    ``text="asr"``: ASR only). A captions file without any caption in it (e.g. 0 bytes) does not
+    count: the next source is used."""
+    cap = find_captions(path, config.captions_dir, names=(video_id,)) if config.text == "auto" else None
     if cap is not None:
         words = caption_words(cap)
-        return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
-    if config.annotations:
+        if words:
+            return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
+        log.info("%s: no captions in it; using the next text source for %s", cap, path)
+    if config.annotations and config.text == "auto":
         # by id, then by file stem (an id made unique with a hash suffix, or made a valid file name)
         for key in dict.fromkeys((video_id, Path(path).stem)):
             sents = annotation_sentences(config.annotations, key)
             if sents is not None:
                 return sents, "annotations"
     if config.asr != "none":
-        words = transcribe(path, config.asr, config.whisper_model)
-        return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"asr:{config.asr}"
+        words = transcribe(path, config.asr, config.asr_model, config.device, config.sentence_pause)
+        return (split_sentences(words, config.sentence_pause, config.sentence_max_words, split_at_pauses=True),
+                f"asr:{config.asr}")
     return [], "none"
 
 
@@ -437,7 +457,12 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     if corpus.exists():  # refuse a run with different feature settings before any work
         corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
         lock.acquire()  # clean what a killed run left before reading the corpus
-    jobs = assign_ids(expand_inputs(inputs), _stored_sources(corpus) if corpus.exists() else None)
+    inputs = list(inputs)
+    paths = expand_inputs(inputs)
+    if not paths:
+        raise ValueError(f"no video files in {', '.join(map(str, inputs))}; give video files, folders of them "
+                         "or .txt lists of paths")
+    jobs = assign_ids(paths, _stored_sources(corpus) if corpus.exists() else None)
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
     summary.skipped = len(jobs) - len(todo)
@@ -447,6 +472,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         require("pocketsphinx", "asr", "--asr pocketsphinx")
     if config.asr == "whisper":
         require("faster_whisper", "whisper", "--asr whisper")
+        load_whisper(config.asr_model, config.device)  # a bad --asr-model fails here, once (ASRModelError)
     backbone = get_backbone(config) if todo else None  # checks --weights before the manifest is written
     if config.tokenizer:
         _prepare_student_vocab(config.tokenizer, out)

@@ -2,7 +2,8 @@
 
 Captions and ASR both produce a stream of `Word(text, start, end)`. When the stream has
 sentence punctuation (. ! ?) we split after it; otherwise (raw ASR) we split at pauses of at
-least `pause` seconds between words. Either way a sentence never exceeds `max_words` words.
+least `pause` seconds between words; ASR text (Whisper) splits at both. Either way a sentence
+never exceeds `max_words` words.
 Each sentence spans its first word's start to its last word's end.
 """
 from __future__ import annotations
@@ -37,7 +38,10 @@ def words_from_text(text: str, start: float, end: float) -> list[Word]:
     return out
 
 
-def split_sentences(words: list[Word], pause: float = 0.6, max_words: int = 24) -> list[Sentence]:
+def split_sentences(words: list[Word], pause: float = 0.6, max_words: int = 24,
+                    split_at_pauses: bool = False) -> list[Sentence]:
+    """`split_at_pauses`: also split punctuated text at pauses (ASR, whose word times are real;
+    caption words are spread evenly over their cue, so their gaps say little)."""
     punctuated = any(_END.search(w.text) for w in words)
     sentences: list[Sentence] = []
     cur: list[Word] = []
@@ -48,7 +52,7 @@ def split_sentences(words: list[Word], pause: float = 0.6, max_words: int = 24) 
             cur.clear()
 
     for w in words:
-        if cur and not punctuated and w.start - cur[-1].end >= pause:
+        if cur and (split_at_pauses or not punctuated) and w.start - cur[-1].end >= pause:
             flush()
         cur.append(w)
         if (punctuated and _END.search(w.text)) or len(cur) >= max_words:

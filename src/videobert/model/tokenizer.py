@@ -101,7 +101,14 @@ class JointTokenizer:
         from transformers import BertTokenizerFast
 
         d = Path(directory)
+        for name in ("joint_tokenizer.json", "text_tokenizer/tokenizer.json"):
+            if not (d / name).is_file():
+                raise FileNotFoundError(f"{d / name}: missing; the model directory {d} is incomplete "
+                                        "(copy it again, or re-save the model with `save_pretrained`)")
         meta = read_json(d / "joint_tokenizer.json")
+        if not isinstance(meta, dict) or not all(isinstance(meta.get(k), int) for k in ("num_text", "num_visual")):
+            raise ValueError(f"{d / 'joint_tokenizer.json'}: expected integer 'num_text' and 'num_visual'; "
+                             "the file is damaged (re-save the model)")
         tok = cls(BertTokenizerFast.from_pretrained(str(d / "text_tokenizer")), meta["num_visual"])
         if tok.num_text != meta["num_text"]:
             raise ValueError(f"{d}: text tokenizer has {tok.num_text} tokens, joint_tokenizer.json says {meta['num_text']}")

@@ -232,8 +232,9 @@ class VideoBERT(nn.Module):
             raise FileNotFoundError(f"{d} is not a VideoBERT model directory (no videobert.json); "
                                     "train one with `videobert pretrain CORPUS --out RUN` (it writes RUN/model)")
         meta = read_json(d / "videobert.json")
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{d / 'videobert.json'}: unknown format {meta.get('format')!r}, expected {FORMAT!r}")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+            raise ValueError(f"{d / 'videobert.json'}: unknown format {got!r}, expected {FORMAT!r}")
         tok = JointTokenizer.load(d)
         vocab = VisualVocab.load(d / "visual_vocab")
         bert = BertForPreTraining.from_pretrained(str(d / "bert"))

@@ -21,6 +21,13 @@ def _data_args(p: argparse.ArgumentParser, annotations_required: bool = True) ->
                    help="YouCook II style annotation JSON (training/validation subsets)"
                         + ("" if annotations_required else "; default: the videos pretraining held out"))
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
+    _force_arg(p)
+
+
+def _force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="use a corpus ingested with other feature settings (backbone, weights, size, seed...) "
+                        "than the model's")
 
 
 def _zeroshot_args(p: argparse.ArgumentParser) -> None:
@@ -73,7 +80,7 @@ def _eval(args: argparse.Namespace) -> int:
     which = ALL_TASKS if args.task == "all" else [args.task]
     if which == ["alignment"]:
         return _alignment_only(args)
-    data = load_eval_data(args.model, args.corpus, args.annotations, args.device)
+    data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
     results, configs = {}, {}
     if "zeroshot" in which or "text2video" in which:
         verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
@@ -114,12 +121,13 @@ ALL_TASKS = ["zeroshot", "forecast", "retrieval", "alignment", "text2video", "ca
 def _alignment_only(args: argparse.Namespace) -> int:
     from ..corpus import Corpus
     from .alignment import AlignmentConfig
-    from .common import load_model
+    from .common import check_model_corpus, load_model
     from .report import heldout_video_ids, run_alignment
 
     corpus = Corpus(args.corpus)
     corpus.manifest  # fails early with a clear message if this is no corpus
     model = load_model(args.model, args.device)
+    check_model_corpus(model, args.model, corpus, args.force)
     cfg = AlignmentConfig()
     result = run_alignment(model, corpus, heldout_video_ids(corpus, args.model, args.annotations), cfg)
     return _finish({"alignment": result}, args, {"alignment": cfg})
@@ -159,13 +167,14 @@ def _add_eval(sub) -> None:
 
 
 # ---- forecast --------------------------------------------------------------------------------
-def _video_tokens_and_times(model, video: str, corpus: str | None):
+def _video_tokens_and_times(model, video: str, corpus: str | None, model_path: str = "", force: bool = False):
     """Leaf ids and clip start times of a raw video, or of a corpus video id with --corpus."""
     if corpus:
         from ..corpus import Corpus
-        from .common import VideoTokens
+        from .common import VideoTokens, check_model_corpus
 
         c = Corpus(corpus)
+        check_model_corpus(model, model_path, c, force)
         return VideoTokens(c, model.vocab)(video), np.asarray(c.read_meta(video)["clip_starts"])
     from ..ingest import IngestConfig, ingest_video
 
@@ -186,7 +195,7 @@ def _forecast(args: argparse.Namespace) -> int:
     from .forecast import forecast
 
     model = load_model(args.model, args.device)
-    leaves, starts = _video_tokens_and_times(model, args.video, args.corpus)
+    leaves, starts = _video_tokens_and_times(model, args.video, args.corpus, args.model, args.force)
     at = float(starts[-1]) + 1e-6 if args.at is None else args.at
     t = int(np.searchsorted(starts, at, side="right"))  # clips that started by `at` are observed
     if t == 0:
@@ -207,6 +216,7 @@ def _add_forecast(sub) -> None:
     p.add_argument("model")
     p.add_argument("video", help="video file (ingested with the model's config), or a corpus video id with --corpus")
     p.add_argument("--corpus", help="read VIDEO's features from this corpus instead of ingesting a file")
+    _force_arg(p)
     p.add_argument("--at", type=float, default=None, help="time point in seconds (default: the end)")
     p.add_argument("--k", type=int, default=3)
     p.add_argument("--context", type=int, default=16)
@@ -258,7 +268,7 @@ def _caption(args: argparse.Namespace) -> int:
     if args.action == "train":
         from .report import load_eval_data, train_or_load_captioner
 
-        data = load_eval_data(args.model, args.corpus, args.annotations, args.device)
+        data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
         train_or_load_captioner(data, _caption_config(args, args.variant), args.out, progress=True)
         print(f"wrote captioner to {args.out}")
         return 0
@@ -269,7 +279,7 @@ def _caption(args: argparse.Namespace) -> int:
     if args.action == "eval":
         from .report import load_eval_data
 
-        data = load_eval_data(model_path, args.corpus, args.annotations, args.device)
+        data = load_eval_data(model_path, args.corpus, args.annotations, args.device, args.force)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
         scores = evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], cfg.variant, args.beam,
                                     meteor=not args.no_meteor)
@@ -288,7 +298,11 @@ def _caption(args: argparse.Namespace) -> int:
     model = load_model(model_path, args.device) if (cfg.variant == "videobert" or not args.corpus) else None
 
     if args.corpus:
+        from .common import check_model_corpus
+
         corpus = Corpus(args.corpus)
+        if model is not None:
+            check_model_corpus(model, model_path, corpus, args.force)
         rec = corpus.read(args.video)
     else:
         from ..ingest import IngestConfig, ingest_video
@@ -339,6 +353,7 @@ def _add_caption(sub) -> None:
     q.add_argument("--start", type=float, default=0.0)
     q.add_argument("--end", type=float, default=None, help="default: the end of the video")
     for c in (e, q):
+        _force_arg(c)
         c.add_argument("--model", help="VideoBERT model (default: the one the captioner was trained with)")
         c.add_argument("--beam", type=int, default=1)
         c.add_argument("--device", default=None)

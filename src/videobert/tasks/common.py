@@ -28,6 +28,14 @@ def load_model(path: str, device: str | None = None):
     return model
 
 
+def check_model_corpus(model, model_path, corpus: Corpus, force: bool = False) -> None:
+    """Refuse a corpus whose features were made with other ingest settings than the model's
+    (backbone, weights, size, seed, frames, pool...), unless `force` (``--force``)."""
+    from ..ingest.config import check_feature_match
+
+    check_feature_match(model.ingest_config, corpus.config, f"model {model_path}", f"corpus {corpus.root}", force)
+
+
 def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from ..corpus import Corpus
 from ..utils.io import atomic_write_json, atomic_write_text
 from .annotations import CorpusSegment, extract_labels, load_youcook, locate_segments, read_labels
-from .common import VideoTokens, load_model
+from .common import VideoTokens, check_model_corpus, load_model
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,13 @@ class EvalData:
     tokens: VideoTokens  # video id -> leaf ids under the model's vocabulary
 
 
-def load_eval_data(model_path: str, corpus_path: str, annotations: str, device: str | None = None) -> EvalData:
+def load_eval_data(model_path: str, corpus_path: str, annotations: str, device: str | None = None,
+                   force: bool = False) -> EvalData:
+    """`force`: evaluate even on a corpus ingested with other feature settings than the model's."""
     corpus = Corpus(corpus_path)
     corpus.manifest  # fails early with a clear message if this is no corpus
     model = load_model(model_path, device)
+    check_model_corpus(model, model_path, corpus, force)
     segs = load_youcook(annotations)
     train = locate_segments(corpus, [s for s in segs if s.subset == "training"])
     val = locate_segments(corpus, [s for s in segs if s.subset == "validation"])
@@ -82,8 +85,8 @@ def write_report(results: dict[str, Any], out_dir: str | Path, meta: dict[str, A
     out = Path(out_dir)
     atomic_write_json(out / "report.json", {"meta": meta, **{k: r.to_dict() for k, r in results.items()}})
     md = ["# VideoBERT evaluation", "", *(f"- {k}: `{v}`" for k, v in meta.items()), ""]
-    for k, r in results.items():
-        md += [f"## {TITLES.get(k, k)}", "", r.markdown(), ""]
+    for k, r in results.items():  # text from annotations / captions may hold raw HTML: shown as text
+        md += [f"## {TITLES.get(k, k)}", "", html.escape(r.markdown(), quote=False), ""]
     atomic_write_text(out / "report.md", "\n".join(md))
     atomic_write_text(out / "report.html", _html(results, meta))
     return out
@@ -178,12 +181,20 @@ def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1,
 
     config = config or CaptionerConfig()
     rows = []
-    for variant, name in (("s3d", "S3D features only"), ("videobert", "VideoBERT + S3D")):
+    # variant "s3d" is the paper's name for "the clip features only", whichever backbone made them
+    feats_name = _backbone_name(data.corpus)
+    for variant, name in (("s3d", f"{feats_name} features only"), ("videobert", f"VideoBERT + {feats_name}")):
         cfg = config.replace(variant=variant)
         tc = train_or_load_captioner(data, cfg, Path(out_dir) / "captioners" / variant, progress)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
         rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam, meteor=meteor))
     return CaptionResult(tuple(rows))
+
+
+def _backbone_name(corpus: Corpus) -> str:
+    """How the report names the corpus' clip features: "S3D", "EfficientNet-Lite0", ..."""
+    backbone = corpus.config.get("backbone", "s3d")
+    return {"s3d": "S3D", "efficientnet_lite0": "EfficientNet-Lite0"}.get(backbone, str(backbone))
 
 
 def heldout_video_ids(corpus: Corpus, model_path: str, annotations: str | None = None) -> list[str]:

@@ -34,6 +34,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any PretrainConfig field (YAML value syntax), e.g. --set vt_text_mask_rate=0.3")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--force", action="store_true",
+                   help="accept a --vocab fitted on a corpus ingested with other feature settings than CORPUS")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -57,6 +59,6 @@ def run(args: argparse.Namespace) -> int:
         cfg_file = saved  # JSON is YAML: continue with the run's own config
     config = load_config(cfg_file, overrides)
     model_dir = pretrain(args.corpus, args.out, config, vocab_dir=args.vocab, resume=args.resume,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, force=args.force)
     print(f"model saved to {model_dir} (load with videobert.load_model({str(model_dir)!r}))")
     return 0

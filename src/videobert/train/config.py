@@ -151,8 +151,16 @@ def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, A
     if path is not None:
         import yaml
 
-        with open(path, "r", encoding="utf-8") as f:
-            d = yaml.safe_load(f) or {}
+        try:
+            with open(path, "r", encoding="utf-8") as f:
+                d = yaml.safe_load(f) or {}
+        except UnicodeDecodeError as e:
+            raise ValueError(f"--config {path}: not UTF-8 text ({e}); save it as UTF-8 YAML") from None
+        except yaml.YAMLError as e:
+            where = getattr(e, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise ValueError(f"--config {path}: not valid YAML{at}: {problem}; fix the file's syntax") from None
         if not isinstance(d, dict):
             raise ValueError(f"{path}: expected a mapping of PretrainConfig fields")
         d.pop("type", None)  # a saved config.json carries its type name

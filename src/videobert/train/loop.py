@@ -287,11 +287,16 @@ def _resume_checkpoint(ckpts: list[Path], model: VideoBERT, opt, sched, rank: in
 
 
 # ---- the loop -----------------------------------------------------------------------------
-def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device):
-    """The fresh model and the batch streams of the training and held-out videos."""
+def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device, force: bool = False):
+    """The fresh model and the batch streams of the training and held-out videos. A vocabulary
+    fitted on features made with other ingest settings than the corpus' is refused unless `force`."""
+    from ..ingest.config import check_feature_match
     from ..vocab import VisualVocab
 
     vocab = VisualVocab.load(vocab_dir)
+    if not corpus.config.get("tokenizer"):  # a student's corpus carries its teacher's vocabulary
+        check_feature_match(vocab.config.get("ingest"), corpus.config, f"vocabulary {vocab_dir}",
+                            f"corpus {corpus.root}", force)
     torch.manual_seed(cfg.seed)
     model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout,
                              cfg.visual_init_power, cfg.align_pool).to(device)
@@ -348,8 +353,10 @@ def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
     return opt, sched
 
 
-def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False) -> Path:
-    """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``)."""
+def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False,
+             force: bool = False) -> Path:
+    """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``).
+    `force`: accept a `vocab_dir` fitted on a corpus ingested with other feature settings."""
     corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
     out = Path(out)
     vocab_dir = Path(vocab_dir) if vocab_dir is not None else corpus.root / "vocab"
@@ -361,7 +368,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     if resume and not cfg_path.is_file():
         raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
 
-    model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device)
+    model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device, force)
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
     per_step = world * cfg.grad_accum

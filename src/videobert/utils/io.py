@@ -59,8 +59,15 @@ def atomic_save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    with open(path, "r", encoding="utf-8") as f:
-        return json.load(f)
+    """The parsed file; a damaged one raises `ValueError` naming it (a `json.JSONDecodeError`
+    for invalid JSON, so callers that catch that keep working)."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise json.JSONDecodeError(f"{path}: not valid JSON (damaged or edited file?): {e.msg}", e.doc, e.pos) from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 JSON text (damaged file?): {e}") from None
 
 
 def _json_default(o: Any) -> Any:

@@ -37,7 +37,9 @@ def read_frame(source: str | os.PathLike, t: float) -> Image.Image:
                 break
         if frame is None:
             raise ValueError(f"{source}: no video frame decoded near {t:.2f} s")
-        return frame.to_image()
+        img = frame.to_image()
+        degrees = int(round(getattr(frame, "rotation", 0) or 0))  # display rotation, as ingest applies it
+        return img.rotate(degrees, expand=True) if degrees and degrees % 90 == 0 else img
 
 
 def placeholder(size: int, text: str) -> Image.Image:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -161,12 +162,23 @@ class VisualVocab:
         if not jpath.is_file() or not npath.is_file():
             raise FileNotFoundError(f"{d} is not a visual vocabulary (needs vocab.json and vocab.npz); make one with `videobert vocab CORPUS`")
         meta = read_json(jpath)
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{jpath}: unknown format {meta.get('format')!r}, expected {FORMAT!r}")
-        with np.load(npath, allow_pickle=False) as z:
-            levels = int(meta["levels"])
-            centroids = [z[f"centroids_{l}"] for l in range(levels)]
-            parents = [z[f"parents_{l}"] for l in range(levels)]
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+            raise ValueError(f"{jpath}: unknown format {got!r}, expected {FORMAT!r}")
+        fix = "the file is damaged; rebuild the vocabulary with `videobert vocab CORPUS` (or copy it again)"
+        if not isinstance(meta.get("levels"), int) or not isinstance(meta.get("config"), dict):
+            raise ValueError(f"{jpath}: no integer 'levels' or no 'config' mapping; {fix}")
+        with open(npath, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":  # an .npz is a zip archive
+                raise ValueError(f"{npath}: not a NumPy .npz archive; {fix}")
+        try:
+            with np.load(npath, allow_pickle=False) as z:
+                levels = int(meta["levels"])
+                centroids = [z[f"centroids_{l}"] for l in range(levels)]
+                parents = [z[f"parents_{l}"] for l in range(levels)]
+        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{npath}: not a readable vocabulary array file ({type(e).__name__}: {e}); "
+                             f"{fix}") from None
         vocab = cls(centroids, parents, meta["config"], meta.get("counts"), meta.get("exemplars"))
         if vocab.sizes != meta["sizes"]:
             raise ValueError(f"{npath} does not match {jpath}: sizes {vocab.sizes} != {meta['sizes']}")
