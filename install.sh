@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-command install for videobert on Debian/Ubuntu (run as root or with sudo available).
 #   bash install.sh            # system packages + videobert with every extra + test tools
-# System packages: ffmpeg (tools), espeak-ng (synthetic narration audio), sox, Java (METEOR).
+# System packages: ffmpeg (tools), espeak-ng (synthetic narration audio), sox, Java (METEOR),
+# chromium (the headless browser of the `videobert explore` tests).
 set -euo pipefail
 cd "$(dirname "$0")"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq
-  pkgs="ffmpeg espeak-ng sox"
+  pkgs="ffmpeg espeak-ng sox chromium"
   command -v java >/dev/null 2>&1 || pkgs="$pkgs default-jre-headless"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $pkgs >/dev/null
 else

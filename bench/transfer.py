@@ -57,8 +57,14 @@ def evaluate(run: Path, corp: Path, synth: Path) -> dict:
 
     from videobert.tasks.alignment import AlignmentConfig
     from videobert.tasks.annotations import read_labels
-    from videobert.tasks.report import (heldout_video_ids, load_eval_data, run_alignment, run_retrieval,
-                                        run_text2video, run_zeroshot)
+    from videobert.tasks.report import (
+        heldout_video_ids,
+        load_eval_data,
+        run_alignment,
+        run_retrieval,
+        run_text2video,
+        run_zeroshot,
+    )
     from videobert.tasks.retrieval import RetrievalConfig
     from videobert.tasks.wordlabels import nearest_neighbour_bound, segment_reference, word_labels
 

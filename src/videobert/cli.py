@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "videobert.vision.cli",
     "videobert.synth.cli",
     "videobert.demo",
+    "videobert.explore.cli",
 ]
 
 

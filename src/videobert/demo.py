@@ -203,10 +203,18 @@ class Demo:
         return f"model in {self.model_dir}"
 
     def evaluate(self) -> str:
-        from .tasks.captioning import CaptionerConfig
         from .tasks.annotations import read_labels
-        from .tasks.report import (heldout_video_ids, load_eval_data, run_alignment, run_caption, run_forecast,
-                                   run_retrieval, run_text2video, run_zeroshot)
+        from .tasks.captioning import CaptionerConfig
+        from .tasks.report import (
+            heldout_video_ids,
+            load_eval_data,
+            run_alignment,
+            run_caption,
+            run_forecast,
+            run_retrieval,
+            run_text2video,
+            run_zeroshot,
+        )
 
         done = self.eval_dir / "results.json"
         if done.is_file():

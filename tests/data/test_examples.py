@@ -1,7 +1,20 @@
 import numpy as np
 
-from videobert.data import (ALIGN, IGNORE, MLM, NEG_OTHER, NEG_SAME, T2V, TEXT, VIDEO, VIDEO_TEXT, ExampleSpec,
-                            make_examples, split_videos, video_data)
+from videobert.data import (
+    ALIGN,
+    IGNORE,
+    MLM,
+    NEG_OTHER,
+    NEG_SAME,
+    T2V,
+    TEXT,
+    VIDEO,
+    VIDEO_TEXT,
+    ExampleSpec,
+    make_examples,
+    split_videos,
+    video_data,
+)
 
 from .conftest import make_record, random_videos
 

@@ -19,7 +19,7 @@ def make_corpus(root: Path, n_videos: int = 4, n_clips: int = 24, seed: int = 0)
     corpus = Corpus(root)
     corpus.init({"fps": 20, "clip_frames": 30, "backbone": "s3d", "weights": "random", "size": 112})
     for v in range(n_videos):
-        feats, sents, t = [], [], 0.0
+        feats, sents = [], []
         for c in range(0, n_clips, 3):
             w = rng.integers(len(WORDS))
             feats += [centers[w] + rng.standard_normal(FEATURE_DIM) * 0.3 for _ in range(3)]

@@ -33,7 +33,10 @@ def decode(path):
 
 def parse_vtt(text):
     cues = re.findall(r"(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})\n(.+)\n", text)
-    sec = lambda h, m, s: int(h) * 3600 + int(m) * 60 + float(s)
+
+    def sec(h, m, s):
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
     return [(sec(*c[0:3]), sec(*c[3:6]), c[6]) for c in cues]
 
 

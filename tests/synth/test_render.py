@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 import pytest
 
 from videobert.synth.render import LOOKS, Scene, rotate

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from videobert.tasks.annotations import (
-    clip_range, extract_labels, extract_verb_noun, label_segment, load_youcook, read_labels,
+    clip_range,
+    extract_labels,
+    extract_verb_noun,
+    label_segment,
+    load_youcook,
+    read_labels,
 )
 
 

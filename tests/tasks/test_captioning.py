@@ -2,9 +2,13 @@ import pytest
 import torch
 
 from videobert.tasks.captioning import (
-    CaptionerConfig, SegmentFeatures, TrainedCaptioner, caption_metrics, train_captioner, videobert_features,
+    CaptionerConfig,
+    SegmentFeatures,
+    TrainedCaptioner,
+    caption_metrics,
+    train_captioner,
+    videobert_features,
 )
-
 
 REFS = [["add the salt to the bowl"], ["cut the tomato into small pieces"]]
 

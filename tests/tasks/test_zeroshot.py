@@ -85,8 +85,13 @@ def _segments(n):
 def test_language_prior_ignores_the_video(tiny_model):
     tok = tiny_model.tokenizer
     segs = _segments(4)
-    tokens_a = lambda vid: np.array([0, 1, 2, 3, 4])
-    tokens_b = lambda vid: np.array([7, 9, 11, 10, 8])
+
+    def tokens_a(vid):
+        return np.array([0, 1, 2, 3, 4])
+
+    def tokens_b(vid):
+        return np.array([7, 9, 11, 10, 8])
+
     results, spies = [], []
     for tokens in (tokens_a, tokens_b):
         spy = Spy(tiny_model)

@@ -62,10 +62,21 @@ def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
     assert [p.name for p in (tmp_path / "b" / "checkpoints").iterdir()] == ["step-0000003"]
     with pytest.raises(ValueError, match="already holds a pretraining run"):
         pretrain(tiny_corpus, tmp_path / "a", cfg)
+    with open(tmp_path / "b" / "metrics.jsonl", "a") as f:
+        f.write('{"step": 7, "split": "tra')  # a row cut by the kill
     pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
     wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
     for k in wa:
         torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5)
+    # metrics.jsonl: the rows of the uninterrupted run, steps 4-6 not repeated (issue 13)
+    rows = lambda run: [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]  # noqa: E731
+    ra, rb = rows(tmp_path / "a"), rows(tmp_path / "b")
+    assert [(r["step"], r["split"]) for r in rb] == [(r["step"], r["split"]) for r in ra]
+    assert [r["step"] for r in ra if r["split"] == "train"] == [1, 2, 3, 4, 5, 6]
+    for x, y in zip(ra, rb):  # and the same values (but the throughput)
+        assert x.keys() == y.keys()
+        for k in x.keys() - {"tokens_per_s"}:
+            assert x[k] == pytest.approx(y[k], rel=1e-4, abs=1e-6), (x["step"], k)
     with pytest.raises(ValueError, match="config differs"):
         pretrain(tiny_corpus, tmp_path / "b", cfg.replace(lr=1.0), resume=True)
 
@@ -191,6 +202,41 @@ def test_resume_skips_a_damaged_checkpoint(tiny_corpus, tmp_path, caplog):
     (ckpts / "step-0000003" / "rng-0.pt").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match=r"no valid checkpoint .*state\.pt does not load.*rng-0\.pt does not match"):
         pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+
+
+def test_disk_full_during_a_checkpoint_is_one_clear_error(tiny_corpus, tmp_path, monkeypatch):
+    from videobert.train import loop
+
+    cfg = PretrainConfig(**TINY, max_steps=4, save_every=2, dropout=0.1)
+    real_save, calls = torch.save, []
+
+    def full_disk(obj, f, *a, **k):  # the first checkpoint goes out; the second finds the disk full
+        calls.append(f)
+        if len(calls) > 2:
+            raise RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos 64 vs 0")
+        return real_save(obj, f, *a, **k)
+
+    monkeypatch.setattr(loop.torch, "save", full_disk)
+    with pytest.raises(RuntimeError) as e:
+        pretrain(tiny_corpus, tmp_path / "run", cfg)
+    ckpts = tmp_path / "run" / "checkpoints"
+    msg = str(e.value)
+    assert str(ckpts / "step-0000004") in msg and "disk may be full" in msg and "intact" in msg
+    assert "inline_container.cc" in msg and len(msg.splitlines()) == 1
+    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000002"]  # the partial .tmp is gone
+    monkeypatch.setattr(loop.torch, "save", real_save)
+    import safetensors.torch
+
+    def no_space(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_model", no_space)
+    with pytest.raises(RuntimeError, match=r"step-0000004 \(OSError: .*No space left.*disk may be full"):
+        pretrain(tiny_corpus, tmp_path / "run", cfg, resume=True)
+    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000002"]
+    monkeypatch.undo()
+    pretrain(tiny_corpus, tmp_path / "run", cfg, resume=True)  # space freed: the run finishes
+    assert (tmp_path / "run" / "model").is_dir()
 
 
 def test_pretrain_refuses_a_vocab_from_a_corpus_with_other_features(tiny_corpus, tmp_path):

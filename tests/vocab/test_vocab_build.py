@@ -6,7 +6,14 @@ import pytest
 from videobert.corpus import Corpus, CorpusError
 from videobert.utils.config import ConfigError
 from videobert.vocab import (
-    VisualVocab, VocabConfig, assign_corpus, build_vocab, fit_vocab, read_tokens, token_path, token_video_ids,
+    VisualVocab,
+    VocabConfig,
+    assign_corpus,
+    build_vocab,
+    fit_vocab,
+    read_tokens,
+    token_path,
+    token_video_ids,
 )
 
 SMALL = VocabConfig(levels=2, k=3, sample=150, seed=0, iters=10)

@@ -1,8 +1,28 @@
 """Pretraining data: segments and examples from a corpus, masking, length-bucketed batches."""
-from .examples import (TEXT, VIDEO, VIDEO_TEXT, KIND_NAMES, MLM, ALIGN, T2V, VIEW_NAMES, NEG_OTHER, NEG_SAME, IGNORE, Example, ExampleSpec, Segment, VideoData,
-                       is_heldout, load_videos, make_examples, split_videos, video_data)
-from .masking import Masker, MaskRates
 from .batching import bucket_batches, collate, epoch_batches
+from .examples import (
+    ALIGN,
+    IGNORE,
+    KIND_NAMES,
+    MLM,
+    NEG_OTHER,
+    NEG_SAME,
+    T2V,
+    TEXT,
+    VIDEO,
+    VIDEO_TEXT,
+    VIEW_NAMES,
+    Example,
+    ExampleSpec,
+    Segment,
+    VideoData,
+    is_heldout,
+    load_videos,
+    make_examples,
+    split_videos,
+    video_data,
+)
+from .masking import Masker, MaskRates
 
 __all__ = [
     "TEXT", "VIDEO", "VIDEO_TEXT", "KIND_NAMES", "MLM", "ALIGN", "T2V", "VIEW_NAMES", "NEG_OTHER", "NEG_SAME", "IGNORE", "Example", "ExampleSpec", "Segment", "VideoData",

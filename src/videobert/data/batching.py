@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .examples import ExampleSpec, Example, make_examples
+from .examples import Example, ExampleSpec, make_examples
 from .masking import Masker
 
 

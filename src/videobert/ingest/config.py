@@ -42,6 +42,13 @@ class IngestConfig(Config):
     # per clip gives both the clip embedding (stored as the feature) and its visual token.
     tokenizer: Optional[str] = None
     batch_size: int = 8  # clips per forward pass
+    # Intra-op torch threads of each featurizing process (the driver with --workers 1, each worker
+    # process otherwise). CPU features depend on it (oneDNN/OpenMP split the reductions by thread:
+    # 1 vs 2 threads change ~0.3% of S3D's float16 features), so it is fixed rather than derived
+    # from --workers: the same seed gives the same features whatever the worker count. Parallelize
+    # with --workers. 0: the CPUs shared among the workers (cpu_count // workers; the features then
+    # depend on the worker count and the machine).
+    threads: int = 1
     device: str = "auto"  # "auto" = CUDA when available, else CPU
     # Autocast dtype. auto: bf16 (fp16 where unsupported) on CUDA, fp32 on CPU. "bf16" on a CPU
     # with native bf16 (e.g. AVX512-BF16) runs S3D ~3x faster, with ~1-2% feature error.

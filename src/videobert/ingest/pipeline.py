@@ -12,6 +12,11 @@ the atomic-write temp files (``.NAME.XXXXXXXX.tmp``, see `videobert.utils.io`) a
 the corpus, unless another ingest of the same corpus is running (a lock file,
 ``CORPUS/.ingest.lock``, tells), in which case only temp files older than an hour go.
 
+Determinism: every featurizing process (the driver with ``workers=1``, each pool or Ray worker
+otherwise) runs torch with ``config.threads`` intra-op threads (default 1), because CPU features
+change with the thread count (not with the worker count), so a corpus made with ``--workers 1``
+and one made with ``--workers 2`` hold bitwise the same features (same machine, same seed).
+
 Within a video, a decode thread fills a small queue with batches of clips while the main
 thread runs the backbone, so decoding overlaps inference (PyAV and torch release the GIL).
 """
@@ -233,8 +238,16 @@ class IngestSummary:
                 f"{self.clips} clips in {self.seconds:.1f} s")
 
 
+def _featurize_threads(config: IngestConfig, workers: int) -> int:
+    """The intra-op torch threads of each featurizing process: ``config.threads``, or with 0 the
+    CPUs shared among the `workers` (the behaviour before the field existed)."""
+    return config.threads if config.threads else max(1, (os.cpu_count() or 1) // workers)
+
+
 def _ingest_one(path: str, config: IngestConfig, video_id: str) -> tuple[str, Any]:
     """("ok", VideoRecord) or ("failed", {...}). Config-level problems (ImportError) propagate."""
+    if config.threads and torch.get_num_threads() != config.threads:  # e.g. a Ray worker
+        torch.set_num_threads(config.threads)
     try:
         return "ok", ingest_video(path, config, video_id)
     except DecodeError as e:
@@ -287,7 +300,7 @@ def _init_worker(threads: int, parent_pid: int | None = None) -> None:
 
 
 def _run_local_pool(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = _featurize_threads(config, workers)
     ctx = get_context("spawn")  # fork after torch/decoder threads exist is unsafe
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(threads, os.getpid())) as pool:
@@ -443,6 +456,9 @@ def ingest(
         raise ValueError(f"--executor must be 'local' or 'ray', got {executor!r}")
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
+    if isinstance(config.threads, bool) or not isinstance(config.threads, int) or config.threads < 0:
+        raise ValueError(f"ingest config 'threads' = {config.threads!r}: must be a whole number >= 0 "
+                         "(intra-op threads per featurizing process; 0: the CPUs shared among the workers)")
     t_start = time.time()
     corpus = Corpus(out)
     lock = _IngestLock(corpus.root, tokens=bool(config.tokenizer))
@@ -484,7 +500,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         results = _run_ray(todo, config, workers)
     elif workers > 1:
         results = _run_local_pool(todo, config, workers)
-    else:
+    else:  # featurized here, with the threads a worker would use (`_ingest_one`), restored afterwards
         results = (_ingest_one(str(p), config, vid) for vid, p in todo)
 
     bar = None
@@ -492,6 +508,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), unit="video", desc="ingest", dynamic_ncols=True)
+    driver_threads = torch.get_num_threads()
     try:
         for status, value in results:
             if status == "ok":
@@ -513,6 +530,8 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
             bar.close()
         if hasattr(results, "close"):
             results.close()
+        if torch.get_num_threads() != driver_threads:
+            torch.set_num_threads(driver_threads)
     corpus.write_failures(summary.failures)
     summary.seconds = time.time() - t_start
     return summary

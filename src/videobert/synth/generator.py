@@ -317,7 +317,6 @@ def load_ground_truth(out_dir: str | os.PathLike) -> SynthResult:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: {out} is not a `videobert synth` output directory")
     cfg = read_json(out / "synth_config.json")
-    cfg.pop("type", None)
     cfg.pop("audio_used", None)
     gt = read_json(path)
     videos = tuple(SynthVideo(

@@ -73,7 +73,7 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 # ---- eval ----------------------------------------------------------------------------------
 def _eval(args: argparse.Namespace) -> int:
     from .forecast import ForecastConfig
-    from .report import load_eval_data, label_sets, run_caption, run_forecast, run_retrieval, run_zeroshot
+    from .report import label_sets, load_eval_data, run_caption, run_forecast, run_retrieval, run_zeroshot
     from .retrieval import RetrievalConfig
     from .zeroshot import ZeroShotConfig
 
@@ -187,7 +187,7 @@ def _token_picture(vocab, rows: list[list[int]], labels: list[list[str]], size: 
     from ..vocab.pictures import exemplar_frame, grid, save_png
 
     tiles = [exemplar_frame(vocab, int(v), size) for row in rows for v in row]
-    print(f"wrote {save_png(grid(tiles, [l for row in labels for l in row], cols=len(rows[0])), out)}")
+    print(f"wrote {save_png(grid(tiles, [label for row in labels for label in row], cols=len(rows[0])), out)}")
 
 
 def _forecast(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 
-
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("pretrain", help="pretrain VideoBERT (text-only, video-only, video-text objectives)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -10,7 +10,6 @@ from ..data import ExampleSpec, MaskRates
 from ..model.init import SIZES
 from ..utils.config import Config
 
-
 AUTO_EPOCHS = 8
 MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
 
@@ -84,10 +83,10 @@ class PretrainConfig(Config):
             v = getattr(self, f)
             if len(v) != 3 or min(v) < 0 or sum(v) <= 0:
                 self.fail(f, v, "need 3 non-negative numbers, not all zero")
-        for f in ("warmup_frac", "concat_prob", "negative_rate", "heldout_fraction"):
+        for f in ("warmup_frac", "negative_rate", "heldout_fraction"):
             if not 0.0 <= getattr(self, f) < 1.0:
                 self.fail(f, getattr(self, f), "must be in [0, 1)")
-        for f in ("align_view_rate", "same_video_negative_rate", "t2v_rate"):
+        for f in ("concat_prob", "align_view_rate", "same_video_negative_rate", "t2v_rate"):
             if not 0.0 <= getattr(self, f) <= 1.0:
                 self.fail(f, getattr(self, f), "must be in [0, 1]")
         if self.dropout is not None and not 0 <= self.dropout < 1:
@@ -163,7 +162,6 @@ def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, A
             raise ValueError(f"--config {path}: not valid YAML{at}: {problem}; fix the file's syntax") from None
         if not isinstance(d, dict):
             raise ValueError(f"{path}: expected a mapping of PretrainConfig fields")
-        d.pop("type", None)  # a saved config.json carries its type name
     d.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return PretrainConfig.from_dict(d)

@@ -221,20 +221,38 @@ def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: i
 
     final = out / "checkpoints" / f"step-{step:07d}"
     tmp = final.with_name(final.name + ".tmp")
+
+    def failed(e: Exception) -> RuntimeError:
+        # a full disk shows as OSError (ENOSPC) or as torch's "enforce fail at inline_container.cc"
+        shutil.rmtree(tmp, ignore_errors=True)
+        why = (str(e).strip().splitlines() or [""])[0][:200]
+        return RuntimeError(f"could not write checkpoint {final} ({type(e).__name__}: {why}); the disk may be full: "
+                            f"free space in {final.parent} and re-run with --resume (the previous checkpoints "
+                            f"there are intact; the partial {tmp.name} was removed)")
+
     if rank == 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        try:
+            tmp.mkdir(parents=True)
+        except OSError as e:
+            raise failed(e) from e
     _barrier(world)
     rng = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         rng["cuda"] = torch.cuda.get_rng_state()
-    torch.save(rng, tmp / f"rng-{rank}.pt")
+    try:
+        torch.save(rng, tmp / f"rng-{rank}.pt")
+    except (OSError, RuntimeError) as e:
+        raise failed(e) from e
     _barrier(world)
     if rank == 0:
-        save_model(model.bert, str(tmp / "model.safetensors"))
-        torch.save({"step": step, "world": world, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
-                   tmp / "state.pt")
-        _write_checksums(tmp)  # last: a checkpoint with checksums has all its files
+        try:
+            save_model(model.bert, str(tmp / "model.safetensors"))
+            torch.save({"step": step, "world": world, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
+                       tmp / "state.pt")
+            _write_checksums(tmp)  # last: a checkpoint with checksums has all its files
+        except (OSError, RuntimeError) as e:
+            raise failed(e) from e
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)  # the checkpoint appears complete or not at all
         for old in _checkpoints(out)[:-keep]:
@@ -387,7 +405,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:
         _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids))
-    writer = _Metrics(out, cfg.tensorboard) if rank == 0 else None
+    writer = _Metrics(out, cfg.tensorboard, step) if rank == 0 else None
     bar = None
     if progress and rank == 0:
         from tqdm import tqdm
@@ -456,10 +474,17 @@ def evaluate(objective: PretrainingObjective, stream: BatchStream, num_batches: 
 
 
 class _Metrics:
-    """metrics.jsonl (one JSON object per log line) and, optionally, TensorBoard."""
+    """metrics.jsonl (one JSON object per log line) and, optionally, TensorBoard.
 
-    def __init__(self, out: Path, tensorboard: bool):
-        self.f = open(out / "metrics.jsonl", "a", encoding="utf-8")
+    The run starts (or resumes) at `start_step`: rows an earlier attempt logged after it (the
+    steps a resume trains again; a line cut by a kill) are dropped first, atomically, so an
+    interrupted + resumed run's metrics.jsonl holds the rows of an uninterrupted one."""
+
+    def __init__(self, out: Path, tensorboard: bool, start_step: int = 0):
+        path = out / "metrics.jsonl"
+        if path.exists():
+            _truncate_metrics(path, start_step)
+        self.f = open(path, "a", encoding="utf-8")
         self.tb = None
         if tensorboard:
             from ..utils.lazy import require
@@ -478,3 +503,24 @@ class _Metrics:
         self.f.close()
         if self.tb:
             self.tb.close()
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Rewrite `path` (temp file + rename) to its rows with ``step <= step``; an unparsable
+    line (cut by a kill mid-write) is dropped. Nothing is rewritten when nothing would change."""
+    from ..utils.io import atomic_write_text
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    kept = []
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+            if isinstance(row, dict) and int(row["step"]) <= step:
+                kept.append(line)
+        except (ValueError, KeyError, TypeError):
+            continue
+    new = "".join(line + "\n" for line in kept)
+    if new != text:
+        dropped = len(text.splitlines()) - len(kept)
+        log.info("%s: dropping %d row(s) logged after step %d (trained again now)", path, dropped, step)
+        atomic_write_text(path, new)

@@ -2,17 +2,20 @@
 
 Every stage has one `Config` subclass. It is built from CLI arguments (or YAML), checked in
 `__post_init__` via `validate()`, and written next to the stage's output with `save_config`,
-so the next stage (or a person) can see exactly what produced a file.
+so the next stage (or a person) can see exactly what produced a file; `Config.load` reads
+that file back (``X.load(save_config(cfg, path)) == cfg``).
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 import os
+import types
+import typing
 from pathlib import Path
-from typing import Any, Mapping, TypeVar
+from typing import Any, ClassVar, Mapping, TypeVar, Union
 
-from .io import atomic_write_json
+from .io import atomic_write_json, read_json
 
 C = TypeVar("C", bound="Config")
 
@@ -23,6 +26,10 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Config:
+    # Allowed values of str fields, {field: values}, for generated CLIs (utils.cli); validate()
+    # still does the checking.
+    CHOICES: ClassVar[Mapping[str, tuple]] = {}
+
     def __post_init__(self) -> None:
         self.validate()
 
@@ -48,37 +55,109 @@ class Config:
 
     @classmethod
     def from_dict(cls: type[C], d: Mapping[str, Any], strict: bool = True) -> C:
-        names = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = set(d) - set(names)
+        """The config of a dict such as `to_dict` or `save_config` writes. A "type" key (the
+        tag `save_config` adds) must name this class or a subclass. Nested dicts become the
+        nested Config, lists the tuples, numbers the field's type (see `_convert`)."""
+        d = dict(d)
+        names = {f.name for f in dataclasses.fields(cls)}
+        if "type" in d and "type" not in names:
+            _check_type_tag(cls, d.pop("type"))
+        unknown = set(d) - names
         if unknown and strict:
             raise ConfigError(f"unknown {cls.__name__} field(s): {sorted(unknown)}; known: {sorted(names)}")
-        kwargs = {}
-        for k, v in d.items():
-            if k not in names:
-                continue
-            if isinstance(v, list):
-                v = tuple(v)
-            kwargs[k] = _coerce(k, v, names[k].type)
+        hints = field_types(cls)
+        kwargs = {k: _convert(k, v, hints[k], strict) for k, v in d.items() if k in names}
         return cls(**kwargs)
+
+    @classmethod
+    def load(cls: type[C], path: str | os.PathLike, strict: bool = True) -> C:
+        """Read a config file: JSON (``.json``, what `save_config` writes) or YAML (``.yaml``/``.yml``)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            d = read_json(path)
+        elif suffix in (".yaml", ".yml"):
+            import yaml
+
+            with open(path, "r", encoding="utf-8") as f:
+                d = yaml.safe_load(f) or {}
+        else:
+            raise ConfigError(f"{path}: unknown config file type {path.suffix!r}; use .json, .yaml or .yml")
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"{path}: expected a mapping of {cls.__name__} fields, got {type(d).__name__}")
+        try:
+            return cls.from_dict(d, strict=strict)
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
 
     def replace(self: C, **changes: Any) -> C:
         return dataclasses.replace(self, **changes)
 
 
-def _coerce(name: str, value: Any, annotation: Any) -> Any:
-    """Numbers as the field's type says: YAML 1.1 reads ``1e-3`` as a string, and ``8.5`` or
-    ``"abc"`` for an int field would otherwise fail later with a message that names no field."""
-    kinds = str(annotation)
-    wants_int = kinds.split("|")[0].strip() == "int"
-    wants_float = kinds.split("|")[0].strip() == "float"
-    if not (wants_int or wants_float) or value is None or isinstance(value, bool):
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """{field: annotation} of a dataclass, with string annotations (``from __future__ import
+    annotations``) resolved."""
+    if cls not in _FIELD_TYPES:
+        _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+    return _FIELD_TYPES[cls]
+
+
+def _check_type_tag(cls: type, tag: Any) -> None:
+    def subclasses(c: type):
+        for s in c.__subclasses__():
+            yield s
+            yield from subclasses(s)
+
+    if tag == cls.__name__ or any(tag == s.__name__ for s in subclasses(cls)):
+        return
+    raise ConfigError(f"config type {tag!r} is not {cls.__name__}: the file holds another stage's config")
+
+
+def optional_type(annotation: Any) -> tuple[Any, bool]:
+    """(X, True) for ``Optional[X]`` / ``X | None``, else (annotation, False)."""
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and len(args) < len(typing.get_args(annotation)):
+            return args[0], True
+    return annotation, False
+
+
+def _convert(name: str, value: Any, annotation: Any, strict: bool = True) -> Any:
+    """`value` as the field's annotation says: a dict for a Config field becomes that Config, a
+    list for a tuple field a tuple (element by element), a number for an int/float field that
+    type (YAML 1.1 reads ``1e-3`` as a string, and ``8.5`` or ``"abc"`` for an int field would
+    otherwise fail later with a message that names no field)."""
+    if value is None:
+        return None
+    annotation, _ = optional_type(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Config) and isinstance(value, Mapping):
+        return annotation.from_dict(value, strict=strict)
+    if isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, tuple) and typing.get_origin(annotation) is tuple:
+        args = typing.get_args(annotation)
+        if len(args) == 2 and args[1] is Ellipsis:
+            args = (args[0],) * len(value)
+        if len(args) == len(value):  # a wrong length is for validate() to name
+            return tuple(_convert(name, v, a, strict) for v, a in zip(value, args))
+        return value
+    if annotation in (int, float):
+        return _coerce(name, value, annotation)
+    return value
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool):
         return value
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
             raise ConfigError(f"invalid config field {name!r} = {value!r}: expected a number") from None
-    if wants_int:
+    if kind is int:
         if not isinstance(value, (int, float)) or not math.isfinite(value) or float(value) != int(value):
             raise ConfigError(f"invalid config field {name!r} = {value!r}: expected a whole number")
         return int(value)
@@ -88,6 +167,8 @@ def _coerce(name: str, value: Any, annotation: Any) -> Any:
 
 
 def save_config(config: Config | Mapping[str, Any], path: str | os.PathLike) -> Path:
+    """Write `config` as JSON (atomically), tagged with its type name ("type"), which `from_dict`
+    and `load` check and drop."""
     d = config.to_dict() if isinstance(config, Config) else dict(config)
     if isinstance(config, Config):
         d = {"type": type(config).__name__, **d}

@@ -71,8 +71,8 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def _json_default(o: Any) -> Any:
-    from fractions import Fraction
     from dataclasses import asdict, is_dataclass
+    from fractions import Fraction
 
     if isinstance(o, Path):
         return str(o)

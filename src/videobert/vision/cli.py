@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
+from ..utils.cli import add_config_arguments, config_from_args
+
 
 def add_parser(subparsers) -> None:
-    from .distill import DistillConfig
+    from .config import DistillConfig
 
     p = subparsers.add_parser(
         "distill",
@@ -23,16 +24,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, help="student directory")
     p.add_argument("--eval", action="store_true", help="evaluate the student in --out instead of training")
     p.add_argument("--speed-videos", type=int, default=4, help="held-out videos timed by --eval (0: no timing)")
-    defaults = DistillConfig()
-    for f in dataclasses.fields(DistillConfig):
-        v = getattr(defaults, f.name)
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(v), default=v, metavar=type(v).__name__.upper(),
-                       help=f"(default: {v!r})")
+    add_config_arguments(p, DistillConfig)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from .distill import DistillConfig, distill
+    from .config import DistillConfig
+    from .distill import distill
     from .evaluate import evaluate_student
 
     vocab = args.vocab or str(Path(args.corpus) / "vocab")
@@ -42,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
         atomic_write_json(Path(args.out) / "eval.json", result)
     else:
-        config = DistillConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DistillConfig)})
+        config = config_from_args(DistillConfig, args)
         result = distill(args.corpus, vocab, args.out, config, progress=True)
     print(json.dumps(result, indent=2))
     return 0

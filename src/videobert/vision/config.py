@@ -33,6 +33,7 @@ class StudentArch(Config):
 
 @dataclasses.dataclass(frozen=True)
 class DistillConfig(Config):
+    CHOICES = {"mode": MODES}
     # Student (StudentArch fields; defaults: DeiT-Ti at 112 px, 4 frames per clip).
     img_size: int = 112
     patch_size: int = 16
@@ -76,8 +77,9 @@ class DistillConfig(Config):
         for name in ("epochs", "batch_size"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
                 self.fail(name, getattr(self, name), "must be a positive integer")
-        if self.mixup < 0 or self.cutmix < 0 or self.weight_decay < 0 or self.warmup_epochs < 0:
-            self.fail("mixup/cutmix/weight_decay/warmup_epochs", (self.mixup, self.cutmix), "must be >= 0")
+        for name in ("mixup", "cutmix", "weight_decay", "warmup_epochs"):
+            if getattr(self, name) < 0:
+                self.fail(name, getattr(self, name), "must be >= 0")
         if not 0.0 <= self.heldout < 1.0:
             self.fail("heldout", self.heldout, "must be in [0, 1)")
         if self.init != "random" and not os.path.isfile(self.init):

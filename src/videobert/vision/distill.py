@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from ..corpus import Corpus
-from ..utils.config import save_config
-from ..utils.io import atomic_write_bytes, atomic_write_json, read_json
+from ..utils.config import ConfigError, save_config
+from ..utils.io import atomic_write_bytes, atomic_write_json
 from .config import IMAGENET_MEAN, IMAGENET_STD, DistillConfig, StudentArch
 from .data import GRID_KEYS, BatchMixer, ClipAugment, FrameCache, one_hot, to_input
 from .losses import DistillationLoss, quantization_scale, teacher_soft_targets
@@ -125,8 +125,11 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "distill_config.json"
     if cfg_path.is_file() and (out / "checkpoint.pt").is_file():
-        old = {k: v for k, v in read_json(cfg_path).items() if k != "type"}
-        if old != config.to_dict():
+        try:
+            same = DistillConfig.load(cfg_path) == config
+        except ConfigError:  # a field this version does not know, or a value it no longer accepts
+            same = False
+        if not same:
             raise ValueError(f"{out} holds a run with another config ({cfg_path}); use a new --out to start over")
     save_config(config, cfg_path)
     device = resolve_device(config.device)

@@ -91,8 +91,8 @@ def evaluate_student(student_dir: str | Path, corpus_dir: str | Path | None = No
     from ..corpus import Corpus
     from ..ingest.backbones import resolve_device
     from ..utils.io import read_json
-    from .distill import load_clips
     from .data import FrameCache
+    from .distill import load_clips
     from .model import load_student
 
     student_dir = Path(student_dir)

@@ -135,8 +135,8 @@ class VisualVocab:
     def save(self, directory: str | os.PathLike) -> Path:
         """Write vocab.npz then vocab.json, each atomically (vocab.json marks a complete save)."""
         d = Path(directory)
-        arrays = {f"centroids_{l}": c for l, c in enumerate(self.centroids)}
-        arrays.update({f"parents_{l}": p for l, p in enumerate(self.parents)})
+        arrays = {f"centroids_{level}": c for level, c in enumerate(self.centroids)}
+        arrays.update({f"parents_{level}": p for level, p in enumerate(self.parents)})
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         atomic_write_bytes(d / "vocab.npz", buf.getvalue())
@@ -174,8 +174,8 @@ class VisualVocab:
         try:
             with np.load(npath, allow_pickle=False) as z:
                 levels = int(meta["levels"])
-                centroids = [z[f"centroids_{l}"] for l in range(levels)]
-                parents = [z[f"parents_{l}"] for l in range(levels)]
+                centroids = [z[f"centroids_{level}"] for level in range(levels)]
+                parents = [z[f"parents_{level}"] for level in range(levels)]
         except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
             raise ValueError(f"{npath}: not a readable vocabulary array file ({type(e).__name__}: {e}); "
                              f"{fix}") from None

@@ -1,0 +1,34 @@
+"""`videobert explore CORPUS --export DIR`: static pages with relative links and copied media."""
+from __future__ import annotations
+
+import re
+
+from videobert.cli import main
+
+
+def test_export_writes_static_pages(demo_dir, tmp_path):
+    out = tmp_path / "site"
+    assert main(["explore", str(demo_dir / "corpus"), "--cache", str(tmp_path / "cache"), "--export", str(out)]) == 0
+    from videobert.corpus import Corpus
+    from videobert.vocab import VisualVocab
+
+    ids = Corpus(demo_dir / "corpus").video_ids()
+    n = VisualVocab.load(demo_dir / "corpus" / "vocab").num_tokens
+    assert (out / "index.html").is_file() and (out / "videos.html").is_file()
+    assert all((out / f"word-{i}.html").is_file() and (out / "img" / f"word-{i}.gif").is_file() for i in range(n))
+    assert all((out / f"video-{v}.html").is_file() and (out / "media" / f"{v}.mp4").is_file() for v in ids)
+    for page in out.glob("*.html"):
+        html = page.read_text()
+        for link in re.findall(r'(?:href|src)="([^"]*)"', html):
+            if link.startswith(("data:", "#")):
+                continue
+            assert not link.startswith(("/", "http")), (page.name, link)  # relative: opens from disk
+            target = link.split("#")[0]
+            assert (out / target).is_file(), (page.name, link)
+    vocab = (out / "index.html").read_text()
+    assert vocab.count('class="word"') == n
+
+
+def test_explore_help_and_missing_corpus(tmp_path, capsys):
+    assert main(["explore", str(tmp_path / "nothing"), "--export", str(tmp_path / "x")]) == 1
+    assert "not a videobert corpus" in capsys.readouterr().err

@@ -1,0 +1,74 @@
+"""Server guarantees (Flask test client): read-only, media only from the corpus' own sources by
+id (Range requests for seeking), no path traversal, every transcript text escaped."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import HOSTILE
+
+
+@pytest.fixture(scope="module")
+def client(hostile_corpus, tmp_path_factory):
+    from videobert.explore import Explorer
+    from videobert.explore.server import create_app
+
+    root, _ = hostile_corpus
+    ex = Explorer(root, cache_dir=tmp_path_factory.mktemp("cache"))
+    return create_app(ex).test_client()
+
+
+@pytest.mark.parametrize("url", [
+    "/media/../../etc/passwd", "/media/..%2F..%2Fetc%2Fpasswd", "/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/media/%2E%2E/%2E%2E/etc/passwd", "/media/..", "/media/.", "/media/%2e%2e", "/media//etc/passwd",
+    "/media/etc%00passwd", "/media/..%5c..%5cetc%5cpasswd", "/static/../app.py", "/static/%2e%2e/app.py",
+    "/static/..%2fapp.py", "/thumb/../../etc/passwd/1.jpg", "/video/..%2F..%2Fetc%2Fpasswd",
+    "/media/%252e%252e%252fetc%252fpasswd", "/media/no_such_video", "/exemplar/-1.gif", "/exemplar/999.gif",
+    "/thumb/synth_0000/9999.jpg",
+])
+def test_traversal_and_unknown_ids_are_refused(client, url):
+    r = client.get(url)
+    assert r.status_code in (400, 404), (url, r.status_code)
+    assert b"root:" not in r.data
+
+
+def test_media_only_from_recorded_video_sources(client, hostile_corpus):
+    _, ids = hostile_corpus
+    r = client.get(f"/media/{ids[1]}")  # its record was edited to name /etc/passwd: not a video
+    assert r.status_code == 404 and b"root:" not in r.data
+    r = client.get(f"/media/{ids[2]}")
+    assert r.status_code == 200 and r.mimetype == "video/mp4"
+    size = len(r.data)
+    r = client.get(f"/media/{ids[2]}", headers={"Range": "bytes=100-199"})  # the player seeks with Range
+    assert r.status_code == 206 and len(r.data) == 100
+    assert r.headers["Content-Range"] == f"bytes 100-199/{size}"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch", "options"])
+@pytest.mark.parametrize("url", ["/vocab", "/media/synth_0002", "/search", "/static/explore.js", "/nowhere"])
+def test_read_only(client, method, url):
+    assert getattr(client, method)(url).status_code == 405
+
+
+def test_hostile_caption_is_escaped(client, hostile_corpus):
+    _, ids = hostile_corpus
+    page = client.get(f"/video/{ids[0]}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert HOSTILE not in body and "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in body
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    vids = client.get("/videos").get_data(as_text=True)  # the first sentence is listed there too
+    assert "<script>alert" not in vids and "&lt;script&gt;" in vids
+    # the words spoken over a visual word come from transcripts: escaped on the vocabulary page too
+    assert "<script>" not in client.get("/vocab").get_data(as_text=True).replace(
+        '<script src="/static/explore.js"></script>', "")
+
+
+def test_pages_without_a_model(client, hostile_corpus):
+    for url in ("/vocab", "/videos", "/word/0", f"/video/{hostile_corpus[1][2]}", "/search?q=cut+the+pepper"):
+        assert client.get(url).status_code == 200, url
+    search = client.get("/search?q=cut+the+pepper").get_data(as_text=True)
+    assert "Search needs a model" in search and "--model" in search
+    assert client.get("/").status_code == 302
+    assert client.get("/exemplar/0.gif").data[:6] in (b"GIF89a", b"GIF87a")
+    assert client.get("/thumb/synth_0002/1.jpg").data[:2] == b"\xff\xd8"

@@ -1,0 +1,10 @@
+import pytest
+
+from videobert.utils.config import ConfigError
+from videobert.vision.config import DistillConfig
+
+
+@pytest.mark.parametrize("field", ["mixup", "cutmix", "weight_decay", "warmup_epochs"])
+def test_a_negative_value_is_named_with_its_own_value(field):
+    with pytest.raises(ConfigError, match=rf"invalid config field '{field}' = -1: must be >= 0"):
+        DistillConfig(**{field: -1})
