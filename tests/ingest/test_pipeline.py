@@ -341,3 +341,21 @@ def test_repeated_clips_get_the_same_features_as_a_plain_forward_pass(videos, ti
 
     got, _ = pipeline.extract_features(Fixed(), backbone, batch_size=2)
     np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), atol=2e-3)
+
+
+def test_same_features_whatever_the_worker_count(videos, tiny_config, tmp_path):
+    # Issue 13: CPU features change with the intra-op thread count (oneDNN/OpenMP reductions), and
+    # --workers used to set it (the driver: all cores; each of N workers: cores // N). Every
+    # featurizing process now uses config.threads (default 1), whatever the driver's own setting.
+    torch.set_num_threads(2)  # the driver as the CLI starts it on a 2-core machine
+    ingest([videos], tmp_path / "w1", tiny_config.replace(size=64), progress=False)
+    assert torch.get_num_threads() == 2  # restored after featurizing with config.threads
+    s = ingest([videos], tmp_path / "w2", tiny_config.replace(size=64), workers=2, progress=False)
+    assert (s.done, s.failed) == (3, 0)
+    w1, w2 = Corpus(tmp_path / "w1"), Corpus(tmp_path / "w2")
+    assert w1.video_ids() == w2.video_ids() == ["cook", "fry", "stir"]
+    for vid in w1.video_ids():
+        assert np.array_equal(w1.read(vid).features, w2.read(vid).features), vid
+    assert w1.config["threads"] == 1  # recorded in the manifest
+    with pytest.raises(ValueError, match="'threads' = -1"):
+        ingest([videos], tmp_path / "bad", tiny_config.replace(threads=-1), progress=False)

@@ -58,7 +58,8 @@ def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--max-segments", 4, *small)
     rep = json.loads((tmp_path / "all" / "report.json").read_text())
     assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"}
-    assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D"]
+    assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D",
+                                                        "nearest training caption (features)"]
     md = (tmp_path / "all" / "report.md").read_text()
     assert md.count("## ") == 6 and "<table>" in (tmp_path / "all" / "report.html").read_text()
     assert (tmp_path / "all" / "captioners" / "videobert" / "captioner.json").is_file()

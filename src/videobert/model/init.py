@@ -11,9 +11,12 @@
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..utils.lazy import quiet_transformers, require
+
+log = logging.getLogger(__name__)
 
 # name -> (layers, hidden, heads); intermediate = 4 * hidden as in BERT.
 SIZES = {
@@ -64,8 +67,22 @@ def load_init(init: str, size: str = "base", seed: int = 0):
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"--init {init}: {path} has no config.json; not a BERT checkpoint directory")
         torch.manual_seed(seed)  # heads missing from the checkpoint (e.g. MLM, NSP) start reproducibly
-        return BertForPreTraining.from_pretrained(str(path)), BertTokenizerFast.from_pretrained(str(path))
+        return _pretrained(str(path)), BertTokenizerFast.from_pretrained(str(path))
     try:
-        return BertForPreTraining.from_pretrained(init), BertTokenizerFast.from_pretrained(init)
+        return _pretrained(init), BertTokenizerFast.from_pretrained(init)
     except OSError as e:
         raise RuntimeError(f"--init {init}: could not load it from the Hugging Face hub ({e}). {OFFLINE_HINT}") from e
+
+
+def _pretrained(name_or_path: str):
+    """BertForPreTraining from a checkpoint; the weights it lacks (a sentence encoder has no MLM
+    or NSP head) are logged in one line and start from the seeded random init."""
+    from transformers import BertForPreTraining
+
+    model, info = BertForPreTraining.from_pretrained(name_or_path, output_loading_info=True)
+    missing = sorted(info.get("missing_keys", []))
+    if missing:
+        heads = sorted({".".join(k.split(".")[:2]) for k in missing})
+        log.info("--init %s: %d weights not in the checkpoint start from random init (%s)",
+                 name_or_path, len(missing), ", ".join(heads))
+    return model

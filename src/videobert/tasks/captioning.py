@@ -17,6 +17,11 @@ pieces of the BERT vocabulary; its output layer covers only the pieces that occu
 training captions (it could never learn the others) plus BOS/EOS/PAD, tied to its input
 embedding. Decoding is greedy (``beam=1``) or beam search with length-normalized scores.
 
+Baseline (``nearest_captions``): each validation segment gets the training caption of the
+training segment nearest to it by cosine similarity of the L2-normalized mean clip features
+(ties: the first training segment), scored like the captioners; a captioner that does not beat
+it has learned no more than "find a similar-looking training step".
+
 Metrics: BLEU-1..4, METEOR, ROUGE-L and CIDEr from pycocoevalcap (the COCO caption
 evaluation) on lower-cased word/number tokens; METEOR runs Java and is reported as
 unavailable (with the reason) where Java is missing or fails. Scores are fractions (the
@@ -199,8 +204,13 @@ class Captioner(nn.Module):
                 (finished if s[-1] == EOS else beams).append((s, sc))
                 if len(beams) == beam:
                     break
-            if not beams or len(finished) >= beam:
+            if not beams:
                 break
+            if finished:  # stop once no live beam can still beat the best finished caption:
+                best_done = max(sc / (len(s) - 1) for s, sc in finished)
+                # log-probs are <= 0, so a live beam ends with a length-normalized score <= its score / max_len
+                if best_done >= max(sc for _, sc in beams) / max_len:
+                    break
         pool = finished or beams
         best = max(pool, key=lambda c: c[1] / (len(c[0]) - 1))  # length-normalized
         return _strip(best[0][1:])
@@ -420,6 +430,9 @@ class CaptionResult:
     def markdown(self) -> str:
         header = ["method", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
         text = f"Captioning on {self.rows[0].n} validation segments.\n\n" + markdown_table(header, [r.row() for r in self.rows]) + "\n"
+        if any(r.name.startswith("nearest training caption") for r in self.rows):
+            text += ("\nNearest training caption: each validation segment gets the caption of the training "
+                     "segment whose mean clip feature is nearest (cosine), a floor the captioners must beat.\n")
         notes = {r.meteor_note for r in self.rows if r.meteor_note}
         text += "".join(f"\n{n}\n" for n in notes)
         for r in self.rows:
@@ -427,6 +440,30 @@ class CaptionResult:
                 text += f"\nExamples ({r.name}), prediction / reference:\n\n"
                 text += "".join(f"- {p or '(empty)'} / {ref}\n" for p, ref in r.examples)
         return text
+
+
+def mean_clip_features(feats: SegmentFeatures) -> torch.Tensor:
+    """(N, D) mean of each segment's clip features."""
+    return torch.stack([c.float().mean(0) for c in feats.clips])
+
+
+def nearest_captions(train_means: torch.Tensor, train_captions: Sequence[str], query_means: torch.Tensor) -> list[str]:
+    """For each row of `query_means` (M, D), the caption of the training row of `train_means`
+    (N, D) with the highest cosine similarity (argmax: the first on ties)."""
+    if len(train_captions) != len(train_means) or not len(train_captions):
+        raise ValueError(f"{len(train_captions)} training captions for {len(train_means)} training segments")
+    a = nn.functional.normalize(query_means.float(), dim=1)
+    b = nn.functional.normalize(train_means.float(), dim=1)
+    return [train_captions[j] for j in (a @ b.T).argmax(1).tolist()]
+
+
+def evaluate_nearest_caption(train_feats: SegmentFeatures, train_captions: Sequence[str], feats: SegmentFeatures,
+                             references: Sequence[str], name: str = "nearest training caption (features)",
+                             num_examples: int = 5, meteor: bool = True) -> CaptionScores:
+    """The nearest-caption baseline scored with the captioners' metrics."""
+    preds = nearest_captions(mean_clip_features(train_feats), train_captions, mean_clip_features(feats))
+    scores = caption_metrics([[r] for r in references], preds, name, meteor)
+    return dataclasses.replace(scores, examples=tuple(zip(preds[:num_examples], references[:num_examples])))
 
 
 def evaluate_captioner(captioner: TrainedCaptioner, feats: SegmentFeatures, references: Sequence[str],

@@ -142,7 +142,9 @@ def _add_eval(sub) -> None:
         "retrieval": "text -> segment ranking by caption likelihood (default) or the alignment head (R@1/5/10, median rank)",
         "alignment": "held-out accuracy of the alignment head: own video vs. another video / another time",
         "text2video": "generate visual words for every verb-noun prompt; score them by their majority labels",
-        "caption": "train VideoBERT+S3D and S3D-only captioners, BLEU/METEOR/ROUGE-L/CIDEr",
+        "caption": ("train VideoBERT+S3D and S3D-only captioners; score them and the nearest-training-caption "
+                    "baseline (caption of the training segment with the nearest mean clip feature): "
+                    "BLEU-1..4/METEOR/ROUGE-L/CIDEr"),
         "all": "every evaluation; writes report.json, report.md, report.html",
     }
     for name, help_ in specs.items():

@@ -176,18 +176,31 @@ def train_or_load_captioner(data: EvalData, config, out_dir: str | Path, progres
 
 def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1, progress: bool = False,
                 meteor: bool = True):
-    """Train (or reuse) the VideoBERT + S3D and the S3D-only captioners; score both on validation."""
-    from .captioning import CaptionerConfig, CaptionResult, evaluate_captioner, segment_features
+    """Train (or reuse) the VideoBERT + S3D and the S3D-only captioners; score both on validation,
+    beside the nearest-training-caption baseline (by mean clip feature)."""
+    from .captioning import (
+        CaptionerConfig,
+        CaptionResult,
+        evaluate_captioner,
+        evaluate_nearest_caption,
+        segment_features,
+    )
 
     config = config or CaptionerConfig()
     rows = []
+    refs = [s.segment.sentence for s in data.val]
     # variant "s3d" is the paper's name for "the clip features only", whichever backbone made them
     feats_name = _backbone_name(data.corpus)
     for variant, name in (("s3d", f"{feats_name} features only"), ("videobert", f"VideoBERT + {feats_name}")):
         cfg = config.replace(variant=variant)
         tc = train_or_load_captioner(data, cfg, Path(out_dir) / "captioners" / variant, progress)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)
-        rows.append(evaluate_captioner(tc, feats, [s.segment.sentence for s in data.val], name, beam, meteor=meteor))
+        rows.append(evaluate_captioner(tc, feats, refs, name, beam, meteor=meteor))
+    clip_cfg = config.replace(variant="s3d", max_clips=10**9)  # every clip's features, no VideoBERT pass
+    rows.append(evaluate_nearest_caption(
+        segment_features(data.corpus, data.train, clip_cfg), [s.segment.sentence for s in data.train],
+        segment_features(data.corpus, data.val, clip_cfg), refs, "nearest training caption (features)", meteor=meteor,
+    ))
     return CaptionResult(tuple(rows))
 
 

@@ -22,8 +22,11 @@ def require(module: str, extra: str, purpose: str = "") -> ModuleType:
 
 
 def quiet_transformers() -> None:
-    """No per-load progress bars from transformers ("Loading weights", "Writing model shards"):
-    our models are small and loaded often, and the bars drowned the stage's own progress line."""
+    """No per-load progress bars from transformers ("Loading weights", "Writing model shards")
+    and no per-load reports of the heads a checkpoint lacks: our models are small and loaded
+    often, and the bars and tables drowned the stage's own progress line. Errors still show;
+    `model.init.load_init` logs the missing heads in one line."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
