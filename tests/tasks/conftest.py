@@ -7,15 +7,19 @@ import numpy as np
 import pytest
 import torch
 
+from videobert.vocab import assign_record
+
 
 def fake_vocab(num_tokens: int = 12, dim: int = 16, seed: int = 0):
-    """The parts of a `VisualVocab` the tasks use: sizes, centroids, nearest-centroid assign."""
+    """The parts of a `VisualVocab` the tasks use: sizes, centroids, nearest-centroid assign, tokens."""
     c = np.random.default_rng(seed).standard_normal((num_tokens, dim)).astype(np.float32)
 
     def assign(feats):
         return ((np.asarray(feats)[:, None] - c[None]) ** 2).sum(-1).argmin(1)
 
-    return types.SimpleNamespace(num_tokens=num_tokens, leaf_centroids=c, feature_dim=dim, exemplars=[], assign=assign)
+    vocab = types.SimpleNamespace(num_tokens=num_tokens, leaf_centroids=c, feature_dim=dim, exemplars=[], assign=assign)
+    vocab.tokens = lambda record: assign_record(vocab, record)  # the `VisualTokenizer` of a `VisualVocab`
+    return vocab
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,10 @@ def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
     got = Corpus(out).read(held[0])
     assert got.features.shape == (len(ids), tok.feature_dim) and "student_tokens" not in got.meta
     assert (read_tokens(out / "vocab", held[0]) == ids).all()
+    from videobert.vocab import visual_tokenizer
+
+    assert (visual_tokenizer(VisualVocab.load(vocab), Corpus(out).config, out / "vocab").tokens(got) == ids).all()
+    assert (tok.tokens(got) == ids).all()  # the student as a `VisualTokenizer`: computed again from the video
     assert VisualVocab.load(out / "vocab").num_tokens == 4  # the teacher's vocabulary travels along
     with pytest.raises(ValueError, match="distilled student"):
         fit_vocab(out, VocabConfig(levels=1, k=2))

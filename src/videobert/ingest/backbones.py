@@ -17,6 +17,11 @@ starts with ``prefix`` (the longest matching prefix wins), with torch's RNG alre
 parameters of the factory; a backbone whose factory does not declare one refuses it.
 `create_backbone` imports the plugins (`videobert.vision`, `videobert.ingest.efficientnet`)
 once first, so the backbones registered there are found without the caller importing them.
+
+A *clip tokenizer* (``ingest --tokenizer DIR``) is a backbone that also gives each clip its
+visual token: ``encode(x) -> (features (B, feature_dim), leaf ids (B,))`` in one pass. Plugins
+register one with ``register_clip_tokenizer(name, factory)`` (the distilled student of
+`videobert.vision` does, as "student"); `create_clip_tokenizer` builds it as ``factory(DIR, device)``.
 """
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ FALLBACK_WEIGHTS = "kinetics400"  # for a backbone registered without default we
 # Modules that register more backbones when imported.
 _PLUGINS = ("videobert.vision", "videobert.ingest.efficientnet")
 _plugins_loaded = False
+ClipTokenizerFactory = Callable[[str, str], "Backbone"]
+_TOKENIZERS: dict[str, ClipTokenizerFactory] = {}
 
 
 class Backbone(nn.Module):
@@ -152,6 +159,20 @@ def register_backbone(prefix: str, factory: BackboneFactory, default_weights: st
         _DEFAULT_WEIGHTS[prefix] = default_weights
     else:
         _DEFAULT_WEIGHTS.pop(prefix, None)
+
+
+def register_clip_tokenizer(name: str, factory: ClipTokenizerFactory) -> None:
+    """Register `factory(directory, device) -> Backbone` with ``encode`` as clip tokenizer `name`."""
+    _TOKENIZERS[name] = factory
+
+
+def create_clip_tokenizer(directory: str, device: str = "auto", name: str = "student") -> Backbone:
+    """The clip tokenizer `name` saved in `directory` (``ingest --tokenizer DIR``), in eval mode."""
+    _load_plugins()
+    if name not in _TOKENIZERS:
+        raise ImportError(f"--tokenizer {directory}: no {name!r} clip tokenizer is registered; the distilled "
+                          "student's comes with videobert.vision (pip install 'videobert[vision]')")
+    return _TOKENIZERS[name](directory, device).eval()
 
 
 def _match(name: str) -> str | None:

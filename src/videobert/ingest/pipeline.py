@@ -41,7 +41,7 @@ from ..corpus import Corpus, Sentence, VideoRecord
 from ..utils.lazy import require
 from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
-from .backbones import Backbone, create_backbone, resolve_device
+from .backbones import Backbone, create_backbone, create_clip_tokenizer, resolve_device
 from .captions import CaptionError, caption_words, find_captions
 from .config import FEATURE_KEYS, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches
@@ -57,10 +57,8 @@ def get_backbone(config: IngestConfig) -> Backbone:
     key = (config.backbone, config.weights, config.size, config.seed, config.frames, config.pool, config.tokenizer,
            resolve_device(config.device))
     if key not in _backbones:
-        if config.tokenizer:
-            from ..vision.tokenizer import StudentTokenizer  # lazy: needs the [vision] extra
-
-            _backbones[key] = StudentTokenizer(config.tokenizer, config.device)
+        if config.tokenizer:  # registered by the videobert.vision plugin (the [vision] extra)
+            _backbones[key] = create_clip_tokenizer(config.tokenizer, config.device)
         else:
             # pool "mean" is what every backbone does, so only another pooling is passed on (and
             # refused by a backbone without it); frames is None for backbones without the option.

@@ -185,19 +185,17 @@ class VideoBERT(nn.Module):
         from ..ingest import IngestConfig, ingest_video  # lazy: ingest pulls in video decoding
 
         rec = ingest_video(path, IngestConfig.from_dict(self.ingest_config, strict=False))
-        return self.record_tokens(rec, str(path))
+        return self.visual_tokenizer().tokens(rec)
 
-    def record_tokens(self, rec: Any, where: str) -> np.ndarray:
-        """Leaf ids (N,) of an ingested video record (`videobert.corpus.VideoRecord`)."""
-        if "student_tokens" in rec.meta:  # a distilled student tokenized the clips itself
-            return np.asarray(rec.meta["student_tokens"], dtype=np.int64)
-        feats = np.asarray(rec.features, dtype=np.float32)
-        if feats.ndim != 2 or feats.shape[1] != self.vocab.feature_dim:
-            raise ValueError(
-                f"{where}: features of dim {feats.shape[-1]} but the model's visual vocabulary expects "
-                f"{self.vocab.feature_dim} (ingest config and vocabulary do not match)"
-            )
-        return np.asarray(self.vocab.assign(feats), dtype=np.int64)
+    def visual_tokenizer(self, corpus: Any = None):
+        """The `videobert.vocab.VisualTokenizer` of the videos of `corpus` (a `videobert.corpus.Corpus`)
+        under this model's vocabulary, or with `corpus` None of videos freshly ingested with the
+        model's ingest config (`tokenize_video`)."""
+        from ..vocab.tokenizer import visual_tokenizer
+
+        if corpus is None:
+            return visual_tokenizer(self.vocab, self.ingest_config)
+        return visual_tokenizer(self.vocab, corpus.config, Path(corpus.root) / "vocab")
 
     # ---- persistence ------------------------------------------------------------------
     def save_pretrained(self, directory: str | os.PathLike) -> Path:

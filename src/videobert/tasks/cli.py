@@ -173,15 +173,16 @@ def _video_tokens_and_times(model, video: str, corpus: str | None, model_path: s
     """Leaf ids and clip start times of a raw video, or of a corpus video id with --corpus."""
     if corpus:
         from ..corpus import Corpus
-        from .common import VideoTokens, check_model_corpus
+        from .common import check_model_corpus
 
         c = Corpus(corpus)
         check_model_corpus(model, model_path, c, force)
-        return VideoTokens(c, model.vocab)(video), np.asarray(c.read_meta(video)["clip_starts"])
-    from ..ingest import IngestConfig, ingest_video
+        rec = c.read(video)
+    else:
+        from ..ingest import IngestConfig, ingest_video
 
-    rec = ingest_video(video, IngestConfig.from_dict(model.ingest_config, strict=False))
-    return model.record_tokens(rec, video), rec.clip_starts
+        c, rec = None, ingest_video(video, IngestConfig.from_dict(model.ingest_config, strict=False))
+    return model.visual_tokenizer(c).tokens(rec), rec.clip_starts
 
 
 def _token_picture(vocab, rows: list[list[int]], labels: list[list[str]], size: int, out: str) -> None:
@@ -316,7 +317,9 @@ def _caption(args: argparse.Namespace) -> int:
     if hi <= lo:
         raise ValueError(f"{args.video}: no clip overlaps [{args.start}, {end}] s")
     seg = CorpusSegment(Segment(rec.video_id, "prediction", 0, args.start, end, ""), lo, hi)
-    tokens = VideoTokens(corpus, model.vocab) if model is not None else None
+    tokens = None
+    if model is not None:  # a raw video's tokens: those of its freshly ingested record
+        tokens = VideoTokens(corpus, model.vocab, None if args.corpus else model.visual_tokenizer())
     feats = segment_features(corpus, [seg], cfg, model, tokens)
     print(tc.predict(feats, beam=args.beam)[0])
     return 0

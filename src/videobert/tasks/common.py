@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -121,31 +122,25 @@ def subsample(leaf_ids: Sequence[int], max_len: int) -> list[int]:
 class VideoTokens:
     """Leaf ids of corpus videos under the *model's* vocabulary (cached per video).
 
-    Tokens are assigned from the corpus features with ``model.vocab.assign`` rather than
-    read from a vocab directory, so they always match the model being evaluated. A corpus
-    tokenized by a distilled student (`ingest --tokenizer`) holds student embeddings, not
-    backbone features: its tokens are the student's, read from ``CORPUS/vocab/tokens``.
+    The tokens come from `videobert.vocab.visual_tokenizer` (`tokenizer`, unless given): assigned
+    from the corpus features with ``vocab`` rather than read from a vocab directory, so they always
+    match the model being evaluated; for a corpus tokenized by a distilled student (`ingest
+    --tokenizer`), which holds student embeddings, not backbone features, the student's tokens,
+    read from ``CORPUS/vocab/tokens``.
     """
 
-    def __init__(self, corpus: Corpus, vocab: Any):
-        self.corpus, self.vocab = corpus, vocab
+    def __init__(self, corpus: Corpus, vocab: Any, tokenizer: Any = None):
+        from ..vocab.tokenizer import visual_tokenizer
+
+        self.corpus = corpus
+        if tokenizer is None:
+            tokenizer = visual_tokenizer(vocab, corpus.config, Path(corpus.root) / "vocab")
+        self.tokenizer = tokenizer
         self._cache: dict[str, np.ndarray] = {}
 
     def __call__(self, video_id: str) -> np.ndarray:
-        if video_id in self._cache:
-            return self._cache[video_id]
-        if self.corpus.config.get("tokenizer"):
-            from ..vocab import read_tokens
-
-            self._cache[video_id] = read_tokens(self.corpus.root / "vocab", video_id)
-        else:
-            feats = np.asarray(self.corpus.read(video_id).features, dtype=np.float32)  # (N, D)
-            if feats.shape[1] != self.vocab.feature_dim:
-                raise ValueError(
-                    f"corpus {self.corpus.root}: video {video_id!r} has {feats.shape[1]}-d features but the "
-                    f"model's visual vocabulary expects {self.vocab.feature_dim}-d"
-                )
-            self._cache[video_id] = np.asarray(self.vocab.assign(feats), dtype=np.int64)
+        if video_id not in self._cache:
+            self._cache[video_id] = self.tokenizer.tokens(self.corpus.read(video_id))
         return self._cache[video_id]
 
 

@@ -3,7 +3,9 @@
 `StudentTokenizer` follows ingest's `Backbone` contract (``input_size``, ``resize``,
 ``preprocess(uint8 clips (B, T, H, W, 3))``, ``forward -> (B, feature_dim)``), so ingest's
 decoder and batching drive it unchanged; ``forward`` returns the student's clip embedding and
-``assign(x)`` the visual token ids (the two heads combined, `model.combine_heads`).
+``assign(x)`` the visual token ids (the two heads combined, `model.combine_heads`). Importing
+this module (the `videobert.vision` plugin does) registers it as ingest's "student" clip tokenizer,
+and ``tokens(record)`` makes it a `videobert.vocab.VisualTokenizer`.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..ingest.backbones import Backbone, resolve_device
+from ..ingest.backbones import Backbone, register_clip_tokenizer, resolve_device
 from .backbones import frame_indices
 from .model import load_student
 
@@ -50,6 +52,11 @@ class StudentTokenizer(Backbone):
         """(B, F, 3, H, W) -> (B,) int64 leaf ids: argmax of the combined heads."""
         return self.model.leaf_log_probs(self.model(x)).argmax(-1)
 
+    def tokens(self, record) -> np.ndarray:
+        """`videobert.vocab.VisualTokenizer`: a `VideoRecord`'s leaf ids (N,), computed again from its
+        video file (``record.source``) on the teacher corpus' clip grid."""
+        return student_tokenize_video(record.source, self)[1]
+
     @torch.inference_mode()
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One ViT pass -> (embedding (B, feature_dim), leaf ids (B,)): what ingest stores per clip."""
@@ -69,3 +76,6 @@ def student_tokenize_video(
     ids = [tok.assign(tok.preprocess(torch.from_numpy(b))).cpu() for b in iter_clip_batches(reader, batch_size)]
     starts = np.array([float(s) for s in reader.clip_starts()], dtype=np.float64)
     return starts, torch.cat(ids).numpy().astype(np.int64)
+
+
+register_clip_tokenizer("student", StudentTokenizer)  # `ingest --tokenizer DIR` builds it (ingest.backbones)

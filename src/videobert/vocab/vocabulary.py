@@ -131,6 +131,11 @@ class VisualVocab:
             out[i:i + batch_size] = walk(chunk, self.centroids, self.parents)
         return out
 
+    def tokens(self, record: Any) -> np.ndarray:
+        """`VisualTokenizer` (`videobert.vocab.tokenizer`): the leaf id of each clip of a
+        `videobert.corpus.VideoRecord`, assigned from its features. (num_clips,) int64"""
+        return assign_record(self, record)
+
     # ---- files ---------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> Path:
         """Write vocab.npz then vocab.json, each atomically (vocab.json marks a complete save)."""
@@ -183,6 +188,16 @@ class VisualVocab:
         if vocab.sizes != meta["sizes"]:
             raise ValueError(f"{npath} does not match {jpath}: sizes {vocab.sizes} != {meta['sizes']}")
         return vocab
+
+
+def assign_record(vocab: Any, record: Any) -> np.ndarray:
+    """``vocab.assign`` of a record's clip features, refusing features of another width (a corpus
+    ingested with other settings than the vocabulary's). (num_clips,) int64"""
+    feats = np.asarray(record.features, dtype=np.float32)  # (N, D)
+    if feats.ndim != 2 or feats.shape[1] != vocab.feature_dim:
+        raise ValueError(f"video {record.video_id!r} ({record.source}) has {feats.shape[-1]}-d features but the "
+                         f"visual vocabulary expects {vocab.feature_dim}-d (ingest config and vocabulary do not match)")
+    return np.asarray(vocab.assign(feats), dtype=np.int64)
 
 
 # ---- token files ---------------------------------------------------------------------------------
