@@ -1,17 +1,23 @@
 """The explore pages in a real browser: Debian's headless Chromium driven by Playwright.
 
 Skipped (with the reason) where chromium or the playwright package is missing; `install.sh`
-installs both. Each test saves a screenshot of its page to docs/explore/ (the README shows them).
+installs both. Each test takes a screenshot of its page; with VIDEOBERT_SCREENSHOTS=1 they are
+written to docs/explore/ (the README shows them: `VIDEOBERT_SCREENSHOTS=1 python3 -m pytest
+tests/explore/test_browser.py`), else to pytest's temporary directory, so a test run never
+changes the checkout.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "explore"
+SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "explore" if os.environ.get("VIDEOBERT_SCREENSHOTS") == "1"
+         else Path(tempfile.gettempdir()) / "videobert-explore-screenshots")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = pytest.mark.timeout(120)

@@ -21,13 +21,19 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 def create_app(explorer: Explorer):
     flask = require("flask", "explore", "the explore web app")
-    from flask import Flask, abort, redirect, request, send_file
-    from werkzeug.exceptions import MethodNotAllowed
+    from flask import Flask
 
     app = Flask("videobert.explore", static_folder=str(STATIC_DIR), static_url_path="/static")
-    render = Renderer()
-    links = ServerLinks()
-    ex = explorer
+    _add_guards(app)
+    _add_pages(app, flask, explorer)
+    _add_files(app, explorer)
+    return app
+
+
+def _add_guards(app) -> None:
+    """Read-only methods and the security headers on every response."""
+    from flask import request
+    from werkzeug.exceptions import MethodNotAllowed
 
     @app.before_request
     def read_only():
@@ -40,6 +46,14 @@ def create_app(explorer: Explorer):
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"
         return resp
+
+
+def _add_pages(app, flask, ex: Explorer) -> None:
+    """The HTML pages, rendered from the templates."""
+    from flask import abort, redirect, request
+
+    render = Renderer()
+    links = ServerLinks()
 
     def page(template: str, **ctx):
         return flask.Response(render(template, links, ex=ex, **ctx), mimetype="text/html")
@@ -77,6 +91,11 @@ def create_app(explorer: Explorer):
         result = ex.search(q) if q and ex.has_model else None
         return page("search.html", q=q, result=result)
 
+
+def _add_files(app, ex: Explorer) -> None:
+    """Media, exemplar GIFs and thumbnails, looked up by id (never by a client-given path)."""
+    from flask import abort, send_file
+
     @app.get("/media/<video_id>")
     def media(video_id: str):
         path = ex.media_path(video_id)  # the corpus' recorded source of this id, or None
@@ -98,8 +117,6 @@ def create_app(explorer: Explorer):
         if path is None:
             abort(404)
         return send_file(path, mimetype="image/jpeg", max_age=86400)
-
-    return app
 
 
 def serve(explorer: Explorer, host: str = "127.0.0.1", port: int = 8765) -> None:

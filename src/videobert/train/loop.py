@@ -370,6 +370,50 @@ def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
     return opt, sched
 
 
+def _check_run_dir(out: Path, resume: bool, cfg_path: Path) -> None:
+    """Refuse to start over an existing run without --resume, or to resume where there is none."""
+    if not resume and (_checkpoints(out) or (out / "model").exists()):
+        raise ValueError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
+    if resume and not cfg_path.is_file():
+        raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
+
+
+def _train_step(ddp, model: VideoBERT, opt, sched, stream: BatchStream, step: int, cfg: PretrainConfig, rank: int,
+                world: int, device, autocast, acc: torch.Tensor) -> int:
+    """Optimizer step ``step + 1``: its `cfg.grad_accum` micro-batches (gradients synced on the
+    last), clipping and the optimizer/scheduler step. Adds the batches' stats to `acc`; returns
+    the tokens seen."""
+    per_step = world * cfg.grad_accum
+    tokens = 0
+    for j in range(cfg.grad_accum):
+        batch = {k: v.to(device, non_blocking=True) for k, v in stream.get(step * per_step + j * world + rank).items()}
+        tokens += int(batch["attention_mask"].sum())
+        sync = ddp.no_sync() if world > 1 and j < cfg.grad_accum - 1 else nullcontext()
+        with sync, autocast:
+            loss, stats = ddp(batch)
+        if not torch.isfinite(loss):
+            raise RuntimeError(f"pretraining step {step + 1}: the loss is {loss.item()} (not finite); "
+                               f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
+        with sync:
+            (loss / cfg.grad_accum).backward()
+        acc += stats
+    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+    return tokens
+
+
+def _log_train(step: int, acc: torch.Tensor, tokens: int, t0: float, sched, world: int, device, writer, bar) -> None:
+    """The training stats of the steps since the last log line: to `writer` and the progress bar."""
+    s = summarize(_all_reduce(acc, world))
+    tok_s = _all_reduce(torch.tensor(float(tokens), device=device), world).item() / max(time.time() - t0, 1e-9)
+    if writer:
+        writer.log(step, "train", {**s, "lr": sched.get_last_lr()[0], "tokens_per_s": tok_s})
+    if bar is not None:
+        bar.set_postfix({k: f"{v:.3f}" for k, v in s.items() if k.startswith("loss")})
+
+
 def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False,
              force: bool = False) -> Path:
     """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``).
@@ -380,15 +424,11 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg = config
     rank, world, device = _dist_setup(cfg.device)
     cfg_path = out / "config.json"
-    if not resume and (_checkpoints(out) or (out / "model").exists()):
-        raise ValueError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
-    if resume and not cfg_path.is_file():
-        raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
+    _check_run_dir(out, resume, cfg_path)
 
     model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device, force)
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
-    per_step = world * cfg.grad_accum
 
     objective = PretrainingObjective(model, cfg.loss_weights)
     ddp = objective
@@ -414,32 +454,12 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     acc = torch.zeros(len(STATS), 2, device=device)
     tokens, t0 = 0, time.time()
     while step < total:
-        for j in range(cfg.grad_accum):
-            batch = {k: v.to(device, non_blocking=True) for k, v in stream.get(step * per_step + j * world + rank).items()}
-            tokens += int(batch["attention_mask"].sum())
-            sync = ddp.no_sync() if world > 1 and j < cfg.grad_accum - 1 else nullcontext()
-            with sync, autocast:
-                loss, stats = ddp(batch)
-            if not torch.isfinite(loss):
-                raise RuntimeError(f"pretraining step {step + 1}: the loss is {loss.item()} (not finite); "
-                                   f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
-            with sync:
-                (loss / cfg.grad_accum).backward()
-            acc += stats
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
+        tokens += _train_step(ddp, model, opt, sched, stream, step, cfg, rank, world, device, autocast, acc)
         step += 1
         if bar is not None:
             bar.update(1)
         if step % cfg.log_every == 0 or step == total:
-            s = summarize(_all_reduce(acc, world))
-            tok_s = _all_reduce(torch.tensor(float(tokens), device=device), world).item() / max(time.time() - t0, 1e-9)
-            if writer:
-                writer.log(step, "train", {**s, "lr": sched.get_last_lr()[0], "tokens_per_s": tok_s})
-            if bar is not None:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in s.items() if k.startswith("loss")})
+            _log_train(step, acc, tokens, t0, sched, world, device, writer, bar)
             acc.zero_()
             tokens, t0 = 0, time.time()
         if held is not None and (step % cfg.eval_every == 0 or step == total):

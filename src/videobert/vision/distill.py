@@ -114,14 +114,9 @@ def _lr_lambda(config: DistillConfig, steps_per_epoch: int):
     return f
 
 
-def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False) -> dict:
-    """Train the student; returns the held-out evaluation (also written to OUT/eval.json)."""
-    from ..ingest.backbones import resolve_device
-    from ..vocab import VisualVocab
-    from .model import DistilledStudent, save_student
-
-    corpus, vocab_dir, out = Corpus(corpus_dir), Path(vocab_dir), Path(out_dir)
-    vocab = VisualVocab.load(vocab_dir)
+def _claim_out_dir(out: Path, config: DistillConfig) -> None:
+    """Create `out` and write the run's config there; a run in `out` with another config (one a
+    re-run would resume) is refused."""
     out.mkdir(parents=True, exist_ok=True)
     cfg_path = out / "distill_config.json"
     if cfg_path.is_file() and (out / "checkpoint.pt").is_file():
@@ -132,6 +127,102 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
         if not same:
             raise ValueError(f"{out} holds a run with another config ({cfg_path}); use a new --out to start over")
     save_config(config, cfg_path)
+
+
+def _build_student(config: DistillConfig, vocab, device):
+    """The seeded student (from `config.init` unless random) on `device`, and the teacher's
+    leaf -> coarse map ``(L,)``."""
+    from .model import DistilledStudent
+
+    torch.manual_seed(config.seed)
+    coarse_of = torch.as_tensor(vocab.coarse_of(np.arange(vocab.num_tokens)), dtype=torch.int64)  # (L,)
+    model = DistilledStudent(StudentArch(**config.arch_dict()), coarse_of)
+    if config.init != "random":
+        init_from_checkpoint(model, config.init)
+    model.to(device)
+    return model, coarse_of
+
+
+def _optimizer(model, config: DistillConfig, steps_per_epoch: int):
+    from timm.optim import param_groups_weight_decay  # as DeiT: no decay on biases, norms, tokens, pos_embed
+
+    groups = param_groups_weight_decay(model, config.weight_decay, model.no_weight_decay())
+    opt = torch.optim.AdamW(groups, lr=config.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config, steps_per_epoch))
+    return opt, sched
+
+
+def _resume(ckpt_path: Path, model, opt, sched, device) -> int:
+    """Load `ckpt_path` (the last finished epoch) if there is one; returns the epoch to start at."""
+    if not ckpt_path.is_file():
+        return 0
+    ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["opt"])
+    sched.load_state_dict(ckpt["sched"])
+    start = int(ckpt["epoch"])
+    log.info("resuming from %s at epoch %d", ckpt_path, start)
+    return start
+
+
+def _seed_epoch(seed: int, epoch: int) -> np.random.Generator:
+    """Seed numpy, torch and random for `epoch`, so a resumed run sees the same batches and
+    augmentations; returns the epoch's generator (for the batch order)."""
+    rng = np.random.default_rng([seed, epoch])
+    np.random.seed(seed * 1000 + epoch)
+    torch.manual_seed(seed * 1000 + epoch)
+    random.seed(seed * 1000 + epoch)
+    return rng
+
+
+def _student_batch(train: ClipSet, rows: np.ndarray, model, coarse_of, centroids, scale, mean, std, augment, mixer,
+                   config: DistillConfig):
+    """One training batch: the (augmented, mixed) input ``(B, F, 3, S, S)`` and its coarse
+    ``(B, C)`` and leaf ``(B, L)`` targets."""
+    frames = train.batch_frames(rows)  # (B, F, S, S, 3)
+    if augment is not None:
+        frames = np.stack([augment(f) for f in frames])
+    x = to_input(frames, mean, std)  # (B, F, 3, S, S)
+    leaf = train.leaves[rows]
+    coarse_t = one_hot(coarse_of[leaf], model.num_coarse, config.smoothing)  # (B, C)
+    if config.mode == "soft":
+        teacher_t = teacher_soft_targets(train.features[rows], centroids, scale, config.tau)  # (B, L)
+    else:
+        teacher_t = one_hot(leaf, model.num_leaves, config.smoothing)  # (B, L)
+    x, (coarse_t, teacher_t) = mixer(x, [coarse_t, teacher_t])
+    return x, coarse_t, teacher_t
+
+
+def _save_checkpoint(ckpt_path: Path, model, opt, sched, epochs_done: int) -> None:
+    buf = io.BytesIO()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                "epoch": epochs_done}, buf)
+    atomic_write_bytes(ckpt_path, buf.getvalue())
+
+
+def _student_info(corpus: Corpus, vocab_dir: Path, vocab, grid: dict, config: DistillConfig) -> dict:
+    """What `save_student` records about the teacher and the preprocessing."""
+    return {
+        "vocab": str(vocab_dir.resolve()),
+        "vocab_levels": vocab.levels, "vocab_k": vocab.k,
+        "corpus": str(corpus.root.resolve()),
+        "teacher": {k: corpus.config.get(k) for k in ("backbone", "weights", "size")},
+        "grid": grid,
+        "resize": config.img_size,  # short side before the center crop
+        "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD),
+        "distill": config.to_dict(),
+    }
+
+
+def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False) -> dict:
+    """Train the student; returns the held-out evaluation (also written to OUT/eval.json)."""
+    from ..ingest.backbones import resolve_device
+    from ..vocab import VisualVocab
+    from .model import save_student
+
+    corpus, vocab_dir, out = Corpus(corpus_dir), Path(vocab_dir), Path(out_dir)
+    vocab = VisualVocab.load(vocab_dir)
+    _claim_out_dir(out, config)
     device = resolve_device(config.device)
     grid = {k: corpus.config[k] for k in GRID_KEYS}
 
@@ -142,12 +233,7 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     log.info("distilling %d clips of %d videos (%d held out) into a student", len(train.leaves), len(train_ids),
              len(heldout_ids))
 
-    torch.manual_seed(config.seed)
-    coarse_of = torch.as_tensor(vocab.coarse_of(np.arange(vocab.num_tokens)), dtype=torch.int64)  # (L,)
-    model = DistilledStudent(StudentArch(**config.arch_dict()), coarse_of)
-    if config.init != "random":
-        init_from_checkpoint(model, config.init)
-    model.to(device)
+    model, coarse_of = _build_student(config, vocab, device)
     centroids = torch.as_tensor(vocab.leaf_centroids, dtype=torch.float32)
     scale = quantization_scale(train.features, centroids, train.leaves) if config.mode == "soft" else 1.0
     mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
@@ -157,20 +243,9 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
 
     n = len(train.leaves)
     steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch (Mixup wants even batches)
-    from timm.optim import param_groups_weight_decay  # as DeiT: no decay on biases, norms, tokens, pos_embed
-
-    groups = param_groups_weight_decay(model, config.weight_decay, model.no_weight_decay())
-    opt = torch.optim.AdamW(groups, lr=config.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config, steps_per_epoch))
-    start = 0
+    opt, sched = _optimizer(model, config, steps_per_epoch)
     ckpt_path = out / "checkpoint.pt"
-    if ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["opt"])
-        sched.load_state_dict(ckpt["sched"])
-        start = int(ckpt["epoch"])
-        log.info("resuming from %s at epoch %d", ckpt_path, start)
+    start = _resume(ckpt_path, model, opt, sched, device)
 
     epochs = range(start, config.epochs)
     if progress:
@@ -179,26 +254,12 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
         epochs = tqdm(epochs, desc="distill", unit="epoch", initial=start, total=config.epochs)
     for epoch in epochs:
         model.train()
-        # Seeded per epoch, so a resumed run sees the same batches and augmentations.
-        rng = np.random.default_rng([config.seed, epoch])
-        np.random.seed(config.seed * 1000 + epoch)
-        torch.manual_seed(config.seed * 1000 + epoch)
-        random.seed(config.seed * 1000 + epoch)
-        order = rng.permutation(n)
+        order = _seed_epoch(config.seed, epoch).permutation(n)
         total, t0 = 0.0, time.perf_counter()
         for s in range(steps_per_epoch):
             rows = order[s * config.batch_size : (s + 1) * config.batch_size]
-            frames = train.batch_frames(rows)  # (B, F, S, S, 3)
-            if augment is not None:
-                frames = np.stack([augment(f) for f in frames])
-            x = to_input(frames, mean, std)  # (B, F, 3, S, S)
-            leaf = train.leaves[rows]
-            coarse_t = one_hot(coarse_of[leaf], model.num_coarse, config.smoothing)  # (B, C)
-            if config.mode == "soft":
-                teacher_t = teacher_soft_targets(train.features[rows], centroids, scale, config.tau)  # (B, L)
-            else:
-                teacher_t = one_hot(leaf, model.num_leaves, config.smoothing)  # (B, L)
-            x, (coarse_t, teacher_t) = mixer(x, [coarse_t, teacher_t])
+            x, coarse_t, teacher_t = _student_batch(train, rows, model, coarse_of, centroids, scale, mean, std,
+                                                    augment, mixer, config)
             out_ = model(x.to(device))
             loss = criterion(out_.coarse_logits, out_.leaf_logits, coarse_t.to(device), teacher_t.to(device))
             opt.zero_grad(set_to_none=True)
@@ -208,22 +269,9 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
             total += loss.item()
         log.info("epoch %d/%d: loss %.4f (%.1f s)", epoch + 1, config.epochs, total / steps_per_epoch,
                  time.perf_counter() - t0)
-        buf = io.BytesIO()
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "epoch": epoch + 1}, buf)
-        atomic_write_bytes(ckpt_path, buf.getvalue())
+        _save_checkpoint(ckpt_path, model, opt, sched, epoch + 1)
 
-    info = {
-        "vocab": str(vocab_dir.resolve()),
-        "vocab_levels": vocab.levels, "vocab_k": vocab.k,
-        "corpus": str(corpus.root.resolve()),
-        "teacher": {k: corpus.config.get(k) for k in ("backbone", "weights", "size")},
-        "grid": grid,
-        "resize": config.img_size,  # short side before the center crop
-        "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD),
-        "distill": config.to_dict(),
-    }
-    save_student(model, out, info)
+    save_student(model, out, _student_info(corpus, vocab_dir, vocab, grid, config))
     result = {"train_clips": n, "train_videos": len(train_ids), "heldout_videos": len(heldout_ids)}
     if heldout_ids:
         from .evaluate import agreement
