@@ -1,10 +1,16 @@
-"""Benchmark: our pretraining step vs. plain `BertForPreTraining` on the same examples.
+"""Benchmark: our pretraining step vs. Hugging Face `BertForPreTraining` on the same examples.
 
 Ours: length-bucketed batches (`bucket_batches`, pool 50) and the MLM head evaluated only on
-the masked positions (`PretrainingObjective`). Baseline: `BertForPreTraining` of the same size
-and joint vocabulary, the same masked examples in random batches padded to the longest,
-with its own MLM + NSP loss (head over every position). Both steps run AdamW, alternately
-(ours, baseline, ours, ...) so machine load drifts hit both alike.
+the masked positions (`PretrainingObjective`). Baselines: `BertForPreTraining` of the same size
+and joint vocabulary (SDPA attention), the same masked examples, its own MLM + NSP loss (head
+over every position), each batch padded to its own longest (dynamic padding), in batches
+  * "HF grouped" (the fair baseline): length-grouped, as a careful HF user gets with
+    `group_by_length=True` -- `transformers.trainer_pt_utils.LengthGroupedSampler` (megabatches
+    of 50 batches sorted by length); the timed batches are drawn at random from its epoch so
+    they are a fair sample of it (its own order runs long-to-short within a megabatch);
+  * "HF random" (the old baseline, for reference): random batches, so padded to a long example.
+All steps run AdamW, interleaved (ours, HF grouped, HF random, ours, ...) so machine load
+drifts hit all alike. Ratios are useful tokens/s against the HF grouped baseline.
 
 Reported per side: useful tokens/s (non-padding tokens) and MFU = model FLOPs/s over the
 fp32 matmul peak measured in this run. Model FLOPs = 3 x forward FLOPs of the useful work:
@@ -12,10 +18,16 @@ per real token 24*H^2 per layer + 4*T*H attention, plus the MLM head (2*H^2 + 2*
 masked token (the same count for both sides, so the MFU ratio equals the throughput ratio).
 
     python bench/pretrain.py [--size small] [--steps 8] [--batch-size 32] [--num-visual 20736]
+                             [--threads N] [--profile]
+
+`--profile` adds a torch.profiler breakdown of our step (forward + backward + AdamW): the top
+10 ops by self CPU time.
 """
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import time
 
 import numpy as np
@@ -81,24 +93,54 @@ def main(argv=None):
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--num-visual", type=int, default=12**4)
     ap.add_argument("--videos", type=int, default=60)
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch intra-op threads (default: all cores)")
+    ap.add_argument("--profile", action="store_true", help="print the top-10 ops (self CPU time) of our step")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    load0 = os.getloadavg()
     torch.manual_seed(0)
     model = VideoBERT.create("scratch", _Leaves(args.num_visual), {}, size=args.size, seed=0)
     tok, cfg = model.tokenizer, model.bert.config
     from transformers import BertForPreTraining
 
-    base = BertForPreTraining(cfg)  # same size, same joint vocabulary
-    base.load_state_dict(model.bert.state_dict())
+    def hf_model():  # same size, same joint vocabulary, same initial weights, SDPA attention
+        hcfg = copy.deepcopy(cfg)
+        try:
+            m = BertForPreTraining._from_config(hcfg, attn_implementation="sdpa")
+        except (TypeError, ValueError, ImportError):  # a transformers without SDPA for BERT
+            m = BertForPreTraining(hcfg)
+        m.load_state_dict(model.bert.state_dict())
+        return m
+
+    hf = {"hf_grouped": hf_model(), "hf_random": hf_model()}
     rng = np.random.default_rng(0)
     ex = make_examples(synthetic_videos(tok, args.videos, rng), tok, ExampleSpec(max_len=args.max_len), rng)
     lengths = np.array([len(e.input_ids) for e in ex])
     masker = Masker(tok)
     ours_b = bucket_batches(lengths, args.batch_size, np.random.default_rng(1), pool=50)
-    base_b = bucket_batches(lengths, args.batch_size, np.random.default_rng(1), pool=1)  # random batches
-    n = min(args.steps + 2, len(ours_b), len(base_b))
+    try:
+        from transformers.trainer_pt_utils import LengthGroupedSampler
+
+        order = list(LengthGroupedSampler(args.batch_size, lengths=lengths.tolist(),
+                                          generator=torch.Generator().manual_seed(1)))
+        grouped_src = "transformers LengthGroupedSampler"
+    except ImportError:  # the same megabatch sort, as transformers' get_length_grouped_indices
+        perm = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(1)).tolist()
+        mb = args.batch_size * max(min(len(lengths) // (args.batch_size * 4), 50), 1)
+        order = [i for a in range(0, len(perm), mb) for i in sorted(perm[a:a + mb], key=lambda i: -lengths[i])]
+        grouped_src = "megabatch sort (LengthGroupedSampler re-implemented)"
+    order = np.asarray(order)
+    grouped = [order[a:a + args.batch_size] for a in range(0, len(order), args.batch_size)]
+    grouped = [grouped[i] for i in np.random.default_rng(2).permutation(len(grouped))]  # a fair sample of its epoch
+    batches = {"ours": ours_b, "hf_grouped": grouped,
+               "hf_random": bucket_batches(lengths, args.batch_size, np.random.default_rng(1), pool=1)}
+    n = min(args.steps + 2, *(len(b) for b in batches.values()))
+
+    def epoch_padding(bs):  # padding fraction over the whole epoch of batches
+        return 1 - sum(lengths[b].sum() for b in bs) / sum(len(b) * lengths[b].max() for b in bs)
     # each example is masked the same way on both sides: mask by example index
     def batch(idx):
-        masked = [masker(ex[i].input_ids, ex[i].kind, ex[i].align_label, np.random.default_rng(int(i))) for i in idx]
+        masked = [masker(ex[i].input_ids, ex[i].kind, ex[i].view, np.random.default_rng(int(i))) for i in idx]
         b = collate([ex[i] for i in idx], masker, np.random.default_rng(0))
         for row, (ids, lab) in enumerate(masked):
             b["input_ids"][row, : len(ids)] = torch.from_numpy(ids)
@@ -106,23 +148,29 @@ def main(argv=None):
         return b
 
     objective = PretrainingObjective(model).train()
-    base.train()
-    opts = {k: torch.optim.AdamW(m.parameters(), lr=1e-4) for k, m in (("ours", model), ("base", base))}
+    for m in hf.values():
+        m.train()
+    models = {"ours": model, **hf}
+    opts = {k: torch.optim.AdamW(m.parameters(), lr=1e-4) for k, m in models.items()}
 
     def step_ours(b):
         loss, _ = objective(b)
         loss.backward()
 
-    def step_base(b):
-        out = base(input_ids=b["input_ids"], token_type_ids=b["token_type_ids"], attention_mask=b["attention_mask"],
-                   labels=b["mlm_labels"], next_sentence_label=b["align_labels"])
-        out.loss.backward()
+    def step_hf(key):
+        def step(b):
+            out = hf[key](input_ids=b["input_ids"], token_type_ids=b["token_type_ids"], attention_mask=b["attention_mask"],
+                          labels=b["mlm_labels"], next_sentence_label=b["align_labels"])
+            out.loss.backward()
+        return step
+
+    steps = {"ours": step_ours, "hf_grouped": step_hf("hf_grouped"), "hf_random": step_hf("hf_random")}
 
     peak = matmul_peak()
     stats = {k: {"time": 0.0, "tokens": 0, "padded": 0, "flops": 0.0} for k in opts}
     for i in range(n):
-        for key, fn, bidx in (("ours", step_ours, ours_b[i]), ("base", step_base, base_b[i])):
-            b = batch(bidx)
+        for key, fn in steps.items():
+            b = batch(batches[key][i])
             t = time.perf_counter()
             fn(b)
             opts[key].step()
@@ -135,17 +183,34 @@ def main(argv=None):
                 s["padded"] += b["attention_mask"].numel()
                 s["flops"] += useful_flops(b, cfg)
     peak = max(peak, matmul_peak())
+    load1 = os.getloadavg()
     print(f"model: {args.size} ({cfg.num_hidden_layers}L {cfg.hidden_size}H), joint vocab {cfg.vocab_size}, "
-          f"batch {args.batch_size}, max_len {args.max_len}, {n - 2} timed steps each, {torch.get_num_threads()} threads")
+          f"batch {args.batch_size}, max_len {args.max_len}, {len(ex)} examples, {n - 2} timed steps each, "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"attention: ours {model.bert.config._attn_implementation}, "
+          f"HF {hf['hf_grouped'].config._attn_implementation}; HF grouped batches: {grouped_src}")
+    print(f"load average (1/5/15 min): start {load0[0]:.2f}/{load0[1]:.2f}/{load0[2]:.2f}, "
+          f"end {load1[0]:.2f}/{load1[1]:.2f}/{load1[2]:.2f} on {os.cpu_count()} cores")
     print(f"matmul peak (fp32, 2048^3, best of runs): {peak / 1e9:.1f} GFLOP/s")
-    res = {}
+    names = {"ours": "ours", "hf_grouped": "HF length-grouped", "hf_random": "HF padded-to-longest (random)"}
+    tps = {k: s["tokens"] / s["time"] for k, s in stats.items()}
+    print(f"{'':<30} {'useful tok/s':>12} {'padding':>8} {'pad/epoch':>9} {'vs HF grouped':>13} {'MFU':>6} {'time':>7}")
     for key, s in stats.items():
-        tps = s["tokens"] / s["time"]
-        mfu = s["flops"] / s["time"] / peak
-        res[key] = tps
-        print(f"{key:>4}: {tps:8.1f} useful tokens/s  padding {1 - s['tokens'] / s['padded']:.1%}  "
-              f"MFU {mfu:.1%}  ({s['time']:.1f} s)")
-    print(f"speed-up (useful tokens/s, ours / baseline): {res['ours'] / res['base']:.2f}x")
+        print(f"{names[key]:<30} {tps[key]:12.1f} {1 - s['tokens'] / s['padded']:8.1%} "
+              f"{epoch_padding(batches[key]):9.1%} {tps[key] / tps['hf_grouped']:12.2f}x "
+              f"{s['flops'] / s['time'] / peak:6.1%} {s['time']:6.1f}s")
+    print("padding: over the timed batches; pad/epoch: over all batches of the epoch; "
+          "MFU: useful model FLOPs/s over the matmul peak")
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for i in range(2, min(4, n)):
+                step_ours(batch(ours_b[i]))
+                opts["ours"].step()
+                opts["ours"].zero_grad(set_to_none=True)
+        print(f"\nprofile of our step ({min(4, n) - 2} steps, forward + backward + AdamW), top 10 by self CPU time:")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
 
 
 if __name__ == "__main__":
