@@ -160,6 +160,7 @@ class Demo:
         return f"{len(res.videos)} videos in {self.synth_dir}"
 
     def ingest(self) -> str:
+        from .corpus import Corpus
         from .ingest import IngestConfig, ingest
 
         weights = "random" if self.cfg.backbone == "s3d" else None  # None: the backbone's own (imagenet)
@@ -170,8 +171,6 @@ class Demo:
         summary = ingest([self.synth_dir], self.corpus_dir, icfg, workers=self.cfg.workers, progress=self.progress)
         if summary.failed:
             raise RuntimeError(f"{summary.failed} synthetic videos failed to ingest; see {self.corpus_dir}/failures.json")
-        from .corpus import Corpus
-
         corpus = Corpus(self.corpus_dir)
         sentences = sum(len(corpus.read_meta(v).get("sentences", [])) for v in corpus.video_ids())
         if sentences == 0:
