@@ -228,7 +228,7 @@ class Demo:
             "alignment": run_alignment(data.model, data.corpus, heldout_video_ids(
                 data.corpus, str(self.model_dir), str(self.synth_dir / "annotations.json"))),
             "text2video": run_text2video(data, verbs, nouns),
-            "caption": run_caption(data, self.eval_dir, CaptionerConfig(epochs=self.cfg.caption_epochs),
+            "caption": run_caption(data, self.eval_dir, CaptionerConfig(epochs=self.cfg.caption_epochs, seed=self.cfg.seed),
                                    progress=self.progress),
         }
         reference = zeroshot_references(data, verbs, nouns)

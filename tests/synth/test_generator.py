@@ -32,13 +32,10 @@ def decode(path):
 
 
 def assert_same_frames(a, b):
-    """The same video: same frame count and size, pixels equal up to rare encoder noise. Within a
-    pytest session the same seed occasionally encodes a run of ~17 frames differently (seen in
-    about 1 of 6 runs of this file; never in a plain Python process; cause not found yet), so
-    this allows small, rare differences instead of demanding identical bytes."""
-    assert a.shape == b.shape
-    d = np.abs(a.astype(np.int16) - b.astype(np.int16))
-    assert np.mean(d) < 0.5 and np.mean(d > 8) < 0.01, (float(np.mean(d)), float(np.mean(d > 8)))
+    """The same video, pixel for pixel. (Once, with the encoder converting RGB itself, a video
+    now and then came out a few levels apart within a pytest session; synth converts to
+    yuv420p itself since, see generator.rgb_to_yuv420p.)"""
+    assert a.shape == b.shape and np.array_equal(a, b)
 
 
 def parse_vtt(text):
@@ -55,6 +52,7 @@ def test_same_seed_is_identical(make_synth):
     for name in ("annotations.json", "ground_truth.json", "synth_0000.vtt", "synth_0001.vtt", "synth_0002.vtt"):
         assert (a.out_dir / name).read_bytes() == (b.out_dir / name).read_bytes(), name
     for vid in ("synth_0000", "synth_0001", "synth_0002"):
+        assert a.video_path(vid).read_bytes() == b.video_path(vid).read_bytes(), vid
         assert_same_frames(decode(a.video_path(vid))[0], decode(b.video_path(vid))[0])
 
 
@@ -119,8 +117,9 @@ def test_youcook2_annotations_and_split(make_synth):
         for a in entry["annotations"]:
             s, e = a["segment"]
             assert 0 <= s < e <= entry["duration"]
-            verb, the, noun = a["sentence"].split()
-            assert verb in verbs and the == "the" and noun in nouns
+            m = re.fullmatch(r"(\w+) the (small|big) (\w+) (\w+)( and put it (in the bowl|on the plate|in the pot))?",
+                             a["sentence"])
+            assert m and m[1] in verbs and m[4] in nouns, a["sentence"]
     assert sorted(e["subset"] for e in db.values()) == ["training", "training", "validation"]
 
 

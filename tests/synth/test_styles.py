@@ -26,17 +26,23 @@ def raw_frames(config: SynthConfig, index: int) -> np.ndarray:
 
 
 def template(phrasing: str) -> re.Pattern:
-    """A regex for a phrasing, with the verb, noun and manner phrase filled in by any of theirs."""
+    """A regex for a phrasing, with the verb, noun (after any size or colour words), manner
+    phrase, size, colour and destination filled in by any of theirs."""
     how = "|".join(re.escape(h) for n in NARRATIONS.values() for h in n.how.values())
-    parts = re.split(r"(\{v\}|\{n\}|\{how\})", phrasing)
-    fill = {"{v}": "(" + "|".join(VERBS) + ")", "{n}": "(" + "|".join(NOUNS) + ")", "{how}": f"({how})"}
+    sizes = {w for n in NARRATIONS.values() for ws in n.size_words.values() for w in ws}
+    colours = {c for look in LOOKS.values() for v in look.variants.values() for c, _ in v}
+    adj = "|".join(sorted(sizes | colours))
+    parts = re.split(r"(\{v\}|\{n\}|\{how\}|\{size\}|\{colour\}|\{dest\})", phrasing)
+    fill = {"{v}": "(" + "|".join(VERBS) + ")", "{n}": f"(?:(?:{adj}) )*(" + "|".join(NOUNS) + ")",
+            "{how}": f"({how})", "{size}": f"({'|'.join(sorted(sizes))})", "{colour}": f"({'|'.join(sorted(colours))})",
+            "{dest}": "(in the bowl|on the plate|in the pot)"}
     return re.compile("".join(fill.get(p, re.escape(p)) for p in parts) + "$")
 
 
 # ---- kitchen: unchanged ------------------------------------------------------------------------
 # These values pin the default "kitchen" style. They were computed with the synth code as it
 # was BEFORE styles existed (commit 15e933c), for SynthConfig(videos=2, width=64, height=48,
-# steps_min=2, steps_max=3, audio=False), seed 0: each video's steps, narration cues, and the
+# steps_min=2, steps_max=3, audio=False) (details=False since details exist), seed 0: each video's steps, narration cues, and the
 # pixel sums of its raw (unencoded) frames, every 50th frame and in total. The kitchen must keep
 # drawing exactly the same random numbers; a change to its look or its script shows up here.
 # (On the machine that computed them the frames were byte-identical after the change too:
@@ -61,7 +67,7 @@ KITCHEN_PIN = {
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_kitchen_is_unchanged(index):
-    config = SynthConfig(videos=2, width=64, height=48, steps_min=2, steps_max=3, audio=False)
+    config = SynthConfig(videos=2, width=64, height=48, steps_min=2, steps_max=3, audio=False, details=False)
     assert config.style == "kitchen"
     pin = KITCHEN_PIN[index]
     s = script_for(config, index)
@@ -120,6 +126,7 @@ def test_studio_captions_use_studio_phrasings(make_synth):
     for v in r.videos:  # what was written to the .vtt is what the script says
         assert [t for _, _, t in parse_vtt(r.captions_path(v.video_id).read_text())] == [c.text + "." for c in v.cues]
     config, lags = SynthConfig(**MUTE, style="studio").replace(videos=40, steps_min=3, steps_max=6), []
+    detail_t = [template(p) for p in NARRATIONS["studio"].attribute_lines + NARRATIONS["studio"].dest_lines]
     for i in range(config.videos):
         s = script_for(config, i)
         for c in s.cues:
@@ -127,6 +134,11 @@ def test_studio_captions_use_studio_phrasings(make_synth):
                 assert c.text in STUDIO_FILLERS and c.text not in FILLERS
                 continue
             st = s.steps[c.step]
+            if any(p.match(c.text) for p in detail_t):  # what the narrator adds about the step
+                said = set(c.text.split())
+                assert ((st.dest and st.dest in c.text) or st.colour in said
+                        or said & set(NARRATIONS["studio"].size_words[st.size])), (c.text, st)
+                continue
             m = [p.match(c.text) for p in studio_t if p.match(c.text)]
             assert m and m[0].group(1) == st.verb and m[0].group(2) == st.noun, c.text
             assert not any(p.match(c.text) for p in kitchen_t), c.text

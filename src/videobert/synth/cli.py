@@ -19,7 +19,8 @@ def _size(text: str) -> tuple[int, int]:
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "synth", help="generate narrated synthetic kitchen videos with known ground truth",
-        description="Write N short H.264 videos of (verb, noun) cooking steps, WebVTT captions, "
+        description="Write N short H.264 videos of cooking steps (a verb and a noun, with a size, a colour and "
+                    "where the food goes), WebVTT captions, "
                     "espeak-ng narration audio (when installed), annotations.json (YouCook II format), "
                     "verbs.txt and nouns.txt. Re-running the same command skips finished videos; "
                     "each --style needs its own OUT.")
@@ -37,6 +38,10 @@ def add_parser(subparsers) -> None:
                         "another narrator with other phrasings and 1.5x the lag: a held-out style for "
                         "checking that learning transfers); same labels and annotations")
     p.add_argument("--no-audio", action="store_true", help="no narration audio track (captions only)")
+    p.add_argument("--no-details", action="store_true",
+                   help="plain steps: no size, colour or destination in the picture, the narration or the "
+                        "annotation sentence (\"cut the tomato\" rather than \"cut the big green tomato and put "
+                        "it in the bowl\"); the corpus as written before details existed")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes rendering videos in parallel (default: min(2, CPUs))")
     p.set_defaults(func=run)
@@ -45,7 +50,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     config = SynthConfig(videos=args.videos, seed=args.seed, fps=args.fps, width=args.size[0], height=args.size[1],
                          val_fraction=args.val_fraction, steps_min=args.steps_min, steps_max=args.steps_max,
-                         audio=not args.no_audio, style=args.style)
+                         audio=not args.no_audio, style=args.style,
+                         details=not args.no_details)
     t0 = time.perf_counter()
     r = generate(args.out, config, workers=args.workers, progress=True)
     hours = sum(v.duration for v in r.videos) / 3600

@@ -16,7 +16,7 @@ and a re-run skips finished videos (mp4 then vtt, each written atomically; the v
 a finished video) and rewrites the ground truth from the scripts alone.
 
 `style` picks one of two looks and narrators (`STYLES`), with the same labels, annotation
-sentences ("VERB the NOUN") and step-timing distribution:
+sentences and step-timing distribution:
 
 - "kitchen" (default): the corpus the pipeline is tuned on. A plain grey counter, the object
   large and centred in its saturated colour, grey props; the narrator says "now let's cut the
@@ -28,6 +28,12 @@ sentences ("VERB the NOUN") and step-timing distribution:
   zero-shot template in 1 of 19 steps), other filler talk, 1.5x the narration lag (+-1.5 s at
   the default narration_lag) and the en-gb espeak-ng voice. Its random streams differ from the
   kitchen's, so the same seed does not repeat the kitchen's step sequences.
+
+`details` (default on) gives every step a size, a colour and (3 in 4 steps) a destination
+that show in the picture; the annotation sentence names them ("cut the big green tomato and
+put it in the bowl") and the narrator mentions them part of the time (script.py). The verb and
+noun labels are unchanged; `--no-details` writes the plain "VERB the NOUN" corpus, exactly as
+before details existed.
 """
 from __future__ import annotations
 
@@ -55,6 +61,7 @@ _FREE_FIELDS = ("videos", "val_fraction")
 STYLES = ("kitchen", "studio")  # see the module docstring; render.LOOKS and script.NARRATIONS hold them
 # Random streams per style: (script, scene) entries of the seed; the kitchen's are the original 0, 1.
 _STREAMS = {"kitchen": (0, 1), "studio": (10, 11)}
+_DETAILS_STREAM = 5  # added to the script's: the details' own generator, so the rest is as without
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +82,9 @@ class SynthConfig(Config):
     audio: bool = True  # speak the captions with espeak-ng (when it is installed)
     crf: int = 20  # libx264 quality
     style: str = "kitchen"  # look and narrator: one of STYLES
+    # steps with a size, a colour and a destination that show in the picture, named in the
+    # annotation sentence and mentioned by the narrator (script.py); False: "VERB the NOUN" only
+    details: bool = True
 
     def validate(self) -> None:
         if self.style not in STYLES:
@@ -139,10 +149,12 @@ def video_id(index: int) -> str:
 
 
 def script_for(config: SynthConfig, index: int) -> Script:
-    rng = np.random.default_rng([config.seed, index, _STREAMS[config.style][0]])
+    stream = _STREAMS[config.style][0]
+    rng = np.random.default_rng([config.seed, index, stream])
+    details = np.random.default_rng([config.seed, index, stream + _DETAILS_STREAM]) if config.details else None
     return make_script(rng, config.fps, config.steps_min, config.steps_max, config.step_seconds,
                        config.idle_prob, config.idle_seconds, config.narration_lag, config.filler_prob,
-                       NARRATIONS[config.style])
+                       NARRATIONS[config.style], details, LOOKS[config.style].colour_names())
 
 
 def scene_for(config: SynthConfig, index: int) -> Scene:
@@ -213,6 +225,7 @@ def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
         return
     old = read_json(path)
     old.setdefault("style", "kitchen")  # written before styles existed: all kitchen
+    old.setdefault("details", False)  # written before details existed: plain steps
     new = {**config.to_dict(), "audio_used": audio}
     diff = {k: (old.get(k), v) for k, v in new.items() if k not in _FREE_FIELDS and old.get(k) != v}
     if diff:
@@ -243,7 +256,8 @@ def _frames(scene: Scene, script: Script, fps: int):
     parts = [(a, b, None) for a, b in script.idles] + [(s.start, s.end, s) for s in script.steps]
     for a, b, step in sorted(parts, key=lambda p: p[0]):
         n = round(b * fps) - round(a * fps)
-        yield from (scene.idle(n) if step is None else scene.step(step.verb, step.noun, n))
+        yield from (scene.idle(n) if step is None else
+                    scene.step(step.verb, step.noun, n, step.size, step.colour, step.dest))
 
 
 def _write_mp4(path: Path, frames, config: SynthConfig, track: np.ndarray | None) -> None:
@@ -264,7 +278,10 @@ def _write_mp4(path: Path, frames, config: SynthConfig, track: np.ndarray | None
                 aus.bit_rate = 32000  # plenty for synthetic speech; the default 128k would dwarf the video
                 streams.append(aus)
             for i, f in enumerate(frames):
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+                if config.height % 4 == 0:  # PyAV's planar layout needs whole rows of chroma
+                    frame = av.VideoFrame.from_ndarray(rgb_to_yuv420p(f), format="yuv420p")
+                else:
+                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
                 frame.pts, frame.time_base = i, Fraction(1, config.fps)
                 c.mux(vs.encode(frame))
             c.mux(vs.encode())
@@ -278,6 +295,25 @@ def _write_mp4(path: Path, frames, config: SynthConfig, track: np.ndarray | None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB -> (3H/2, W) uint8 planar yuv420p (BT.601, limited range, integer maths).
+
+    Converted here rather than by the encoder's swscale, whose SIMD paths depend on where the
+    frame happens to sit in memory: handed RGB, the same video now and then came out a few
+    pixel levels apart (and as other bytes) from one run to the next in one process. Needs a
+    height divisible by 4 (PyAV's planar layout); other heights go through swscale.
+    """
+    x = rgb.astype(np.int32)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+    h, w = r.shape
+    # chroma of each 2x2 block, from the block's mean colour (rounded)
+    rb, gb, bb = ((c.reshape(h // 2, 2, w // 2, 2).sum((1, 3)) + 2) >> 2 for c in (r, g, b))
+    u = ((-38 * rb - 74 * gb + 112 * bb + 128) >> 8) + 128
+    v = ((112 * rb - 94 * gb - 18 * bb + 128) >> 8) + 128
+    return np.concatenate([y, u.reshape(h // 4, w), v.reshape(h // 4, w)]).clip(0, 255).astype(np.uint8)
 
 
 def _ts(t: float) -> str:

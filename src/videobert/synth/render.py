@@ -24,6 +24,11 @@ rising steam). Idle stretches show the empty counter with resting hands. Everyth
 with the frame height (designed at 160x120) and is drawn with numpy on small regions, so a
 frame costs about a millisecond.
 
+With a step's details (synth `details`), the object is drawn small (0.72x) or big (1.08x),
+in one of the two colours of its noun in the look (`Look.variants`; the first is the look's
+own), and the destination of the food (a bowl, a plate or a pot, `Look.dests`) stands in a
+corner of the frame throughout the step.
+
 Coordinates are pixels, x to the right, y down; sprites are (rgb uint8 (h, w, 3), alpha
 bool (h, w)) pairs pasted by their centre.
 """
@@ -71,9 +76,29 @@ class Look:
     jitter: float = 0.04  # per-step shift of the centre, fraction of the frame
     zoom: tuple[float, float] = (1.0, 1.0)
     offset: tuple[float, float] = (0.0, 0.0)
+    # each noun's two colours, (name, rgb); the first is `nouns`'s (the plain corpus' only one)
+    variants: dict[str, tuple[tuple[str, RGB], ...]] = dataclasses.field(default_factory=dict)
+    # the destinations' containers: fill, rim (a bowl, a plate, a pot)
+    dests: dict[str, tuple[RGB, RGB]] = dataclasses.field(default_factory=dict)
+
+    def colour_names(self) -> dict[str, tuple[str, ...]]:
+        return {n: tuple(name for name, _ in v) for n, v in self.variants.items()}
 
 
-KITCHEN = Look("kitchen", NOUN_COLOURS)
+SIZE_SCALE = {None: 1.0, "small": 0.72, "big": 1.08}
+KITCHEN = Look(
+    "kitchen", NOUN_COLOURS,
+    variants={"tomato": (("red", NOUN_COLOURS["tomato"]), ("green", (110, 170, 45))),
+              "onion": (("purple", NOUN_COLOURS["onion"]), ("white", (235, 228, 205))),
+              "carrot": (("orange", NOUN_COLOURS["carrot"]), ("purple", (120, 45, 140))),
+              "potato": (("brown", NOUN_COLOURS["potato"]), ("red", (175, 60, 50))),
+              "egg": (("white", NOUN_COLOURS["egg"]), ("brown", (190, 130, 80))),
+              "pepper": (("green", NOUN_COLOURS["pepper"]), ("red", (205, 30, 35))),
+              "bread": (("white", NOUN_COLOURS["bread"]), ("brown", (150, 95, 50))),
+              "cheese": (("yellow", NOUN_COLOURS["cheese"]), ("orange", (245, 140, 35)))},
+    dests={"in the bowl": ((60, 110, 190), (150, 185, 230)), "on the plate": ((245, 245, 240), (185, 185, 190)),
+           "in the pot": ((55, 55, 62), (125, 125, 135))},
+)
 STUDIO = Look(
     "studio",
     nouns={"tomato": (245, 205, 35), "onion": (240, 235, 220), "carrot": (165, 60, 200),
@@ -86,6 +111,16 @@ STUDIO = Look(
     water=((90, 140, 180), (120, 190, 230), (200, 230, 255), (140, 200, 240)),
     fry=((255, 200, 120), (205, 210, 220)), hand=((80, 140, 210), (55, 105, 170)),
     size=0.55, jitter=0.06, zoom=(0.85, 1.15), offset=(0.12, 0.08),
+    variants={"tomato": (("yellow", (245, 205, 35)), ("red", (225, 45, 40))),
+              "onion": (("white", (240, 235, 220)), ("red", (165, 40, 70))),
+              "carrot": (("purple", (165, 60, 200)), ("orange", (245, 125, 25))),
+              "potato": (("red", (215, 75, 90)), ("brown", (140, 95, 55))),
+              "egg": (("brown", (200, 140, 90)), ("white", (245, 242, 235))),
+              "pepper": (("orange", (255, 125, 20)), ("yellow", (250, 215, 40))),
+              "bread": (("green", (120, 190, 80)), ("brown", (160, 110, 60))),
+              "cheese": (("blue", (90, 160, 220)), ("red", (200, 40, 50)))},
+    dests={"in the bowl": ((30, 140, 120), (110, 200, 180)), "on the plate": ((35, 35, 40), (90, 90, 100)),
+           "in the pot": ((190, 110, 60), (230, 160, 110))},
 )
 LOOKS = {"kitchen": KITCHEN, "studio": STUDIO}
 
@@ -260,6 +295,7 @@ class Scene:
 
     def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator, look: Look = KITCHEN):
         self.W, self.H, self.fps, self.rng, self.look = width, height, fps, rng, look
+        self.nouns = dict(look.nouns)  # the current step's noun colours (set per step)
         self.zoom, self.ox, self.oy = 1.0, 0.0, 0.0  # camera: size scale, centre offset (fractions)
         if look.backdrop == "plain":
             # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
@@ -296,16 +332,40 @@ class Scene:
             paste(f, hand, cx + dx, cy + self.u(0.25) - breath)
             yield f
 
-    def step(self, verb: str, noun: str, n: int) -> Iterator[np.ndarray]:
+    def step(self, verb: str, noun: str, n: int, size: str | None = None, colour: str | None = None,
+             dest: str | None = None) -> Iterator[np.ndarray]:
+        """`n` frames of the step; `size`, `colour` and `dest` are its details (None: the plain look)."""
         draw = getattr(self, f"_{verb}", None)
         if draw is None:
             raise ValueError(f"unknown verb {verb!r}")
+        self.nouns = dict(self.look.nouns)  # the step's colours: the look's, or the detail's variant
+        if colour is not None:
+            variants = dict(self.look.variants.get(noun, ()))
+            if colour not in variants:
+                raise ValueError(f"{noun!r} has no colour {colour!r} in the {self.look.name} look; known: {sorted(variants)}")
+            self.nouns[noun] = variants[colour]
+        prop = self._container(dest)
         rng = self.rng
-        size = self.u(self.look.size * rng.uniform(0.9, 1.1))  # kitchen: the object fills about half the frame
+        # kitchen: the object fills about half the frame
+        px = self.u(self.look.size * SIZE_SCALE[size] * rng.uniform(0.9, 1.1))
         speed = rng.uniform(0.8, 1.25)  # motions' rate varies per step
         flip = rng.random() < 0.5  # mirror the whole step
-        for f in draw(noun, size, speed, n):
+        for f in draw(noun, px, speed, n):
+            if prop is not None:  # the destination stands in a corner, in front of the work surface
+                paste(f, prop, self.W * 0.15, self.H * 0.2)
             yield f[:, ::-1] if flip else f
+
+    def _container(self, dest: str | None) -> Sprite | None:
+        if dest is None:
+            return None
+        if dest not in self.look.dests:
+            raise ValueError(f"unknown destination {dest!r}; known: {sorted(self.look.dests)}")
+        fill, rim = self.look.dests[dest]
+        if dest == "on the plate":  # wide and flat
+            return _box(self.u(0.14), self.u(0.42), fill, rim=rim, power=2)
+        if dest == "in the pot":  # a squarish pot with a rim
+            return _box(self.u(0.3), self.u(0.34), fill, rim=rim, power=6)
+        return _box(self.u(0.24), self.u(0.36), fill, rim=rim, power=2)  # a round bowl
 
     def _cut(self, noun, size, speed, n):
         bg, cx, cy = self.background()
@@ -313,7 +373,7 @@ class Scene:
         board = _box(self.u(0.85), int(self.W * 0.85 * self.zoom), fill, rim=rim, power=10)
         board[0][::3] = grain  # fine grain lines
         paste(bg, board, cx, cy)
-        rgb, a = noun_sprite(noun, size, self.rng, self.look.nouns)
+        rgb, a = noun_sprite(noun, size, self.rng, self.nouns)
         h, w = a.shape
         k = 3  # slices side by side
         edges = np.linspace(0, w, k + 1).astype(int)
@@ -336,7 +396,7 @@ class Scene:
     def _stir(self, noun, size, speed, n):
         bg, cx, cy = self.background()
         paste(bg, _box(self.u(0.92), self.u(1.2), self.look.bowl[0], rim=self.look.bowl[1], power=2), cx, cy)  # a bowl
-        obj = noun_sprite(noun, int(size * 0.9), self.rng, self.look.nouns)
+        obj = noun_sprite(noun, int(size * 0.9), self.rng, self.nouns)
         rx, ry = self.u(0.1), self.u(0.06)
         spin = 1 if self.rng.random() < 0.5 else -1
         for i in range(n):
@@ -349,7 +409,7 @@ class Scene:
 
     def _pour(self, noun, size, speed, n):
         bg, cx, cy = self.background()
-        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
+        obj = noun_sprite(noun, size, self.rng, self.nouns)
         w = obj[1].shape[1]
         rng, (puddle, stream, splash, _) = self.rng, self.look.water
         poured = 0  # frames of pouring so far: a puddle spreads under the object
@@ -381,10 +441,10 @@ class Scene:
         yy, xx = np.mgrid[0:towel[1].shape[0], 0:towel[1].shape[1]] // max(2, self.u(0.08))
         towel[0][(yy + xx) % 2 == 0] = self.look.towel[1]  # a chequered towel
         paste(bg, towel, cx, cy)
-        rgb, a = noun_sprite(noun, size, self.rng, self.look.nouns)
+        rgb, a = noun_sprite(noun, size, self.rng, self.nouns)
         pale = (rgb.astype(np.float32) * 0.45 + np.array([250, 240, 200]) * 0.55).astype(np.uint8)
         h, w = a.shape
-        skin = tuple(int(x * 0.8) for x in self.look.nouns[noun])
+        skin = tuple(int(x * 0.8) for x in self.nouns[noun])
         sweep = max(2, int(self.fps / (1.3 * speed)))  # frames per peeler stroke
         strips: list[list[float]] = []  # x, y, vx, vy (pixels, pixels/frame)
         rng = self.rng
@@ -414,7 +474,7 @@ class Scene:
         sx = self.W * (0.5 + self.ox)  # the sink is centred on the camera, the object jittered about it
         paste(bg, _box(self.u(0.9), int(self.W * 0.9 * self.zoom), fill, rim=rim, power=6), sx, cy)  # a sink
         paste(bg, _box(self.u(0.08), self.u(0.08), drain, power=2), sx, cy + self.u(0.3))  # its drain
-        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
+        obj = noun_sprite(noun, size, self.rng, self.nouns)
         k = 60
         rng = self.rng
         dx = rng.uniform(-self.u(0.3), self.u(0.3), k)
@@ -434,7 +494,7 @@ class Scene:
         fill, rim, handle = self.look.pan
         paste(bg, _box(2 * R, 2 * R, fill, rim=rim, power=2), cx, cy)  # a pan
         line(bg, (cx + R, cy), (cx + R + self.u(0.3), cy), handle, radius=max(1, self.u(0.02)))
-        obj = noun_sprite(noun, size, self.rng, self.look.nouns)
+        obj = noun_sprite(noun, size, self.rng, self.nouns)
         rng = self.rng
         k = 40
         ang, rad = rng.uniform(0, 2 * np.pi, k), R * 0.95 * np.sqrt(rng.uniform(0, 1, k))

@@ -9,6 +9,16 @@ corpus everything is tuned on) and "studio" (other phrasings, filler talk and ma
 a slower-to-react narrator: 1.5x the lag, and another espeak-ng voice), for checking that
 what a model learns transfers to narration nobody tuned on. The labels and the step
 timings' distribution are the same in both.
+
+With `details` (the default), a step also has attributes that show in the picture: a size
+(small, big), one of two colours per noun (names per style, from render.Look.variants) and,
+in 3 of 4 steps, a destination the food goes to ("in the bowl", "on the plate", "in the pot",
+drawn in a corner of the frame). Its description, the YouCook II-style annotation sentence,
+names all of them ("cut the big green tomato and put it in the bowl"). The narrator mentions
+them some of the time: in the step's sentence ("now let's cut the big tomato", half the
+steps), in an attribute sentence ("i'm using a green tomato today") and a destination sentence
+("then put it in the bowl"), each where it fits inside the step. These draws come from a
+generator of their own, so `details=False` reproduces the plain corpus exactly.
 """
 from __future__ import annotations
 
@@ -33,6 +43,14 @@ PHRASINGS = (
 )
 HOW = {"cut": "into pieces", "stir": "really well", "pour": "slowly", "peel": "carefully",
        "wash": "under the water", "fry": "in the pan"}
+SIZES = ("small", "big")
+DESTINATIONS = ("in the bowl", "on the plate", "in the pot")  # where a step's food goes (or nowhere)
+# How each narrator says the attributes: synonyms of the sizes, an attribute sentence and a
+# destination sentence ({size}, {colour}, {n}, {dest} filled in).
+SIZE_WORDS = {"small": ("small", "small", "little"), "big": ("big", "big", "large")}
+ATTRIBUTE_LINES = ("this one is a {size} {n}", "i'm using a {colour} {n} today", "see how {size} it is",
+                   "it's a {size} {colour} one")
+DEST_LINES = ("then put it {dest}", "and now it goes {dest}", "put the {n} {dest}")
 FILLERS = ("okay", "this is really easy", "that looks good", "alright", "just like that",
            "you can see it here", "so simple", "we are almost done")
 
@@ -52,6 +70,10 @@ STUDIO_PHRASINGS = (
 )
 STUDIO_HOW = {"cut": "into small cubes", "stir": "gently", "pour": "all at once", "peel": "with a knife",
               "wash": "in cold water", "fry": "until golden"}
+STUDIO_SIZE_WORDS = {"small": ("small", "tiny"), "big": ("big", "huge")}
+STUDIO_ATTRIBUTE_LINES = ("we've got a {colour} one here", "pick a nice {size} {n}", "mine is quite {size}",
+                          "look at this {colour} {n}")
+STUDIO_DEST_LINES = ("pop it {dest} afterwards", "transfer it {dest}", "and that goes straight {dest}")
 STUDIO_FILLERS = ("perfect", "look at that", "nice and easy", "don't worry if it's messy", "there we go",
                   "you're going to love this", "that's about it", "keep it moving")
 
@@ -66,11 +88,16 @@ class Narration:
     fillers: tuple[str, ...]
     lag_scale: float = 1.0
     voice: str = "en-us"
+    size_words: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=lambda: dict(SIZE_WORDS))
+    attribute_lines: tuple[str, ...] = ATTRIBUTE_LINES
+    dest_lines: tuple[str, ...] = DEST_LINES
 
 
 NARRATIONS = {
     "kitchen": Narration(PHRASINGS, HOW, FILLERS),
-    "studio": Narration(STUDIO_PHRASINGS, STUDIO_HOW, STUDIO_FILLERS, lag_scale=1.5, voice="en-gb"),
+    "studio": Narration(STUDIO_PHRASINGS, STUDIO_HOW, STUDIO_FILLERS, lag_scale=1.5, voice="en-gb",
+                        size_words=STUDIO_SIZE_WORDS, attribute_lines=STUDIO_ATTRIBUTE_LINES,
+                        dest_lines=STUDIO_DEST_LINES),
 }
 
 
@@ -80,11 +107,16 @@ class Step:
     noun: str
     start: float  # seconds, the step's true visual interval
     end: float
+    size: str | None = None  # one of SIZES (with details)
+    colour: str | None = None  # the noun's colour variant (with details)
+    dest: str | None = None  # one of DESTINATIONS, or None: the food goes nowhere
 
     @property
     def sentence(self) -> str:
-        """The canonical ground-truth sentence (YouCook II style: lowercase, no period)."""
-        return f"{self.verb} the {self.noun}"
+        """The canonical ground-truth sentence (YouCook II style: lowercase, no period):
+        "cut the tomato", with details "cut the big green tomato and put it in the bowl"."""
+        noun = " ".join(w for w in (self.size, self.colour, self.noun) if w)
+        return f"{self.verb} the {noun}" + (f" and put it {self.dest}" if self.dest else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,8 +145,15 @@ def speech_seconds(text: str) -> float:
 
 def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: int,
                 step_seconds: tuple[float, float], idle_prob: float, idle_seconds: tuple[float, float],
-                lag: float, filler_prob: float, narration: Narration = NARRATIONS["kitchen"]) -> Script:
-    """One video's steps, idle stretches and narration cues; `lag` is scaled by `narration.lag_scale`."""
+                lag: float, filler_prob: float, narration: Narration = NARRATIONS["kitchen"],
+                details: np.random.Generator | None = None,
+                colours: dict[str, tuple[str, ...]] | None = None) -> Script:
+    """One video's steps, idle stretches and narration cues; `lag` is scaled by `narration.lag_scale`.
+
+    `details` (a generator of its own) adds each step's size, colour (one of `colours[noun]`)
+    and destination, and the narration that mentions them; None gives the plain corpus, drawing
+    exactly the random numbers it always drew from `rng`.
+    """
     def on_grid(t: float) -> float:
         return round(t * fps) / fps
 
@@ -137,22 +176,58 @@ def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: i
     tail = on_grid(rng.uniform(0.5, 1.5))
     idles.append((t, t + tail))
     duration = round(t + tail, 4)
+    if details is not None:
+        steps = [_with_details(s, details, colours) for s in steps]
+    cues = _narrate(rng, details, steps, duration, lag * narration.lag_scale, filler_prob, narration, on_grid)
+    return Script(duration, tuple(steps), tuple((round(a, 4), round(b, 4)) for a, b in idles), tuple(cues))
 
-    lag = lag * narration.lag_scale
+
+def _with_details(step: Step, rng: np.random.Generator, colours: dict[str, tuple[str, ...]] | None) -> Step:
+    if not colours or step.noun not in colours:
+        raise ValueError(f"details need colour names for every noun; missing {step.noun!r}")
+    size = SIZES[rng.integers(len(SIZES))]
+    colour = colours[step.noun][rng.integers(len(colours[step.noun]))]
+    k = int(rng.integers(len(DESTINATIONS) + 1))  # one in four steps: no destination
+    return dataclasses.replace(step, size=size, colour=colour, dest=DESTINATIONS[k] if k < len(DESTINATIONS) else None)
+
+
+def _noun_phrase(step: Step, rng: np.random.Generator | None, narration: Narration) -> str:
+    """The noun as the narrator says it in the step's sentence: with details, half the time
+    with its size, its colour or both in front ("big tomato", "green tomato", "big green tomato")."""
+    if rng is None or rng.random() < 0.5:
+        return step.noun
+    size = _pick(rng, narration.size_words[step.size])
+    return (size, step.colour, f"{size} {step.colour}")[rng.integers(3)] + f" {step.noun}"
+
+
+def _pick(rng: np.random.Generator, options) -> str:
+    return options[rng.integers(len(options))]
+
+
+def _narrate(rng: np.random.Generator, details: np.random.Generator | None, steps: list[Step], duration: float,
+             lag: float, filler_prob: float, narration: Narration, on_grid) -> list[Cue]:
+    """The cues: per step its sentence near the step's start, then (with details) an attribute
+    and a destination sentence, then filler talk, each only where it ends inside the step and
+    before the next step's narration could begin; idle stretches stay silent."""
     phrasings = [p for p, _ in narration.phrasings]
     weights = np.array([w for _, w in narration.phrasings], dtype=np.float64)
     cues: list[Cue] = []
     free_from = 0.0  # cues never overlap: the next one starts after the previous ends
     for i, s in enumerate(steps):
         text = phrasings[rng.choice(len(phrasings), p=weights / weights.sum())]
-        text = text.format(v=s.verb, n=s.noun, how=narration.how[s.verb])
+        text = text.format(v=s.verb, n=_noun_phrase(s, details, narration), how=narration.how[s.verb])
         start = on_grid(max(s.start + rng.uniform(-lag, lag), free_from + 0.2, 0.0))
         end = on_grid(start + speech_seconds(text))
         cues.append(Cue(text, start, end, i))
         free_from = end
-        # Filler talk later in the step, only where it ends inside the step and before the
-        # next step's narration could begin; idle stretches stay silent (video-only segments).
         limit = min(s.end, (steps[i + 1].start if i + 1 < len(steps) else duration) - lag - 0.2)
+        if details is not None:
+            for line in _detail_lines(s, details, narration):
+                start = on_grid(free_from + details.uniform(0.3, 1.2))
+                end = on_grid(start + speech_seconds(line))
+                if end <= limit:
+                    cues.append(Cue(line, start, end, i))
+                    free_from = end
         if rng.random() < filler_prob:
             text = narration.fillers[rng.integers(len(narration.fillers))]
             start = on_grid(free_from + rng.uniform(0.5, 2.0))
@@ -160,4 +235,16 @@ def make_script(rng: np.random.Generator, fps: int, steps_min: int, steps_max: i
             if end <= limit:
                 cues.append(Cue(text, start, end, None))
                 free_from = end
-    return Script(duration, tuple(steps), tuple((round(a, 4), round(b, 4)) for a, b in idles), tuple(cues))
+    return cues
+
+
+def _detail_lines(step: Step, rng: np.random.Generator, narration: Narration) -> list[str]:
+    """What the narrator adds about a step: its attributes (half the steps) and where the food
+    goes (7 in 10 steps that have a destination)."""
+    lines = []
+    if rng.random() < 0.5:
+        lines.append(_pick(rng, narration.attribute_lines).format(
+            size=_pick(rng, narration.size_words[step.size]), colour=step.colour, n=step.noun))
+    if step.dest and rng.random() < 0.7:
+        lines.append(_pick(rng, narration.dest_lines).format(dest=step.dest, n=step.noun))
+    return lines
