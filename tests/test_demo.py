@@ -21,7 +21,8 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
     assert manifest["config"]["backbone"] == "efficientnet_lite0" and manifest["config"]["weights"] == "imagenet"
     assert [r["name"] for r in report["caption"]["rows"]] == ["EfficientNet-Lite0 features only",
                                                              "VideoBERT + EfficientNet-Lite0",
-                                                             "nearest training caption (features)"]
+                                                             "nearest training caption (features)",
+                                                             "perfect (the reference itself)"]
     zs = report["zeroshot"]
     assert 0.0 <= zs["verb_top1"] <= 1.0 and 0.0 <= zs["prior_noun_top1"] <= 1.0
     assert 0.0 <= report["reference"]["vote_verb_top1"] <= 1.0 and 0.0 <= report["reference"]["nn_noun_top1"] <= 1.0

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from videobert.tasks.captioning import (
+    PERFECT,
     CaptionerConfig,
     CaptionResult,
     SegmentFeatures,
@@ -184,7 +185,10 @@ def test_caption_result_markdown_shows_every_row_and_examples():
                             examples=((f"{name} pred", "ref"),))
         for name in ("S3D features only", "VideoBERT + S3D", "nearest training caption (features)")
     )
-    md = CaptionResult(rows).markdown()
+    perfect = caption_metrics(REFS, [r[0] for r in REFS], PERFECT, meteor=False)
+    assert perfect.bleu4 == pytest.approx(1.0) and perfect.cider == pytest.approx(10.0)  # both captions have 4-grams
+    md = CaptionResult(rows + (dataclasses.replace(perfect, meteor_note=""),)).markdown()
+    assert f"| {PERFECT} |" in md and "Perfect: each reference" in md
     for r in rows:
         assert f"| {r.name} |" in md and f"Examples ({r.name})" in md and f"- {r.name} pred / ref" in md
     assert "Nearest training caption:" in md and "not computed" in md

@@ -59,7 +59,8 @@ def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     rep = json.loads((tmp_path / "all" / "report.json").read_text())
     assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"}
     assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D",
-                                                        "nearest training caption (features)"]
+                                                        "nearest training caption (features)",
+                                                        "perfect (the reference itself)"]
     md = (tmp_path / "all" / "report.md").read_text()
     assert md.count("## ") == 6 and "<table>" in (tmp_path / "all" / "report.html").read_text()
     assert (tmp_path / "all" / "captioners" / "videobert" / "captioner.json").is_file()

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 CAPTION_TEMPLATE = "now let's [MASK] the [MASK] to the [MASK], and then [MASK] the [MASK]."
 VARIANTS = ("videobert", "s3d")
+PERFECT = "perfect (the reference itself)"  # the row that shows each metric's top on these references
 PAD, BOS, EOS = 0, 1, 2
 
 
@@ -433,6 +434,9 @@ class CaptionResult:
         if any(r.name.startswith("nearest training caption") for r in self.rows):
             text += ("\nNearest training caption: each validation segment gets the caption of the training "
                      "segment whose mean clip feature is nearest (cosine), a floor the captioners must beat.\n")
+        if any(r.name == PERFECT for r in self.rows):
+            text += ("\nPerfect: each reference scored as its own prediction, the top of each metric on these "
+                     "captions (CIDEr's is 10 only when every caption has 4-grams; METEOR not run).\n")
         notes = {r.meteor_note for r in self.rows if r.meteor_note}
         text += "".join(f"\n{n}\n" for n in notes)
         for r in self.rows:
