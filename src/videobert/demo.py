@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import html
 import io
 import json
 import logging
@@ -109,7 +108,7 @@ class DemoConfig(Config):
 # synthetic footage 64 px separates verbs and nouns as well as 112 px at ~1/3 of the cost.
 BACKBONE_SIZES = {"efficientnet_lite0": 224, "s3d": 64}
 
-TASKS = ("zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption")
+TASKS = ("zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption")  # names in tasks.registry
 TABLE_SEP = "\n\n<!-- next task -->\n\n"  # between tasks in eval/tables.md
 
 
@@ -204,33 +203,19 @@ class Demo:
     def evaluate(self) -> str:
         from .tasks.annotations import read_labels
         from .tasks.captioning import CaptionerConfig
-        from .tasks.report import (
-            heldout_video_ids,
-            load_eval_data,
-            run_alignment,
-            run_caption,
-            run_forecast,
-            run_retrieval,
-            run_text2video,
-            run_zeroshot,
-        )
+        from .tasks.registry import EvalInputs, run_tasks
+        from .tasks.report import load_eval_data
 
         done = self.eval_dir / "results.json"
         if done.is_file():
             return "reusing the evaluation results"
-        data = load_eval_data(str(self.model_dir), str(self.corpus_dir), str(self.synth_dir / "annotations.json"), "cpu")
+        annotations = str(self.synth_dir / "annotations.json")
+        data = load_eval_data(str(self.model_dir), str(self.corpus_dir), annotations, "cpu")
         verbs = read_labels(self.synth_dir / "verbs.txt")
         nouns = read_labels(self.synth_dir / "nouns.txt")
-        results = {
-            "zeroshot": run_zeroshot(data, verbs, nouns),
-            "forecast": run_forecast(data),
-            "retrieval": run_retrieval(data),
-            "alignment": run_alignment(data.model, data.corpus, heldout_video_ids(
-                data.corpus, str(self.model_dir), str(self.synth_dir / "annotations.json"))),
-            "text2video": run_text2video(data, verbs, nouns),
-            "caption": run_caption(data, self.eval_dir, CaptionerConfig(epochs=self.cfg.caption_epochs, seed=self.cfg.seed),
-                                   progress=self.progress),
-        }
+        inputs = EvalInputs(data, verbs, nouns, out_dir=self.eval_dir, annotations=annotations, progress=self.progress)
+        configs = {"caption": CaptionerConfig(epochs=self.cfg.caption_epochs, seed=self.cfg.seed)}
+        results = run_tasks(TASKS, inputs, configs)
         reference = zeroshot_references(data, verbs, nouns)
         atomic_write_json(done, {"reference": reference, **{k: r.to_dict() for k, r in results.items()}})
         # one section per task, in TITLES order; a task's markdown has several paragraphs
@@ -243,7 +228,7 @@ class Demo:
                 f"{reference['nn_verb_top1']:.2f} / {reference['nn_noun_top1']:.2f}")
 
     def report(self) -> str:
-        from .tasks.report import TITLES
+        from .tasks.registry import titles
 
         results = read_json(self.eval_dir / "results.json")
         tables = (self.eval_dir / "tables.md").read_text().split(TABLE_SEP)
@@ -261,7 +246,7 @@ class Demo:
             "stage seconds": {k: round(v, 1) for k, v in self.timings.items()},
         }
         atomic_write_json(self.out / "report.json", {"meta": meta, **results})
-        atomic_write_text(self.out / "report.html", render_html(meta, results["reference"], tables, pics, TITLES,
+        atomic_write_text(self.out / "report.html", render_html(meta, results["reference"], tables, pics, titles(),
                                                                 results.get("zeroshot")))
         return str(self.out / "report.html")
 
@@ -361,44 +346,35 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.0%}" if b > 0 else "n/a"
 
 
+S3D_WARNING = ("Features come from a randomly initialized S3D (pretrained weights cannot be downloaded here). "
+               "On this simple synthetic footage random convolutions still separate colours and motions; on real "
+               "video use --weights kinetics400.")
+
+
 def render_html(meta: dict, ref: dict, tables: list[str], pictures: dict[str, str], titles: dict,
                 zeroshot: dict | None = None) -> str:
-    from .tasks.report import markdown_to_html
+    """The demo's page: the zero-shot references first, then every task's tables, then the pictures
+    (through the one report renderer, tasks.report.render_page)."""
+    from .tasks.report import render_page
 
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>videobert demo report</title>",
-        "<style>body{font-family:sans-serif;max-width:64em;margin:auto;padding:1em}table{border-collapse:collapse;"
-        "margin:.5em 0}td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
-        "img{max-width:100%;border:1px solid #ccc}.warn{background:#fff3cd;padding:.5em}</style></head><body>",
-        "<h1>videobert demo</h1>",
-        *([] if meta.get("backbone") != "s3d" else [
-            "<p class='warn'>Features come from a <b>randomly initialized</b> S3D (pretrained weights cannot be "
-            "downloaded here). On this simple synthetic footage random convolutions still separate colours "
-            "and motions; on real video use <code>--weights kinetics400</code>.</p>"]),
-        "<ul>",
-        *(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in meta.items()), "</ul>",
-        "<h2>Zero-shot against what the features allow</h2>",
-        "<p>Validation segments, top-1. <i>Per-word vote</i>: each visual word labelled with the majority "
-        "verb/noun of its training clips, a segment predicted by its words' vote (a reference, not a bound: "
-        "a model reading several words at once can beat it). <i>1-NN on the features</i>: each clip labelled "
-        "by its nearest training clip, before quantization (the bound the features allow).</p>",
-        markdown_to_html(
-            "| | verb top-1 | noun top-1 |\n|---|---|---|\n"
-            f"| 1-NN on the clip features (bound) | {ref['nn_verb_top1']:.3f} | {ref['nn_noun_top1']:.3f} |\n"
-            f"| per-word vote (reference) | {ref['vote_verb_top1']:.3f} | {ref['vote_noun_top1']:.3f} |\n"
-            f"| chance | {ref['chance_verb']:.3f} | {ref['chance_noun']:.3f} |"
-            + (f"\n| VideoBERT zero-shot | {zeroshot['verb_top1']:.3f} | {zeroshot['noun_top1']:.3f} |\n"
-               f"| ... as a fraction of the 1-NN bound | {_ratio(zeroshot['verb_top1'], ref['nn_verb_top1'])} "
-               f"| {_ratio(zeroshot['noun_top1'], ref['nn_noun_top1'])} |\n"
-               f"| ... as a multiple of chance | {zeroshot['verb_top1'] / ref['chance_verb']:.1f}x "
-               f"| {zeroshot['noun_top1'] / ref['chance_noun']:.1f}x |" if zeroshot else "")),
-    ]
-    for key, table in zip(TASKS, tables):
-        parts += [f"<h2>{html.escape(titles.get(key, key))}</h2>", markdown_to_html(table)]
-    for title, png in pictures.items():
-        parts += [f"<h2>{html.escape(title)}</h2>", f"<img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>"]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    reference = (
+        "Validation segments, top-1. Per-word vote: each visual word labelled with the majority verb/noun of its "
+        "training clips, a segment predicted by its words' vote (a reference, not a bound: a model reading several "
+        "words at once can beat it). 1-NN on the features: each clip labelled by its nearest training clip, before "
+        "quantization (the bound the features allow).\n\n"
+        "| | verb top-1 | noun top-1 |\n|---|---|---|\n"
+        f"| 1-NN on the clip features (bound) | {ref['nn_verb_top1']:.3f} | {ref['nn_noun_top1']:.3f} |\n"
+        f"| per-word vote (reference) | {ref['vote_verb_top1']:.3f} | {ref['vote_noun_top1']:.3f} |\n"
+        f"| chance | {ref['chance_verb']:.3f} | {ref['chance_noun']:.3f} |"
+        + (f"\n| VideoBERT zero-shot | {zeroshot['verb_top1']:.3f} | {zeroshot['noun_top1']:.3f} |\n"
+           f"| ... as a fraction of the 1-NN bound | {_ratio(zeroshot['verb_top1'], ref['nn_verb_top1'])} "
+           f"| {_ratio(zeroshot['noun_top1'], ref['nn_noun_top1'])} |\n"
+           f"| ... as a multiple of chance | {zeroshot['verb_top1'] / ref['chance_verb']:.1f}x "
+           f"| {zeroshot['noun_top1'] / ref['chance_noun']:.1f}x |" if zeroshot else ""))
+    sections = [("Zero-shot against what the features allow", reference)]
+    sections += [(titles.get(key, key), table) for key, table in zip(TASKS, tables)]
+    warnings = [S3D_WARNING] if meta.get("backbone") == "s3d" else []
+    return render_page("videobert demo", meta, sections, pictures, warnings)
 
 
 # ---- CLI ------------------------------------------------------------------------------------

@@ -47,16 +47,19 @@ def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
     x = tok.preprocess(torch.randint(0, 256, (3, 30, 32, 32, 3), dtype=torch.uint8))
     assert x.shape == (3, 2, 3, 32, 32) and tok(x).shape == (3, tok.feature_dim) and tok.assign(x).shape == (3,)
 
-    # `videobert ingest --tokenizer STUDENT`: the student's tokens land where `videobert vocab` puts them
+    # `videobert ingest --tokenizer STUDENT`: the student's tokens are kept in the corpus' records,
+    # nothing is written outside the corpus' own files; `videobert vocab` adopts the student
     from videobert.ingest import IngestConfig, ingest
-    from videobert.vocab import VisualVocab, VocabConfig, fit_vocab
+    from videobert.vocab import VisualVocab, VocabConfig, build_vocab, fit_vocab
 
     out = tmp_path / "student_corpus"
     summary = ingest([rec.source], out, IngestConfig(tokenizer=str(tmp_path / "student"), device="cpu"), progress=False)
-    assert summary.done == 1 and summary.failed == 0
+    assert summary.done == 1 and summary.failed == 0 and not (out / "vocab").exists()
     got = Corpus(out).read(held[0])
-    assert got.features.shape == (len(ids), tok.feature_dim) and "student_tokens" not in got.meta
+    assert got.features.shape == (len(ids), tok.feature_dim) and got.meta["student_tokens"] == ids.tolist()
+    assert build_vocab(out, VocabConfig(levels=1, k=2)).num_tokens == 4  # adopted, not fitted
     assert (read_tokens(out / "vocab", held[0]) == ids).all()
+    assert build_vocab(out, VocabConfig()).num_tokens == 4  # a re-run skips what is there
     from videobert.vocab import visual_tokenizer
 
     assert (visual_tokenizer(VisualVocab.load(vocab), Corpus(out).config, out / "vocab").tokens(got) == ids).all()

@@ -42,7 +42,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "(default: %(default)s)")
     p.add_argument("--tokenizer", metavar="STUDENT",
                    help="a student from `videobert distill`: tokenize clips with it alone (no S3D, no k-means); "
-                        "writes the tokens to CORPUS/vocab, so `videobert vocab` is skipped")
+                        "the tokens are kept in the corpus; `videobert vocab CORPUS` then adopts the student's "
+                        "vocabulary (no k-means fit)")
     p.add_argument("--size", type=int, default=d.size, help="crop size in pixels, e.g. 224 or 112 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
     p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt files")

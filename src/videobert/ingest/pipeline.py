@@ -336,52 +336,35 @@ def _bounded(submit: Callable, wait_any: Callable, jobs: list, window: int) -> I
             yield result
 
 
-def _prepare_student_vocab(student_dir: str, out: str | os.PathLike) -> None:
-    """Copy the teacher's vocabulary (which the student was distilled from) into CORPUS/vocab,
-    so pretraining reads the student's tokens exactly as it reads `videobert vocab` output."""
-    import shutil
-
+def _check_student_vocab(student_dir: str) -> None:
+    """Fail before any video is read if the student's teacher vocabulary (which `videobert vocab`
+    adopts for a student-tokenized corpus) is missing."""
     from ..utils.io import read_json
 
     info = read_json(Path(student_dir) / "student.json")
-    src, dst = Path(info["vocab"]), Path(out) / "vocab"
+    src = Path(info["vocab"])
     if not (src / "vocab.json").is_file():
         raise FileNotFoundError(f"--tokenizer {student_dir}: its teacher vocabulary {src} is missing "
                                 "(the student needs it for the visual words' centroids and exemplars)")
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in ("vocab.npz", "vocab.json"):
-        if not (dst / name).is_file():
-            shutil.copyfile(src / name, dst / f".{name}.tmp")
-            os.replace(dst / f".{name}.tmp", dst / name)
-
-
-def _write_student_tokens(out: str | os.PathLike, rec: VideoRecord) -> None:
-    from ..utils.io import atomic_save_npy
-    from ..vocab import token_path
-
-    tokens = np.asarray(rec.meta.pop("student_tokens"), dtype=np.int32)
-    atomic_save_npy(token_path(Path(out) / "vocab", rec.video_id), tokens)
 
 
 TEMP_MAX_AGE_S = 3600.0  # a temp file this old is stale even while another ingest runs
 
 
-def _temp_dirs(root: Path, tokens: bool) -> list[Path]:
-    """The folders of a corpus that ingest writes atomically: the root, the videos' shards and,
-    with `tokens` (``--tokenizer``: ingest writes the tokens), CORPUS/vocab and its token shards.
-    Without it CORPUS/vocab belongs to `videobert vocab`, which may be running."""
-    dirs = [root] + ([root / "vocab"] if tokens else [])
-    for parent in [root / "videos"] + ([root / "vocab" / "tokens"] if tokens else []):
-        if parent.is_dir():
-            dirs += sorted(d for d in parent.iterdir() if d.is_dir())
+def _temp_dirs(root: Path) -> list[Path]:
+    """The folders of a corpus that ingest writes atomically: the root and the videos' shards
+    (CORPUS/vocab belongs to `videobert vocab`, which may be running)."""
+    dirs = [root]
+    if (root / "videos").is_dir():
+        dirs += sorted(d for d in (root / "videos").iterdir() if d.is_dir())
     return [d for d in dirs if d.is_dir()]
 
 
-def _clean_temp_files(root: Path, max_age_s: float | None = None, tokens: bool = False) -> int:
+def _clean_temp_files(root: Path, max_age_s: float | None = None) -> int:
     """Delete the atomic-write temp files (``.NAME.*.tmp``) a killed run left in the corpus;
     with `max_age_s`, only those not modified for that long. Returns how many were deleted."""
     now, n = time.time(), 0
-    for d in _temp_dirs(root, tokens):
+    for d in _temp_dirs(root):
         for f in d.glob(".*.tmp"):
             try:
                 if f.is_file() and (max_age_s is None or now - f.stat().st_mtime > max_age_s):
@@ -400,8 +383,8 @@ class _IngestLock:
     is stale and is removed; otherwise only old ones are. Without `fcntl` (Windows) only old
     temp files are removed."""
 
-    def __init__(self, root: Path, tokens: bool = False):
-        self.root, self.tokens, self.fd = root, tokens, None
+    def __init__(self, root: Path):
+        self.root, self.fd = root, None
 
     def acquire(self) -> None:
         if self.fd is not None or not self.root.is_dir():
@@ -409,20 +392,20 @@ class _IngestLock:
         try:
             import fcntl
         except ImportError:
-            _clean_temp_files(self.root, TEMP_MAX_AGE_S, self.tokens)
+            _clean_temp_files(self.root, TEMP_MAX_AGE_S)
             return
         try:
             self.fd = os.open(self.root / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as e:  # a read-only corpus fails later with its own error; no cleaning here
             log.debug("no ingest lock in %s: %s", self.root, e)
-            _clean_temp_files(self.root, TEMP_MAX_AGE_S, self.tokens)
+            _clean_temp_files(self.root, TEMP_MAX_AGE_S)
             return
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             alone = True
         except OSError:
             alone = False
-        _clean_temp_files(self.root, None if alone else TEMP_MAX_AGE_S, self.tokens)
+        _clean_temp_files(self.root, None if alone else TEMP_MAX_AGE_S)
         fcntl.flock(self.fd, fcntl.LOCK_SH)  # blocks only while another run holds it exclusively (cleaning)
 
     def release(self) -> None:
@@ -459,7 +442,7 @@ def ingest(
                          "(intra-op threads per featurizing process; 0: the CPUs shared among the workers)")
     t_start = time.time()
     corpus = Corpus(out)
-    lock = _IngestLock(corpus.root, tokens=bool(config.tokenizer))
+    lock = _IngestLock(corpus.root)
     try:
         return _ingest(inputs, out, corpus, lock, config, workers, executor, progress, t_start)
     finally:
@@ -489,7 +472,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         load_whisper(config.asr_model, config.device)  # a bad --asr-model fails here, once (ASRModelError)
     backbone = get_backbone(config) if todo else None  # checks --weights before the manifest is written
     if config.tokenizer:
-        _prepare_student_vocab(config.tokenizer, out)
+        _check_student_vocab(config.tokenizer)
     if backbone is not None and not backbone.pretrained:
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
     corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
@@ -510,8 +493,6 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     try:
         for status, value in results:
             if status == "ok":
-                if config.tokenizer:  # the student's tokens go where `videobert vocab` puts them
-                    _write_student_tokens(out, value)
                 corpus.write(value)
                 summary.done += 1
                 summary.clips += value.num_clips

@@ -71,51 +71,38 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 
 
 # ---- eval ----------------------------------------------------------------------------------
-def _eval(args: argparse.Namespace) -> int:
-    from .forecast import ForecastConfig
-    from .report import label_sets, load_eval_data, run_caption, run_forecast, run_retrieval, run_zeroshot
-    from .retrieval import RetrievalConfig
-    from .zeroshot import ZeroShotConfig
+def _task_configs(args: argparse.Namespace, names: list[str]) -> dict:
+    """Each named task's config from the flags `eval` has for it; other fields keep their defaults."""
+    from .registry import get_task
 
-    which = ALL_TASKS if args.task == "all" else [args.task]
+    flags = {
+        "zeroshot": lambda: dict(template=args.template),
+        "forecast": lambda: dict(context=args.context, k=3),
+        "retrieval": lambda: dict(scorer=args.scorer, max_segments=args.max_segments),
+        "text2video": lambda: dict(length=args.length),
+    }
+    out = {n: get_task(n).config(**flags[n]()) for n in names if n in flags}
+    if "caption" in names:
+        out["caption"] = _caption_config(args)
+    return out
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .registry import TASKS, EvalInputs, run_tasks
+    from .report import label_sets, load_eval_data
+
+    which = list(TASKS) if args.task == "all" else [args.task]
     if which == ["alignment"]:
         return _alignment_only(args)
     data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
-    results, configs = {}, {}
-    if "zeroshot" in which or "text2video" in which:
+    verbs = nouns = None
+    if any(TASKS[n].needs_labels for n in which):
         verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
-    if "zeroshot" in which:
-        configs["zeroshot"] = ZeroShotConfig(template=args.template)
-        results["zeroshot"] = run_zeroshot(data, verbs, nouns, configs["zeroshot"])
-    if "forecast" in which:
-        configs["forecast"] = ForecastConfig(context=args.context, k=3)
-        results["forecast"] = run_forecast(data, configs["forecast"])
-    if "retrieval" in which:
-        configs["retrieval"] = RetrievalConfig(scorer=args.scorer, max_segments=args.max_segments)
-        results["retrieval"] = run_retrieval(data, configs["retrieval"])
-    if "caption" in which:
-        configs["caption"] = _caption_config(args)
-        results["caption"] = run_caption(data, args.out, configs["caption"], args.beam, progress=True,
-                                         meteor=not args.no_meteor)
-    if "alignment" in which:
-        from .alignment import AlignmentConfig
-        from .report import heldout_video_ids, run_alignment
-
-        configs["alignment"] = AlignmentConfig()
-        results["alignment"] = run_alignment(data.model, data.corpus,
-                                             heldout_video_ids(data.corpus, args.model, args.annotations),
-                                             configs["alignment"])
-    if "text2video" in which:
-        from .report import run_text2video
-        from .text2video import TextToVideoConfig
-
-        configs["text2video"] = TextToVideoConfig(length=args.length)
-        template = args.template.replace("[MASK]", "{verb}", 1).replace("[MASK]", "{noun}", 1)
-        results["text2video"] = run_text2video(data, verbs, nouns, configs["text2video"], template)
-    return _finish(results, args, configs)
-
-
-ALL_TASKS = ["zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"]
+    inputs = EvalInputs(data, verbs, nouns, out_dir=Path(args.out) if getattr(args, "out", None) else None,
+                        annotations=args.annotations, template=getattr(args, "template", EvalInputs.template),
+                        beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=True)
+    configs = _task_configs(args, which)
+    return _finish(run_tasks(which, inputs, configs), args, configs)
 
 
 def _alignment_only(args: argparse.Namespace) -> int:

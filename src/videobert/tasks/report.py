@@ -70,34 +70,29 @@ def video_ids(segments: Sequence[CorpusSegment]) -> list[str]:
     return sorted({s.segment.video_id for s in segments})
 
 
-TITLES = {
-    "zeroshot": "Zero-shot action classification",
-    "forecast": "Forecasting the next visual token",
-    "retrieval": "Text-to-video retrieval",
-    "caption": "Captioning",
-    "alignment": "Linguistic-visual alignment",
-    "text2video": "Text-to-video",
-}
-
-
 def write_report(results: dict[str, Any], out_dir: str | Path, meta: dict[str, Any]) -> Path:
     """report.json / report.md / report.html from results with `to_dict()` and `markdown()`."""
+    from .registry import titles
+
+    names = titles()
     out = Path(out_dir)
     atomic_write_json(out / "report.json", {"meta": meta, **{k: r.to_dict() for k, r in results.items()}})
     md = ["# VideoBERT evaluation", "", *(f"- {k}: `{v}`" for k, v in meta.items()), ""]
     for k, r in results.items():  # text from annotations / captions may hold raw HTML: shown as text
-        md += [f"## {TITLES.get(k, k)}", "", html.escape(r.markdown(), quote=False), ""]
+        md += [f"## {names.get(k, k)}", "", html.escape(r.markdown(), quote=False), ""]
     atomic_write_text(out / "report.md", "\n".join(md))
-    atomic_write_text(out / "report.html", _html(results, meta))
+    sections = [(names.get(k, k), r.markdown()) for k, r in results.items()]
+    atomic_write_text(out / "report.html", render_page("VideoBERT evaluation", meta, sections))
     return out
 
 
-STYLE = ("<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
-         "td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}</style>")
+STYLE = ("<style>body{font-family:sans-serif;max-width:64em;margin:auto;padding:1em}table{border-collapse:collapse;"
+         "margin:.5em 0}td,th{border:1px solid #999;padding:2px 8px;text-align:right}td:first-child{text-align:left}"
+         "img{max-width:100%;border:1px solid #ccc}.warn{background:#fff3cd;padding:.5em}</style>")
 
 
 def markdown_to_html(markdown: str) -> str:
-    """Markdown tables (``| a | b |`` lines) as HTML tables; other lines as paragraphs."""
+    """Markdown tables (``| a | b |`` lines) as HTML tables; other lines as paragraphs. All text escaped."""
     parts: list[str] = []
     rows: list[list[str]] = []
     for line in markdown.splitlines() + [""]:
@@ -116,13 +111,20 @@ def markdown_to_html(markdown: str) -> str:
     return "\n".join(parts)
 
 
-def _html(results: dict[str, Any], meta: dict[str, Any]) -> str:
-    """A self-contained page: no external assets."""
-    parts = ["<!doctype html><meta charset='utf-8'><title>VideoBERT evaluation</title>", STYLE,
-             "<h1>VideoBERT evaluation</h1><ul>",
-             *(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in meta.items()), "</ul>"]
-    for k, r in results.items():
-        parts += [f"<section><h2>{html.escape(TITLES.get(k, k))}</h2>", markdown_to_html(r.markdown()), "</section>"]
+def render_page(title: str, meta: dict[str, Any], sections: Sequence[tuple[str, str]],
+                pictures: dict[str, str] | None = None, warnings: Sequence[str] = ()) -> str:
+    """The one HTML renderer of reports (`eval`, the demo): a self-contained page (no external
+    assets) with the run's facts, warnings, one section per (heading, markdown) and embedded
+    PNGs (heading -> base64). Every piece of text is escaped."""
+    e = html.escape
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>{STYLE}</head><body>",
+             f"<h1>{e(title)}</h1>", *(f"<p class='warn'>{e(w)}</p>" for w in warnings), "<ul>",
+             *(f"<li><b>{e(str(k))}</b>: {e(str(v))}</li>" for k, v in meta.items()), "</ul>"]
+    for heading, markdown in sections:
+        parts += [f"<h2>{e(heading)}</h2>", markdown_to_html(markdown)]
+    for heading, png in (pictures or {}).items():
+        parts += [f"<h2>{e(heading)}</h2>", f"<img alt='{e(heading)}' src='data:image/png;base64,{e(png)}'>"]
+    parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 

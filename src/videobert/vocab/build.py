@@ -103,9 +103,9 @@ def fit_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os
     ingest_config = Corpus(corpus_root).config
     if ingest_config.get("tokenizer"):
         raise ValueError(f"{corpus_root} was tokenized by the distilled student {ingest_config['tokenizer']} "
-                         "(`ingest --tokenizer`): its tokens are already in CORPUS/vocab and its features are "
-                         "student embeddings, not backbone features; fitting k-means on them would replace the "
-                         "student's tokens")
+                         "(`ingest --tokenizer`): its features are student embeddings, not backbone features, "
+                         "and its tokens are the student's; `videobert vocab` adopts the student's vocabulary "
+                         "(build_vocab / adopt_student) instead of fitting one")
     x = normalize_features(sample_features(corpus_root, config.sample, config.seed, progress), config.normalize)
     log.info("fitting a %d-level, k=%d vocabulary on %d clips of dimension %d", config.levels, config.k, *x.shape)
     centroids, parents = fit_tree(x, config.levels, config.k, config.seed, config.iters)
@@ -189,8 +189,11 @@ def _update_exemplars(rec: VideoRecord, x: np.ndarray, tok: np.ndarray, leaf_cen
 
 def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os.PathLike | None = None,
                 progress: bool = False) -> VisualVocab:
-    """Fit (or reuse a matching vocabulary in `out`) and assign the whole corpus."""
+    """Fit (or reuse a matching vocabulary in `out`) and assign the whole corpus; for a corpus a
+    distilled student tokenized at ingest, adopt the student's vocabulary and tokens instead."""
     out = Path(out) if out is not None else default_out(corpus_root)
+    if Corpus(corpus_root).config.get("tokenizer"):
+        return adopt_student(corpus_root, out, progress)
     if (out / "vocab.json").is_file():
         vocab = VisualVocab.load(out)
         fitted = {k: vocab.config.get(k) for k in config.to_dict()}
@@ -206,6 +209,44 @@ def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | 
     else:
         vocab = fit_vocab(corpus_root, config, out, progress)
     return assign_corpus(corpus_root, vocab, out, progress)
+
+
+def adopt_student(corpus_root: str | os.PathLike, out: str | os.PathLike | None = None,
+                  progress: bool = False) -> VisualVocab:
+    """The vocabulary stage of a corpus tokenized at ingest by a distilled student
+    (``ingest --tokenizer STUDENT``): copy the student's teacher vocabulary (its visual words'
+    centroids and exemplars) into `out` and write every video's stored tokens (the records'
+    ``meta["student_tokens"]``) as token files, so pretraining reads them as it reads any
+    `videobert vocab` output. Resumable: videos with a token file are skipped."""
+    from ..utils.io import read_json
+
+    out = Path(out) if out is not None else default_out(corpus_root)
+    corpus, ids = _open_corpus(corpus_root)
+    student = Path(corpus.config["tokenizer"])
+    src = Path(read_json(student / "student.json")["vocab"])
+    if not (src / "vocab.json").is_file():
+        raise FileNotFoundError(f"{corpus_root} was tokenized by the student {student}, whose teacher vocabulary "
+                                f"{src} is missing (it holds the visual words' centroids and exemplars)")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("vocab.npz", "vocab.json"):
+        if not (out / name).is_file():
+            shutil.copyfile(src / name, out / f".{name}.tmp")
+            os.replace(out / f".{name}.tmp", out / name)
+    vocab = VisualVocab.load(out)
+    done = 0
+    for vid in _bar(ids, progress, "student tokens", unit="video"):
+        path = token_path(out, vid)
+        if path.is_file():
+            continue
+        tokens = corpus.read_meta(vid).get("meta", {}).get("student_tokens")
+        if tokens is None:
+            raise ValueError(f"video {vid!r} of {corpus_root} has no student tokens in its record; it was ingested "
+                             "before ingest kept them there: ingest it again (delete its files in CORPUS/videos)")
+        atomic_save_npy(path, np.asarray(tokens, dtype=np.int32))
+        done += 1
+    log.info("adopted the vocabulary of student %s (%d words); tokens of %d videos written, %d already there",
+             student, vocab.num_tokens, done, len(ids) - done)
+    return vocab
 
 
 def _bar(items: Iterable, progress: bool, desc: str, unit: str = "it"):

@@ -5,10 +5,10 @@ Two kinds of tokenizer make a corpus' visual tokens:
 - the k-means vocabulary, `VisualVocab`: ``tokens(record)`` assigns the record's clip features;
 - a distilled student (`videobert.vision.tokenizer.StudentTokenizer`, ``ingest --tokenizer``):
   it tokenizes the clips itself at ingest time, so a record fresh from ``ingest_video`` carries
-  its tokens in ``meta["student_tokens"]`` and a stored corpus holds them in
-  ``CORPUS/vocab/tokens`` (its features are student embeddings, not backbone features).
-  `StudentTokens` reads those; ``StudentTokenizer.tokens(record)`` computes them again from the
-  video file.
+  its tokens in ``meta["student_tokens"]``, and so do the records of a stored corpus (its
+  features are student embeddings, not backbone features); `videobert vocab` copies them to
+  ``CORPUS/vocab/tokens``. `StudentTokens` reads those; ``StudentTokenizer.tokens(record)``
+  computes them again from the video file.
 
 `visual_tokenizer` is the one way to get the tokenizer for the videos of a corpus (or of
 freshly ingested records) under a model's vocabulary.
