@@ -72,3 +72,27 @@ def test_pages_without_a_model(client, hostile_corpus):
     assert client.get("/").status_code == 302
     assert client.get("/exemplar/0.gif").data[:6] in (b"GIF89a", b"GIF87a")
     assert client.get("/thumb/synth_0002/1.jpg").data[:2] == b"\xff\xd8"
+
+
+def test_video_list_pages(client, hostile_corpus, monkeypatch):
+    import re
+
+    from videobert.explore import app as explore_app
+
+    _, ids = hostile_corpus
+    monkeypatch.setattr(explore_app, "VIDEOS_PER_PAGE", 2)
+    first = client.get("/videos").get_data(as_text=True)
+    pages = -(-len(ids) // 2)
+    assert f"page 1 of {pages}" in first and 'href="/videos?page=2"' in first and 'rel="prev"' not in first
+    listed = set()
+    for n in range(1, pages + 1):
+        body = client.get(f"/videos?page={n}").get_data(as_text=True)
+        rows = re.findall(r'<td><a href="/video/([^"]+)">', body)
+        assert 1 <= len(rows) <= 2
+        listed.update(rows)
+    assert listed == set(ids)  # every video on exactly the pages there are
+    last = client.get(f"/videos?page={pages}").get_data(as_text=True)
+    prev = "/videos" if pages == 2 else f"/videos?page={pages - 1}"  # page 1 is plain /videos
+    assert 'rel="next"' not in last and f'<a href="{prev}" rel="prev">' in last
+    assert client.get("/videos?page=999").get_data(as_text=True) == last  # clamped, not an error
+    assert client.get("/videos?page=x").status_code == 200

@@ -50,6 +50,7 @@ GIF_SIZE = 112
 THUMB_SIZE = 160
 SEARCH_CANDIDATES = 32  # segments the model re-ranks per query
 SEARCH_TOP = 10
+VIDEOS_PER_PAGE = 200  # rows of the video list per page
 
 
 def content_words(sentence: str) -> list[str]:
@@ -98,6 +99,7 @@ class Explorer:
         self.index = self._load_or_build_index()
         self.videos: dict[str, dict] = self.index["videos"]
         self.words: list[dict] = self.index["words"]
+        self._video_ids = list(self.videos)
         self._prepare_search()
 
     # ---- index ------------------------------------------------------------------------------
@@ -245,6 +247,15 @@ class Explorer:
             leaves = sorted(groups[coarse], key=lambda w: (-w["count"], w["leaf"]))
             out.append({"coarse": coarse, "count": sum(w["count"] for w in leaves), "leaves": leaves})
         return out
+
+    def video_page(self, page: int, size: int | None = None) -> dict:
+        """One page of the video list (1-based; clamped to the pages there are): its (id, video)
+        rows, the page number and the number of pages. Ids are in corpus order."""
+        ids, size = self._video_ids, size or VIDEOS_PER_PAGE
+        pages = max(1, -(-len(ids) // size))
+        page = min(max(int(page), 1), pages)
+        rows = [(vid, self.videos[vid]) for vid in ids[(page - 1) * size: page * size]]
+        return {"rows": rows, "page": page, "pages": pages, "total": len(ids), "first": (page - 1) * size + 1}
 
     def video(self, video_id: str) -> dict | None:
         if not is_valid_video_id(video_id):
@@ -449,7 +460,8 @@ class Explorer:
         q = [self._word_ids[w] for w in content_words(query) if w in self._word_ids]
         if not q or not len(self._seg_offsets):
             return np.zeros(len(self._seg_offsets))
-        per_clip = self._lift[self._seg_flat][:, q].mean(1)  # (total clips,)
+        # the query's columns first: (V, |q|), then per clip; never (total clips, all words)
+        per_clip = self._lift[:, q].mean(1)[self._seg_flat]  # (total clips,)
         return np.add.reduceat(per_clip, self._seg_offsets) / self._seg_len
 
     def search(self, query: str, top: int = SEARCH_TOP, candidates: int = SEARCH_CANDIDATES) -> dict | None:
@@ -530,7 +542,9 @@ class Explorer:
         for vid, clip in sorted(thumbs):
             shutil.copyfile(self.thumbnail(vid, clip), out / "img" / f"thumb-{vid}-{clip}.jpg")
         atomic_write_text(out / "index.html", render("vocabulary.html", links, ex=self, groups=self.vocabulary()))
-        atomic_write_text(out / "videos.html", render("videos.html", links, ex=self))
+        pages = self.video_page(1)["pages"]
+        for n in range(1, pages + 1):
+            atomic_write_text(out / links.videos(n), render("videos.html", links, ex=self, p=self.video_page(n)))
         for w in self.words:
             atomic_write_text(out / f"word-{w['leaf']}.html", render("word.html", links, ex=self, w=w))
         for vid in self.videos:

@@ -28,8 +28,8 @@ class ServerLinks:
     def vocab(self) -> str:
         return "/vocab"
 
-    def videos(self) -> str:
-        return "/videos"
+    def videos(self, page: int = 1) -> str:
+        return "/videos" + (f"?page={int(page)}" if page > 1 else "")
 
     def word(self, leaf: int) -> str:
         return f"/word/{int(leaf)}"
@@ -64,8 +64,8 @@ class ExportLinks(ServerLinks):
     def vocab(self) -> str:
         return "index.html"
 
-    def videos(self) -> str:
-        return "videos.html"
+    def videos(self, page: int = 1) -> str:
+        return "videos.html" if page <= 1 else f"videos-{int(page)}.html"
 
     def word(self, leaf: int) -> str:
         return f"word-{int(leaf)}.html"

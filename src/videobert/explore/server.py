@@ -68,7 +68,8 @@ def _add_pages(app, flask, ex: Explorer) -> None:
 
     @app.get("/videos")
     def videos():
-        return page("videos.html")
+        n = request.args.get("page", "1")
+        return page("videos.html", p=ex.video_page(int(n) if n.isdigit() else 1))
 
     @app.get("/word/<int:leaf>")
     def word(leaf: int):

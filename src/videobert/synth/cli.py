@@ -5,7 +5,8 @@ import argparse
 import os
 import time
 
-from .generator import STYLES, SynthConfig, generate
+from ..utils.cli import add_config_arguments, config_from_args
+from .generator import SynthConfig, generate
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -20,38 +21,25 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "synth", help="generate narrated synthetic kitchen videos with known ground truth",
         description="Write N short H.264 videos of cooking steps (a verb and a noun, with a size, a colour and "
-                    "where the food goes), WebVTT captions, "
-                    "espeak-ng narration audio (when installed), annotations.json (YouCook II format), "
-                    "verbs.txt and nouns.txt. Re-running the same command skips finished videos; "
-                    "each --style needs its own OUT.")
+                    "where the food goes), WebVTT captions, espeak-ng narration audio (when installed), "
+                    "annotations.json (YouCook II format), verbs.txt and nouns.txt. Re-running the same command "
+                    "skips finished videos; each --style needs its own OUT. Every SynthConfig field is an option: "
+                    "--style kitchen (default; the corpus the pipeline is tuned on) or studio (dark patterned "
+                    "backdrops, other colours, a smaller off-centre object, another narrator with other phrasings "
+                    "and 1.5x the lag: a held-out style for checking that learning transfers); --no-details: plain "
+                    "steps (\"cut the tomato\" rather than \"cut the big green tomato and put it in the bowl\"), the "
+                    "corpus as written before details existed; --no-audio: captions only.")
     p.add_argument("out", help="output directory")
-    p.add_argument("--videos", type=int, required=True, help="number of videos")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fps", type=int, default=25)
-    p.add_argument("--size", type=_size, default=(160, 120), help="WIDTHxHEIGHT (default 160x120)")
-    p.add_argument("--val-fraction", type=float, default=0.25, help="share of videos in the validation subset")
-    p.add_argument("--steps-min", type=int, default=3, help="fewest steps per video")
-    p.add_argument("--steps-max", type=int, default=6, help="most steps per video")
-    p.add_argument("--style", choices=STYLES, default="kitchen",
-                   help="look and narration: 'kitchen' (default; the corpus the pipeline is tuned on) or "
-                        "'studio' (dark patterned backdrops, other colours, a smaller off-centre object, "
-                        "another narrator with other phrasings and 1.5x the lag: a held-out style for "
-                        "checking that learning transfers); same labels and annotations")
-    p.add_argument("--no-audio", action="store_true", help="no narration audio track (captions only)")
-    p.add_argument("--no-details", action="store_true",
-                   help="plain steps: no size, colour or destination in the picture, the narration or the "
-                        "annotation sentence (\"cut the tomato\" rather than \"cut the big green tomato and put "
-                        "it in the bowl\"); the corpus as written before details existed")
+    add_config_arguments(p, SynthConfig)
+    p.add_argument("--size", type=_size, default=None, help="WIDTHxHEIGHT, sets --width and --height (e.g. 160x120)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes rendering videos in parallel (default: min(2, CPUs))")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = SynthConfig(videos=args.videos, seed=args.seed, fps=args.fps, width=args.size[0], height=args.size[1],
-                         val_fraction=args.val_fraction, steps_min=args.steps_min, steps_max=args.steps_max,
-                         audio=not args.no_audio, style=args.style,
-                         details=not args.no_details)
+    size = dict(width=args.size[0], height=args.size[1]) if args.size else {}
+    config = config_from_args(SynthConfig, args, **size)
     t0 = time.perf_counter()
     r = generate(args.out, config, workers=args.workers, progress=True)
     hours = sum(v.duration for v in r.videos) / 3600

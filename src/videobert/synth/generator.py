@@ -66,6 +66,17 @@ _DETAILS_STREAM = 5  # added to the script's: the details' own generator, so the
 
 @dataclasses.dataclass(frozen=True)
 class SynthConfig(Config):
+    CHOICES = {"style": STYLES}
+    HELP = {
+        "videos": "number of videos", "val_fraction": "share of videos in the validation subset",
+        "steps_min": "fewest steps per video", "steps_max": "most steps per video",
+        "step_seconds": "a step's length, MIN MAX seconds", "idle_prob": "chance of an empty-counter stretch before a step",
+        "idle_seconds": "an empty-counter stretch's length, MIN MAX seconds",
+        "narration_lag": "a step's sentence starts within +-LAG s of the step (studio: 1.5x)",
+        "filler_prob": "chance of filler talk after a step's sentence", "audio": "speak the narration with espeak-ng",
+        "crf": "libx264 quality (lower is better)", "style": "look and narrator",
+        "details": "sizes, colours and destinations in the picture, the narration and the annotations",
+    }
     videos: int = 8
     seed: int = 0
     fps: int = 25

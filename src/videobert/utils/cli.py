@@ -58,7 +58,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Confi
             kwargs.pop("metavar", None)
         action = parser.add_argument(option_name(f.name), **kwargs)
         # Set after construction: some Python versions' BooleanOptionalAction append their own default.
-        action.help = f"(default: {_show(default)})"
+        text = config_cls.HELP.get(f.name, "")
+        action.help = (f"{text} " if text else "") + f"(default: {_show(default)})"
 
 
 def config_from_args(config_cls: type[Config], args: argparse.Namespace, skip: Iterable[str] = (), **fields: Any):

@@ -29,6 +29,8 @@ class Config:
     # Allowed values of str fields, {field: values}, for generated CLIs (utils.cli); validate()
     # still does the checking.
     CHOICES: ClassVar[Mapping[str, tuple]] = {}
+    # One line per field for generated CLIs' --help, {field: text}.
+    HELP: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
         self.validate()
