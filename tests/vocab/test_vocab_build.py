@@ -185,3 +185,21 @@ def test_an_edited_video_id_cannot_move_token_files_out_of_the_vocabulary(blob_c
         token_path(tmp_path / "vocab", hostile)
     with pytest.raises(CorpusError, match="invalid video id"):
         read_tokens(tmp_path / "vocab", "../x")
+
+
+def test_batched_kmeans_builds_a_vocabulary_and_old_vocabularies_are_reused(blob_corpus, tmp_path):
+    import json
+
+    corpus = blob_corpus()
+    batched = build_vocab(corpus.root, SMALL.replace(kmeans="batched"), tmp_path / "b")
+    assert batched.config["kmeans"] == "batched" and token_video_ids(tmp_path / "b") == corpus.video_ids()
+    assert batched.num_tokens <= 9 and int(batched.counts.sum()) == sum(corpus.read(v).num_clips for v in corpus.video_ids())
+    with pytest.raises(ConfigError, match="kmeans"):
+        VocabConfig(kmeans="sklearn")
+    # a vocabulary saved before `kmeans` / `device` existed was fitted with faiss on the CPU: reused
+    build_vocab(corpus.root, SMALL, tmp_path / "old")
+    meta = json.loads((tmp_path / "old" / "vocab.json").read_text())
+    for key in ("kmeans", "device"):
+        meta["config"].pop(key)
+    (tmp_path / "old" / "vocab.json").write_text(json.dumps(meta))
+    assert build_vocab(corpus.root, SMALL, tmp_path / "old").sizes

@@ -19,10 +19,13 @@ import numpy as np
 from ..corpus import Corpus, CorpusError, VideoRecord
 from ..utils.config import Config
 from ..utils.io import atomic_save_npy
+from .batched_kmeans import fit_tree_batched
 from .hkmeans import fit_tree
 from .vocabulary import NORMALIZE, VisualVocab, normalize_features, token_path
 
 log = logging.getLogger(__name__)
+
+KMEANS = ("faiss", "batched")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,10 +41,17 @@ class VocabConfig(Config):
     # vocabulary's majority-label ceiling on held-out clips rose from 0.82/0.77 (verb/noun) to
     # 0.88/0.91. "none" clusters the raw features (the paper's description).
     normalize: str = "l2"
+    # How the tree is fitted: "faiss" (one faiss k-means per node, sibling nodes in parallel
+    # threads) or "batched" (level-synchronous in torch: every node of a level at once, on
+    # `device`); the same tree shape and distortion, see docs/benchmarks.md for which is faster where.
+    kmeans: str = "faiss"
+    device: str = "cpu"  # for kmeans="batched": "cpu", "cuda", "cuda:1", ...
 
     def validate(self) -> None:
         if self.normalize not in NORMALIZE:
             self.fail("normalize", self.normalize, f"must be one of {sorted(NORMALIZE)}")
+        if self.kmeans not in KMEANS:
+            self.fail("kmeans", self.kmeans, f"must be one of {KMEANS}")
         for name, lo in (("levels", 1), ("k", 2), ("sample", 1), ("iters", 1), ("seed", 0)):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < lo:
@@ -108,7 +118,10 @@ def fit_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os
                          "(build_vocab / adopt_student) instead of fitting one")
     x = normalize_features(sample_features(corpus_root, config.sample, config.seed, progress), config.normalize)
     log.info("fitting a %d-level, k=%d vocabulary on %d clips of dimension %d", config.levels, config.k, *x.shape)
-    centroids, parents = fit_tree(x, config.levels, config.k, config.seed, config.iters)
+    if config.kmeans == "batched":
+        centroids, parents = fit_tree_batched(x, config.levels, config.k, config.seed, config.iters, config.device)
+    else:
+        centroids, parents = fit_tree(x, config.levels, config.k, config.seed, config.iters)
     vocab = VisualVocab(centroids, parents, {**config.to_dict(), "sample_used": len(x), "ingest": ingest_config})
     log.info("vocabulary sizes per level: %s (%d tokens)", vocab.sizes, vocab.num_tokens)
     if (out / "tokens").exists():
@@ -198,6 +211,8 @@ def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | 
         vocab = VisualVocab.load(out)
         fitted = {k: vocab.config.get(k) for k in config.to_dict()}
         fitted["normalize"] = vocab.normalize  # saved before the option existed: raw features ("none")
+        fitted["kmeans"] = vocab.config.get("kmeans", "faiss")  # saved before the option existed: faiss
+        fitted["device"] = vocab.config.get("device", "cpu")
         if fitted != config.to_dict() or vocab.config.get("ingest") != Corpus(corpus_root).config:
             raise ValueError(
                 f"{out} already holds a vocabulary fitted with {fitted} on a corpus with ingest config "

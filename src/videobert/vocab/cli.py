@@ -12,7 +12,7 @@ USAGE = """\
 videobert vocab CORPUS [--out DIR] [--levels 4] [--k 12] [--sample N] [--seed 0] [--iters 20]
        videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]"""
 
-FIT_OPTIONS = ("levels", "k", "sample", "seed", "iters", "normalize")
+FIT_OPTIONS = ("levels", "k", "sample", "seed", "iters", "normalize", "kmeans", "device")
 
 
 def add_parser(subparsers) -> None:
@@ -34,6 +34,10 @@ def add_parser(subparsers) -> None:
     fit.add_argument("--iters", type=int, help="k-means iterations per node (default 20)")
     fit.add_argument("--normalize", choices=["l2", "none"],
                      help="feature normalization before clustering: l2 (default, spherical k-means) or none (raw)")
+    fit.add_argument("--kmeans", choices=["faiss", "batched"],
+                     help="faiss: one faiss k-means per node (default); batched: every node of a level at once, "
+                          "in torch (CPU or --device cuda)")
+    fit.add_argument("--device", help="torch device of --kmeans batched (default cpu)")
     show = p.add_argument_group("show options")
     show.add_argument("--top", type=int, help="how many of the most used tokens to draw (default 48)")
     show.add_argument("--size", type=int, help="tile size in pixels (default 128)")
