@@ -6,7 +6,10 @@ import re
 from videobert.cli import main
 
 
-def test_export_writes_static_pages(demo_dir, tmp_path):
+def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch):
+    from videobert.explore import app as explore_app
+
+    monkeypatch.setattr(explore_app, "VIDEOS_PER_PAGE", 3)  # the video list on several pages
     out = tmp_path / "site"
     assert main(["explore", str(demo_dir / "corpus"), "--cache", str(tmp_path / "cache"), "--export", str(out)]) == 0
     from videobert.corpus import Corpus
@@ -27,6 +30,9 @@ def test_export_writes_static_pages(demo_dir, tmp_path):
             assert (out / target).is_file(), (page.name, link)
     vocab = (out / "index.html").read_text()
     assert vocab.count('class="word"') == n
+    pages = [out / "videos.html"] + [out / f"videos-{k}.html" for k in range(2, -(-len(ids) // 3) + 1)]
+    listed = [v for p in pages for v in re.findall(r'<td><a href="video-([^"]+)\.html">', p.read_text())]
+    assert sorted(listed) == sorted(ids) and not (out / f"videos-{len(pages) + 1}.html").exists()
 
 
 def test_explore_help_and_missing_corpus(tmp_path, capsys):

@@ -28,9 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def fit_tree_batched(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: int = 20,
-                     device: str | torch.device = "cpu") -> tuple[list[np.ndarray], list[np.ndarray]]:
+                     device: str | torch.device = "cpu", max_points_per_centroid: int = 256,
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Fit the tree on x (N, D) float32, level by level. Returns (centroids, parents) as
-    `hkmeans.fit_tree` does (numpy, float32 / int64, nodes ordered by parent)."""
+    `hkmeans.fit_tree` does (numpy, float32 / int64, nodes ordered by parent).
+
+    Like faiss (whose default this is), a node's centroids are fitted on at most
+    `max_points_per_centroid * k` of its points, drawn at random; every point is then assigned."""
     if len(x) == 0:
         raise ValueError("cannot fit a vocabulary on zero points")
     dev = torch.device(device)
@@ -42,8 +46,13 @@ def fit_tree_batched(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: i
     parents: list[np.ndarray] = []
     for lvl in range(levels):
         gen.manual_seed(int(np.random.SeedSequence([seed, lvl]).generate_state(1)[0]))
+        sub = _subsample(node, num_nodes, max_points_per_centroid * k, gen)  # None: every point
         level = _Level(xt, node, num_nodes)
-        cent, counts, label = level.fit(k, iters, gen)  # (M, k, D), (M, k), (N,)
+        if sub is None:
+            cent, valid = level.fit(k, iters, gen)  # (M, k, D), (M, k)
+        else:
+            cent, valid = _Level(xt[sub], node[sub], num_nodes).fit(k, iters, gen)
+        counts, label = level.labels(cent, valid)  # (M, k), (N,)
         keep = counts > 0  # drop empty children; the kept ones numbered in (node, child) order
         new_id = torch.cumsum(keep.reshape(-1), 0) - 1  # (M * k,)
         node = new_id[node * k + label]  # (N,) each point's child, numbered over the level
@@ -54,6 +63,18 @@ def fit_tree_batched(x: np.ndarray, levels: int, k: int, seed: int = 0, iters: i
         log.debug("level %d: %d nodes", lvl + 1, num_nodes)
         del level
     return centroids, parents
+
+
+def _subsample(node: torch.Tensor, num_nodes: int, cap: int, gen: torch.Generator) -> torch.Tensor | None:
+    """Rows of at most `cap` random points of each node (sorted), or None if no node has more."""
+    n = torch.bincount(node, minlength=num_nodes)
+    if int(n.max()) <= cap:
+        return None
+    r = torch.rand(len(node), generator=gen, device=node.device)
+    order = torch.argsort(r)
+    order = order[torch.sort(node[order], stable=True).indices]  # by node, random within a node
+    rank = torch.arange(len(node), device=node.device) - (torch.cumsum(n, 0) - n)[node[order]]
+    return torch.sort(order[rank < cap]).values
 
 
 class _Level:
@@ -84,9 +105,8 @@ class _Level:
         self.dest = torch.empty_like(dest)
         self.dest[order] = dest  # original row -> its padded row
 
-    def fit(self, k: int, iters: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """k-means in every node at once. Returns centroids (M, k, D), points per child (M, k)
-        and each original point's child (N,)."""
+    def fit(self, k: int, iters: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """k-means in every node at once. Returns centroids (M, k, D) and which are in use (M, k)."""
         dev, M = self.xp.device, self.M
         small = self.n <= k
         cent = self._seed(k, gen)  # (M, k, D)
@@ -102,23 +122,30 @@ class _Level:
             means = sums.reshape(M, k, -1) / cnt.clamp_min(1)[..., None]
             # an empty child keeps its centroid (dropped at the end if it is still empty)
             cent = torch.where(((cnt > 0) & big[:, None])[..., None], means, cent)
+        return cent, valid
+
+    def labels(self, cent: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each point's nearest valid child: points per child (M, k) and each original row's child (N,)."""
+        M, k = cent.shape[:2]
         lab = self._assign(cent, valid)
         idx = torch.where(self.valid, self.pnode * k + lab, M * k)
         counts = torch.bincount(idx, minlength=M * k + 1)[:-1].reshape(M, k)
-        return cent, counts * valid, lab[self.dest]
+        return counts * valid, lab[self.dest]
 
     def _seed(self, k: int, gen: torch.Generator) -> torch.Tensor:
         """Greedy k-means++ seeding of every node at once: the first centroid uniform within the
         node; for each next one, 2 + ln(k) candidates drawn with probability proportional to the
         squared distance to the nearest centroid so far, keeping the one that lowers the node's
         total distance most (scikit-learn's choice; plain k-means++ left 14% more distortion on
-        clustered data than the faiss path)."""
+        clustered data than the faiss path). Distances come from the same tiled matmuls as the
+        Lloyd steps, all candidates of a step in one."""
         xp, M, dev = self.xp, self.M, self.xp.device
         trials = 2 + int(np.log(k))
         last = self.pstart + self.n - 1
         pick = self.pstart + (torch.rand(M, generator=gen, device=dev) * self.n).long().clamp_max(self.n - 1)
         cent = [xp[pick]]  # k tensors (M, D)
-        best = ((xp - cent[0][self.pnode]) ** 2).sum(1) * self.valid  # (Np,) padding is never drawn
+        best = self._sq_dist(cent[0][:, None, :])[:, 0] * self.valid  # (Np,) padding is never drawn
+        rows = torch.arange(len(best), device=dev)
         for _ in range(1, k):
             cum = torch.cumsum(best.double(), 0)  # within a node's block: its own cumulative sum
             before = torch.where(self.pstart > 0, cum[(self.pstart - 1).clamp_min(0)], torch.zeros(M, device=dev, dtype=cum.dtype))
@@ -126,13 +153,22 @@ class _Level:
             u = before[:, None] + torch.rand(M, trials, generator=gen, device=dev, dtype=torch.float64) * total[:, None]
             cand = torch.searchsorted(cum, u.reshape(-1)).reshape(M, trials)  # inverse CDF within the node
             cand = torch.minimum(torch.maximum(cand, self.pstart[:, None]), last[:, None])  # (M, trials)
-            new_best = [torch.minimum(best, ((xp - xp[cand[:, t]][self.pnode]) ** 2).sum(1) * self.valid)
-                        for t in range(trials)]  # trials x (Np,)
-            pot = torch.stack([torch.zeros(M, device=dev).index_add_(0, self.pnode, b) for b in new_best], 1)  # (M, trials)
+            new_best = torch.minimum(best[:, None], self._sq_dist(xp[cand])) * self.valid[:, None]  # (Np, trials)
+            pot = torch.zeros(M, trials, device=dev).index_add_(0, self.pnode, new_best)  # each node's total
             t_best = pot.argmin(1)  # (M,)
             cent.append(xp[cand[torch.arange(M, device=dev), t_best]])
-            best = torch.stack(new_best, 1)[torch.arange(len(best), device=dev), t_best[self.pnode]]
+            best = new_best[rows, t_best[self.pnode]]
         return torch.stack(cent, 1)  # (M, k, D)
+
+    def _sq_dist(self, c: torch.Tensor) -> torch.Tensor:
+        """Squared distance of every padded row to each of its node's `c` points: c (M, j, D) -> (Np, j)."""
+        if not hasattr(self, "_xsq"):
+            self._xsq = (self.xp * self.xp).sum(1)  # (Np,)
+        cn = c[self.tile_node]  # (T, j, D)
+        x = self.xp.view(len(self.tile_node), self.tile, -1)  # (T, tile, D)
+        dots = torch.bmm(x, cn.transpose(1, 2)).reshape(len(self.xp), -1)  # (Np, j)
+        csq = (c * c).sum(-1)[self.pnode]  # (Np, j)
+        return (self._xsq[:, None] - 2 * dots + csq).clamp_min(0)
 
     def _small_nodes(self, small, cent, valid):
         """Nodes with n <= k points: their distinct points, sorted (as `np.unique` in hkmeans)."""
