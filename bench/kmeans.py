@@ -26,16 +26,18 @@ from videobert.vocab.batched_kmeans import fit_tree_batched
 from videobert.vocab.hkmeans import fit_tree, walk
 
 
-def mixture(n: int, dim: int, seed: int) -> np.ndarray:
+def mixture(n: int, dim: int, seed: int, chunk: int = 100_000) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((12, dim), dtype=np.float32)
     for scale in (0.6, 0.35):  # each component splits into 12 sub-components
         centers = np.repeat(centers, 12, axis=0) + scale * rng.standard_normal((len(centers) * 12, dim), dtype=np.float32)
     weights = rng.lognormal(0.0, 1.0, len(centers))
     comp = rng.choice(len(centers), size=n, p=weights / weights.sum())
-    x = rng.standard_normal((n, dim), dtype=np.float32)
-    x *= 0.25
-    x += centers[comp]
+    x = np.empty((n, dim), np.float32)
+    for i in range(0, n, chunk):  # in place, a chunk at a time: 2M x 1024 is 8 GB on its own
+        rng.standard_normal(out=x[i:i + chunk], dtype=np.float32)
+        x[i:i + chunk] *= 0.25
+        x[i:i + chunk] += centers[comp[i:i + chunk]]
     return x
 
 

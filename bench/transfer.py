@@ -40,11 +40,13 @@ FEATURES = {  # backbone -> `videobert ingest` options
 }
 
 
-def corpus(work: Path, style: str, videos: int, backbone: str = "s3d") -> tuple[Path, Path]:
-    synth = work / f"{style}_videos"
-    corp = work / (f"{style}_corpus" if backbone == "s3d" else f"{style}_{backbone}_corpus")
+def corpus(work: Path, style: str, videos: int, backbone: str = "s3d", details: bool = True) -> tuple[Path, Path]:
+    name = style if details else f"{style}_plain"  # plain: `synth --no-details`
+    synth = work / f"{name}_videos"
+    corp = work / (f"{name}_corpus" if backbone == "s3d" else f"{name}_{backbone}_corpus")
     if not (synth / "annotations.json").is_file():
-        sh("synth", str(synth), "--videos", str(videos), "--style", style, "--no-audio", log=work / f"{style}.log")
+        sh("synth", str(synth), "--videos", str(videos), "--style", style, "--no-audio",
+           *([] if details else ["--no-details"]), log=work / f"{style}.log")
     if not (corp / "vocab" / "vocab.json").is_file():
         sh("ingest", str(synth), "--out", str(corp), *FEATURES[backbone], "--device", "cpu",
            "--workers", "2", "--no-progress", log=work / f"{style}.log")
@@ -102,6 +104,8 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--videos", type=int, default=64)
     ap.add_argument("--backbone", choices=list(FEATURES), default="s3d", help="clip features (default: %(default)s)")
+    ap.add_argument("--no-details", action="store_true",
+                    help="plain synthetic steps (`synth --no-details`: \"cut the tomato\"), as measured before details existed")
     ap.add_argument("--work", default="bench-transfer", help="corpora, runs and results.jsonl go here")
     ap.add_argument("--set", action="append", default=[], help="extra `videobert pretrain --set` (not the defaults!)")
     a = ap.parse_args()
@@ -109,18 +113,19 @@ def main() -> None:
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     results = work / "results.jsonl"
-    done = {(r["style"], r.get("backbone", "s3d"), r["init"], r["seed"], r.get("set", "")): r
+    details = not a.no_details
+    done = {(r["style"], r.get("backbone", "s3d"), r["init"], r["seed"], r.get("set", ""), r.get("details", False)): r
             for r in map(json.loads, results.read_text().splitlines())} if results.is_file() else {}
     rows = []
     for style in a.styles:
-        synth, corp = corpus(work, style, a.videos, a.backbone)
+        synth, corp = corpus(work, style, a.videos, a.backbone, details)
         for init in a.inits:
             for seed in a.seeds:
                 extra = " ".join(a.set)
-                key = (style, a.backbone, init, seed, extra)
+                key = (style, a.backbone, init, seed, extra, details)
                 if key not in done:
                     feats = "" if a.backbone == "s3d" else f"{a.backbone}-"
-                    run = work / "runs" / f"{style}-{feats}{init}-{seed}{'-' + hashlib.sha1(extra.encode()).hexdigest()[:8] if extra else ''}"
+                    run = work / "runs" / f"{style}{'' if details else '_plain'}-{feats}{init}-{seed}{'-' + hashlib.sha1(extra.encode()).hexdigest()[:8] if extra else ''}"
                     args = ["pretrain", str(corp), "--out", str(run), "--init", init, "--seed", str(seed),
                             "--no-progress", *(["--size", "tiny"] if init == "scratch" else [])]
                     for kv in a.set:
@@ -128,7 +133,8 @@ def main() -> None:
                     t0 = time.time()
                     if not (run / "model" / "videobert.json").is_file():
                         sh(*args, *(["--resume"] if (run / "config.json").is_file() else []), log=work / "pretrain.log")
-                    r = {"style": style, "backbone": a.backbone, "init": init, "seed": seed, "set": extra, **evaluate(run, corp, synth),
+                    r = {"style": style, "backbone": a.backbone, "init": init, "seed": seed, "set": extra, "details": details,
+                         **evaluate(run, corp, synth),
                          "minutes": (time.time() - t0) / 60}
                     with open(results, "a") as f:
                         f.write(json.dumps(r) + "\n")
