@@ -182,8 +182,8 @@ class _Level:
 
     def _assign(self, cent: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """Nearest valid child of each padded row's node: (Np,) in [0, k)."""
-        c = cent[self.tile_node]  # (T, k, D)
+        # ||c||^2 per node, +inf for children not in use; ||x||^2 does not change the argmin
+        csq = torch.where(valid, (cent * cent).sum(-1), torch.full_like(valid, float("inf"), dtype=cent.dtype))  # (M, k)
         x = self.xp.view(len(self.tile_node), self.tile, -1)  # (T, tile, D), no copy
-        d = (c * c).sum(-1)[:, None, :] - 2 * torch.bmm(x, c.transpose(1, 2))  # (T, tile, k); ||x||^2 is constant
-        d = d.masked_fill(~valid[self.tile_node][:, None, :], float("inf"))
-        return d.argmin(-1).reshape(-1)
+        d = torch.baddbmm(csq[self.tile_node][:, None, :], x, cent[self.tile_node].transpose(1, 2), alpha=-2)
+        return d.argmin(-1).reshape(-1)  # (T, tile, k) -> (Np,)
