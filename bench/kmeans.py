@@ -116,6 +116,7 @@ def main() -> None:
     t = time.perf_counter()
     c, par = fit_tree(x, args.levels, args.k, args.seed, args.iters, workers=args.threads)
     rows.append(("faiss per node", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par))))
+    print("done:", rows[-1], flush=True)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for dev in devices:
         t = time.perf_counter()
@@ -123,6 +124,7 @@ def main() -> None:
         if dev == "cuda":
             torch.cuda.synchronize()
         rows.append((f"level-synchronous ({dev})", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par))))
+        print("done:", rows[-1], flush=True)
     if not args.no_sklearn:
         t = time.perf_counter()
         sk_leaves, sk_assigned = sklearn_tree(x, args.levels, args.k, args.seed)

@@ -98,7 +98,8 @@ class _Level:
         dest = self.pstart[sorted_node] + (torch.arange(len(xt), device=dev) - first[sorted_node])  # (N,) padded row
         rows = int(per.sum()) * self.tile
         self.xp = torch.zeros(rows, xt.shape[1], device=dev)  # (Np, D)
-        self.xp[dest] = xt[order]
+        for i in range(0, len(xt), 65536):  # in chunks: xt[order] whole would be another copy of the points
+            self.xp[dest[i:i + 65536]] = xt[order[i:i + 65536]]
         self.valid = torch.zeros(rows, dtype=torch.bool, device=dev)
         self.valid[dest] = True
         self.pnode = self.tile_node.repeat_interleave(self.tile)  # (Np,) node of each padded row
