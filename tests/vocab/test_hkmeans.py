@@ -1,6 +1,10 @@
 import numpy as np
+import pytest
 
+from videobert.vocab.batched_kmeans import fit_tree_batched
 from videobert.vocab.hkmeans import fit_tree, walk
+
+BOTH_FITS = pytest.mark.parametrize("fit", [fit_tree, fit_tree_batched], ids=["faiss", "batched"])
 
 
 def test_walk_equals_brute_force_and_tree_is_contiguous(brute_force_walk):
@@ -19,19 +23,21 @@ def test_walk_equals_brute_force_and_tree_is_contiguous(brute_force_walk):
         np.testing.assert_array_equal(parents[lvl][path[:, lvl]], path[:, lvl - 1])
 
 
-def test_small_nodes_get_their_distinct_points_as_children():
+@BOTH_FITS
+def test_small_nodes_get_their_distinct_points_as_children(fit):
     x = np.array([[0, 0], [0, 0], [5, 5], [9, 0], [0, 9]], np.float32)  # 4 distinct points, k = 12
-    centroids, parents = fit_tree(x, levels=3, k=12, seed=0)
+    centroids, parents = fit(x, levels=3, k=12, seed=0)
     assert [len(c) for c in centroids] == [4, 4, 4]
     np.testing.assert_array_equal(np.sort(centroids[-1], axis=0), np.sort(np.unique(x, axis=0), axis=0))
     np.testing.assert_array_equal(walk(x, centroids, parents)[:2], [0, 0])  # duplicates share a leaf
 
 
-def test_mixed_node_sizes_never_exceed_their_points():
+@BOTH_FITS
+def test_mixed_node_sizes_never_exceed_their_points(fit):
     rng = np.random.default_rng(2)
     # one big blob and a few stragglers: some first-level nodes hold fewer than k points
     x = np.concatenate([rng.normal(size=(200, 4)), rng.normal(size=(3, 4)) * 0.01 + 50]).astype(np.float32)
-    centroids, parents = fit_tree(x, levels=2, k=5, seed=3, iters=5)
+    centroids, parents = fit(x, levels=2, k=5, seed=3, iters=5)
     first = walk(x, centroids[:1], parents[:1])
     assert np.bincount(first).min() < 5  # the stragglers' node is smaller than k
     for node in range(len(centroids[0])):
