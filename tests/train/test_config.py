@@ -20,3 +20,38 @@ def test_load_config_reads_a_saved_config_json_with_its_type_tag(tmp_path):
     path = save_config(cfg, tmp_path / "config.json")
     assert load_config(path) == cfg
     assert load_config(path, {"max_steps": 9, "lr": None}) == cfg.replace(max_steps=9)
+
+
+def _pretrain_args(argv):
+    import argparse
+
+    from videobert.train.cli import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    return parser.parse_args(["pretrain", "CORPUS", *argv])
+
+
+def test_the_pretrain_cli_is_generated_from_the_config_and_layers_file_flags_set(tmp_path):
+    import dataclasses
+
+    from videobert.train.cli import config_from_args
+
+    assert config_from_args(_pretrain_args(["--out", str(tmp_path / "r")])) == PretrainConfig()  # no default retyped
+    (tmp_path / "c.yaml").write_text("lr: 1e-3\nbatch_size: 4\nkind_mix: [1, 1, 1]\n")
+    args = _pretrain_args(["--out", str(tmp_path / "r"), "--config", str(tmp_path / "c.yaml"), "--batch-size", "8",
+                           "--dropout", "none", "--no-bf16", "--loss-weights", "1", "0.5", "2", "--size", "tiny",
+                           "--set", "concat_prob=0.5"])
+    cfg = config_from_args(args)
+    assert (cfg.lr, cfg.batch_size, cfg.kind_mix) == (1e-3, 8, (1.0, 1.0, 1.0))  # the file, then the flags
+    assert cfg.dropout is None and cfg.bf16 is False and cfg.loss_weights == (1.0, 0.5, 2.0) and cfg.concat_prob == 0.5
+    with pytest.raises(SystemExit):
+        _pretrain_args(["--out", "r", "--size", "huge"])  # choices come from the config
+    import contextlib
+    import io
+
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), pytest.raises(SystemExit):
+        _pretrain_args(["--help"])
+    for f in dataclasses.fields(PretrainConfig):  # every field is a flag
+        assert "--" + f.name.replace("_", "-") in help_text.getvalue(), f.name

@@ -74,13 +74,50 @@ def test_soft_distillation_with_augmentations_runs_and_resumes(tiny_corpus, tmp_
     cfg = DistillConfig(**TINY, mode="soft", tau=2.0, epochs=2, lr=1e-3)  # RandAugment, Mixup/CutMix, erasing on
     first = distill(corpus, vocab, tmp_path / "s", cfg)
     assert set(first) >= {"leaf_top1", "leaf_top5", "coarse_top1", "majority_leaf_top1"}
+    rows = [json.loads(line) for line in (tmp_path / "s" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [2, 4] and all(r["split"] == "train" and r["loss"] > 0 for r in rows)  # per epoch
+    assert [p.name for p in (tmp_path / "s" / "checkpoints").iterdir()] == ["step-0000004"]  # the training skeleton's
+    with pytest.raises(ValueError, match="already holds a distillation run"):
+        distill(corpus, vocab, tmp_path / "s", cfg)  # one resume policy: nothing is overwritten without --resume
     caplog.clear()  # only the second run's records (an earlier CLI test may have set INFO on videobert)
     with caplog.at_level("INFO"):
-        again = distill(corpus, vocab, tmp_path / "s", cfg)  # finished: resumes at the last epoch, no training
-    assert "resuming" in caplog.text and "epoch 1/2" not in caplog.text
+        again = distill(corpus, vocab, tmp_path / "s", cfg, resume=True)  # finished: resumes at the end, no training
+    assert "resuming" in caplog.text and "train loss" not in caplog.text
     assert again == first
-    with pytest.raises(ValueError, match="another config"):
-        distill(corpus, vocab, tmp_path / "s", cfg.replace(epochs=3))
+    with pytest.raises(ValueError, match="config differs"):
+        distill(corpus, vocab, tmp_path / "s", cfg.replace(epochs=3), resume=True)
+
+
+def test_distillation_resumed_after_an_epoch_equals_an_uninterrupted_run(tiny_corpus, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    import videobert.vision.distill as d
+
+    corpus, vocab = tiny_corpus
+    cfg = DistillConfig(**TINY, mode="hard", epochs=3, lr=1e-3)  # augmentations on: their RNG must resume too
+    distill(corpus, vocab, tmp_path / "a", cfg)
+    rows = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    steps_per_epoch = rows[0]["step"]
+
+    real, calls = d._student_batch, []
+
+    def interrupted(*args, **kwargs):  # a kill in the first step after epoch 2's checkpoint
+        calls.append(1)
+        if len(calls) > 2 * steps_per_epoch:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(d, "_student_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        distill(corpus, vocab, tmp_path / "b", cfg)
+    monkeypatch.setattr(d, "_student_batch", real)
+    assert [p.name for p in (tmp_path / "b" / "checkpoints").iterdir()] == [f"step-{2 * steps_per_epoch:07d}"]
+    distill(corpus, vocab, tmp_path / "b", cfg, resume=True)
+    a, b = (load_file(str(tmp_path / x / "model.safetensors")) for x in "ab")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert (tmp_path / "a" / "metrics.jsonl").read_text().count("\n") == 3
+    assert [r["step"] for r in map(json.loads, (tmp_path / "b" / "metrics.jsonl").read_text().splitlines())] == \
+        [r["step"] for r in rows]
 
 
 def test_cli_eval_measures_agreement_and_speed(tiny_corpus, tmp_path):

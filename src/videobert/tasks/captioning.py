@@ -46,6 +46,7 @@ import torch
 from torch import nn
 
 from ..corpus import Corpus
+from ..train.engine import check_finite, fit, lr_scheduler, optimizer_step
 from ..utils.config import Config
 from ..utils.io import atomic_write_json, read_json
 from ..utils.lazy import require
@@ -315,42 +316,34 @@ def train_captioner(
     tc = TrainedCaptioner(net, pieces, text_tokenizer, model_path, (mean, std))
     targets = [[BOS, *tc.encode_caption(c), EOS] for c in captions]
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=0.01)
-    steps = config.epochs * math.ceil(len(captions) / config.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / steps, 1.0))))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=steps, desc=f"captioner ({config.variant})", unit="step")
-    net.train()
+    per_epoch = math.ceil(len(captions) / config.batch_size)
+    sched = lr_scheduler(opt, config.epochs * per_epoch, 0, "cosine")
     order = list(range(len(captions)))
-    for epoch in range(config.epochs):
-        rng.shuffle(order)
-        total = 0.0
-        for i in range(0, len(order), config.batch_size):
-            idx = order[i : i + config.batch_size]
-            clips, pad = _pad_clips([feats.clips[j] for j in idx])
-            glob = (feats.globals[idx] - mean) / std
-            L = max(len(targets[j]) for j in idx)
-            tgt = torch.full((len(idx), L), PAD, dtype=torch.long)  # (B, L)
-            for b, j in enumerate(idx):
-                tgt[b, : len(targets[j])] = torch.as_tensor(targets[j])
-            memory, mpad = net.encode(clips, pad, glob)
-            logits = net.decode(memory, mpad, tgt[:, :-1])  # (B, L-1, P)
-            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(idx)
-            if bar:
-                bar.update(1)
-        log.debug("captioner %s epoch %d loss %.4f", config.variant, epoch, total / len(order))
-    if bar:
-        bar.close()
+
+    def step_fn(step: int) -> tuple[torch.Tensor, int]:  # one batch of the training skeleton (train.engine)
+        s = step % per_epoch
+        if s == 0:
+            rng.shuffle(order)
+        idx = order[s * config.batch_size : (s + 1) * config.batch_size]
+        clips, pad = _pad_clips([feats.clips[j] for j in idx])
+        glob = (feats.globals[idx] - mean) / std
+        L = max(len(targets[j]) for j in idx)
+        tgt = torch.full((len(idx), L), PAD, dtype=torch.long)  # (B, L)
+        for b, j in enumerate(idx):
+            tgt[b, : len(targets[j])] = torch.as_tensor(targets[j])
+        memory, mpad = net.encode(clips, pad, glob)
+        logits = net.decode(memory, mpad, tgt[:, :-1])  # (B, L-1, P)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
+        check_finite(loss, step, f"captioner ({config.variant})", config.lr)
+        loss.backward()
+        optimizer_step(net, opt, sched, max_grad_norm=1.0)
+        return torch.tensor([[float(loss.detach()) * len(idx), len(idx)]]), len(idx)
+
+    net.train()
+    last = fit(step_fn, config.epochs * per_epoch, ["loss"], scheduler=sched, log_every=per_epoch,
+               progress=f"captioner ({config.variant})" if progress else None)
     net.eval()
-    log.info("captioner (%s) trained: final epoch loss %.4f", config.variant, total / len(order))
+    log.info("captioner (%s) trained: final epoch loss %.4f", config.variant, last["loss"])
     return tc
 
 

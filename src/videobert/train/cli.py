@@ -1,6 +1,8 @@
 """`videobert pretrain CORPUS --out RUN`: thin CLI over `videobert.train.pretrain`.
 
-Single process: ``videobert pretrain CORPUS --out RUN --init minilm``.
+Single process: ``videobert pretrain CORPUS --out RUN --init minilm``. Every `PretrainConfig`
+field is a flag (generated from the config, so defaults are written once); ``--config FILE``
+reads them from YAML first, and ``--set KEY=VALUE`` takes a YAML value.
 DDP: ``torchrun --nproc_per_node N -m videobert pretrain CORPUS --out RUN ...`` (add
 ``--nnodes/--node_rank/--master_addr`` for several nodes, as with any torchrun job).
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..utils.cli import add_config_arguments, given_config_args
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("pretrain", help="pretrain VideoBERT (text-only, video-only, video-text objectives)",
@@ -16,20 +20,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("corpus", help="corpus directory written by `videobert ingest`")
     p.add_argument("--out", required=True, help="run directory (checkpoints, metrics, RUN/model)")
     p.add_argument("--vocab", help="visual vocabulary directory (default: CORPUS/vocab)")
-    p.add_argument("--config", help="YAML file of PretrainConfig fields; CLI flags override it")
-    p.add_argument("--init", help="bert-base-uncased | bert-large-uncased | a local BERT dir | minilm | scratch")
-    p.add_argument("--size", choices=["tiny", "small", "base", "large"], help="model size with --init scratch")
-    p.add_argument("--max-steps", type=int, help="optimizer steps (default: 8 epochs, at least 6,000 from scratch / "
-                                                  "1,500 from a pretrained BERT; printed at the start)")
-    p.add_argument("--epochs", type=float, help="passes over the corpus (instead of --max-steps)")
-    p.add_argument("--batch-size", type=int, help="examples per process per micro-batch")
-    p.add_argument("--grad-accum", type=int)
-    p.add_argument("--lr", type=float, help="peak learning rate (default by --init: 1e-3 tiny/small from scratch, "
-                                            "2e-4 minilm or base/large from scratch, 1e-4 a pretrained BERT-base/large)")
-    p.add_argument("--seed", type=int, help="seed of the weights, the example stream and the masks (default 0)")
-    p.add_argument("--device", help="auto | cpu | cuda")
-    p.add_argument("--save-every", type=int)
-    p.add_argument("--tensorboard", action="store_true", default=None, help="also log to RUN/tb (needs videobert[tensorboard])")
+    p.add_argument("--config", help="YAML file of PretrainConfig fields; the flags below override it")
+    from .config import PretrainConfig
+
+    add_config_arguments(p, PretrainConfig, only_given=True)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any PretrainConfig field (YAML value syntax), e.g. --set vt_text_mask_rate=0.3")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -39,24 +33,35 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def config_from_args(args: argparse.Namespace):
+    """The run's `PretrainConfig`: defaults < the ``--config`` file (or, with ``--resume``, the run's
+    own config.json) < the flags given < ``--set``."""
     import yaml
 
-    from .config import load_config
-    from .loop import pretrain
+    from .config import PretrainConfig, load_config
 
-    overrides = {k: getattr(args, k) for k in ("init", "size", "max_steps", "epochs", "batch_size", "grad_accum", "lr",
-                                               "seed", "device", "save_every", "tensorboard")}
+    given = given_config_args(PretrainConfig, args)
     for kv in args.set:
         if "=" not in kv:
             raise ValueError(f"--set {kv!r}: expected KEY=VALUE")
         k, v = kv.split("=", 1)
-        overrides[k.strip()] = yaml.safe_load(v)
+        given[k.strip()] = yaml.safe_load(v)
     cfg_file = args.config
     saved = Path(args.out) / "config.json"
     if args.resume and cfg_file is None and saved.is_file():
         cfg_file = saved  # JSON is YAML: continue with the run's own config
-    config = load_config(cfg_file, overrides)
+    config = load_config(cfg_file)
+    try:
+        config = PretrainConfig.from_dict({**config.to_dict(), **given})
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"pretrain flags: {e}") from e
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    from .loop import pretrain
+
+    config = config_from_args(args)
     model_dir = pretrain(args.corpus, args.out, config, vocab_dir=args.vocab, resume=args.resume,
                          progress=not args.no_progress, force=args.force)
     print(f"model saved to {model_dir} (load with videobert.load_model({str(model_dir)!r}))")

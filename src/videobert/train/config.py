@@ -16,6 +16,29 @@ MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
 
 @dataclasses.dataclass(frozen=True)
 class PretrainConfig(Config):
+    CHOICES = {"size": tuple(SIZES), "align_pool": ("match", "cls")}
+    HELP = {
+        "init": "bert-base-uncased | bert-large-uncased | a local BERT dir | minilm | scratch",
+        "size": "model size with --init scratch",
+        "dropout": "dropout of the encoder; none: keep the init checkpoint's",
+        "max_len": "longest example in tokens",
+        "batch_size": "examples per process per micro-batch",
+        "grad_accum": "micro-batches per optimizer step",
+        "lr": "peak learning rate; none: by --init (1e-3 tiny/small from scratch, 2e-4 minilm or base/large from "
+              "scratch, 1e-4 a pretrained BERT-base/large)",
+        "warmup_frac": "fraction of the steps with a linear warmup; then linear decay to 0",
+        "max_steps": "optimizer steps; 0: set by --epochs, else 8 epochs but at least 6,000 from scratch / 1,500 "
+                     "from a pretrained BERT (printed at the start)",
+        "epochs": "passes over the corpus (instead of --max-steps); none: the corpus decides",
+        "loss_weights": "weights of the text-only, video-only and video-text objectives",
+        "bf16": "bfloat16 autocast (CUDA only)",
+        "kind_mix": "text-only, video-only, video-text examples per sentence segment",
+        "seed": "seed of the weights, the example stream and the masks",
+        "device": "auto | cpu | cuda | cuda:N",
+        "save_every": "steps between checkpoints",
+        "tensorboard": "also log to RUN/tb (needs videobert[tensorboard])",
+        "heldout_fraction": "fraction of the videos held out for the held-out losses",
+    }
     # model
     init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
     size: str = "base"  # with init=scratch: tiny|small|base|large

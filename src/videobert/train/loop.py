@@ -7,25 +7,15 @@ seed and epoch) laid end to end; optimizer step `s` consumes stream batches
 by its stream position. The data position is therefore just the step number, and a run
 with W=2, A=1 sees the same batches per step as one with W=1, A=2.
 
-Checkpoints (``RUN/checkpoints/step-NNNNNNN/``): ``model.safetensors`` (weights),
-``state.pt`` (optimizer + scheduler state dicts and the step: plain tensors and numbers,
-read back with ``torch.load(weights_only=True)``) and ``rng-<rank>.pt`` (each rank's torch
-RNG state, for dropout), and, written last, ``checksums.json`` (sha256 of each of those files).
-The files are written into ``step-NNNNNNN.tmp/`` and renamed at once. ``--resume`` verifies the
-newest checkpoint against its checksums (a checkpoint without them, written by an older
-version, is loaded unverified, with a warning); an invalid one (a missing file, a mismatching
-checksum, a file that does not load) is skipped with a warning for the next older one.
-Resuming restores all of it, so an interrupted + resumed run ends with the same weights as an
-uninterrupted one.
+Everything around the step (schedule, checkpoints, resume policy, metrics, progress) is the
+training skeleton of `train.engine`, shared with distillation and the captioner: checkpoints
+in ``RUN/checkpoints/step-NNNNNNN/`` restore weights, optimizer, schedule and RNG state, so an
+interrupted + resumed run ends with the same weights as an uninterrupted one.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import shutil
-import time
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -38,10 +28,25 @@ from ..corpus import Corpus
 from ..data import T2V, TEXT, VIDEO, VIDEO_TEXT, Masker, collate, epoch_batches, load_videos, split_videos
 from ..model import VideoBERT
 from ..utils.config import save_config
-from ..utils.io import read_json
 from .config import PretrainConfig
+from .engine import (
+    CheckpointError,
+    Checkpoints,
+    Every,
+    MetricsLog,
+    all_reduce,
+    check_finite,
+    check_run_dir,
+    check_same_config,
+    fit,
+    lr_scheduler,
+    optimizer_step,
+    summarize,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = ["CheckpointError", "PretrainingObjective", "evaluate", "pretrain"]
 
 # stats vector layout: (sum, count) pairs
 STATS = ("loss_text", "loss_video", "loss_vt_mlm", "loss_align", "acc_text", "acc_video", "acc_align", "loss_t2v")
@@ -88,10 +93,6 @@ class PretrainingObjective(nn.Module):
         stats = torch.stack([text, video, vtm, al, part(correct, ~is_vis), part(correct, is_vis),
                              torch.stack([acorrect.sum(), vt.sum()]), t2v]).detach()  # (8, 2)
         return loss, stats
-
-
-def summarize(stats: torch.Tensor) -> dict[str, float]:
-    return {name: float(stats[i, 0] / stats[i, 1]) for i, name in enumerate(STATS) if stats[i, 1] > 0}
 
 
 class BatchStream:
@@ -146,161 +147,9 @@ def _dist_setup(device_opt: str) -> tuple[int, int, torch.device]:
     return rank, world, device
 
 
-def _all_reduce(t: torch.Tensor, world: int) -> torch.Tensor:
-    if world > 1:
-        torch.distributed.all_reduce(t)
-    return t
-
-
 def _barrier(world: int) -> None:
     if world > 1:
         torch.distributed.barrier()
-
-
-# ---- checkpoints ------------------------------------------------------------------------
-CHECKSUMS = "checksums.json"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be used: a missing or damaged file."""
-
-
-def _checkpoints(out: Path) -> list[Path]:
-    """The finished checkpoints (``step-NNNNNNN``; not ``.tmp``), oldest first."""
-    d = out / "checkpoints"
-    return sorted(p for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")) if d.is_dir() else []
-
-
-def _sha256(path: Path, fsync: bool = False) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-        if fsync:  # the data reaches the disk before the checkpoint is renamed into place
-            os.fsync(f.fileno())
-    return h.hexdigest()
-
-
-def _write_checksums(d: Path) -> None:
-    """sha256 of every file in `d`, written last to ``d/checksums.json`` (fsynced, like the files)."""
-    sums = {f.name: _sha256(f, fsync=True) for f in sorted(d.iterdir()) if f.is_file() and f.name != CHECKSUMS}
-    with open(d / CHECKSUMS, "w", encoding="utf-8") as f:
-        json.dump({"algorithm": "sha256", "files": sums}, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _verify_checkpoint(ckpt: Path, rank: int) -> bool:
-    """Check the files this rank loads against ``checksums.json``. True: verified; False: no
-    checksums (a checkpoint written before they existed). Raises `CheckpointError` naming the
-    bad file."""
-    needed = ["model.safetensors", "state.pt", f"rng-{rank}.pt"]
-    for name in needed:
-        if not (ckpt / name).is_file():
-            raise CheckpointError(f"{ckpt / name} is missing")
-    sums_path = ckpt / CHECKSUMS
-    if not sums_path.is_file():
-        return False
-    try:
-        sums = read_json(sums_path)["files"]
-        if not isinstance(sums, dict):
-            raise TypeError("'files' is not a mapping")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise CheckpointError(f"{sums_path} is unreadable ({type(e).__name__}: {e})") from e
-    for name in needed:
-        if name not in sums:
-            raise CheckpointError(f"{ckpt / name} has no checksum in {sums_path}")
-        if _sha256(ckpt / name) != sums[name]:
-            raise CheckpointError(f"{ckpt / name} does not match its checksum in {sums_path} (truncated or changed)")
-    return True
-
-
-def _save_checkpoint(out: Path, step: int, model: VideoBERT, opt, sched, rank: int, world: int, keep: int) -> None:
-    from safetensors.torch import save_model
-
-    final = out / "checkpoints" / f"step-{step:07d}"
-    tmp = final.with_name(final.name + ".tmp")
-
-    def failed(e: Exception) -> RuntimeError:
-        # a full disk shows as OSError (ENOSPC) or as torch's "enforce fail at inline_container.cc"
-        shutil.rmtree(tmp, ignore_errors=True)
-        why = (str(e).strip().splitlines() or [""])[0][:200]
-        return RuntimeError(f"could not write checkpoint {final} ({type(e).__name__}: {why}); the disk may be full: "
-                            f"free space in {final.parent} and re-run with --resume (the previous checkpoints "
-                            f"there are intact; the partial {tmp.name} was removed)")
-
-    if rank == 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(parents=True)
-        except OSError as e:
-            raise failed(e) from e
-    _barrier(world)
-    rng = {"torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        rng["cuda"] = torch.cuda.get_rng_state()
-    try:
-        torch.save(rng, tmp / f"rng-{rank}.pt")
-    except (OSError, RuntimeError) as e:
-        raise failed(e) from e
-    _barrier(world)
-    if rank == 0:
-        try:
-            save_model(model.bert, str(tmp / "model.safetensors"))
-            torch.save({"step": step, "world": world, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()},
-                       tmp / "state.pt")
-            _write_checksums(tmp)  # last: a checkpoint with checksums has all its files
-        except (OSError, RuntimeError) as e:
-            raise failed(e) from e
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)  # the checkpoint appears complete or not at all
-        for old in _checkpoints(out)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
-    _barrier(world)
-
-
-def _load_checkpoint(ckpt: Path, model: VideoBERT, opt, sched, rank: int, world: int, device) -> int:
-    """Verify (see `_verify_checkpoint`) and load a checkpoint; returns its step. A damaged one
-    raises `CheckpointError` naming the file; another world size, ValueError."""
-    from safetensors.torch import load_model
-
-    if not _verify_checkpoint(ckpt, rank):
-        log.warning("%s has no %s (written by an older version): loading it unverified", ckpt, CHECKSUMS)
-
-    def read(name: str, fn):
-        try:
-            return fn(ckpt / name)
-        except Exception as e:  # truncated or garbled file: safetensors, pickle, zip errors...
-            why = (str(e).strip().splitlines() or [""])[0][:200]  # torch's messages run to paragraphs
-            raise CheckpointError(f"{ckpt / name} does not load ({type(e).__name__}: {why})") from e
-
-    state = read("state.pt", lambda p: torch.load(p, map_location=device, weights_only=True))
-    rng = read(f"rng-{rank}.pt", lambda p: torch.load(p, weights_only=True))
-    if not isinstance(state, dict) or not {"step", "world", "optimizer", "scheduler"} <= state.keys():
-        raise CheckpointError(f"{ckpt / 'state.pt'} is not a checkpoint state (missing step/world/optimizer/scheduler)")
-    if state["world"] != world:
-        raise ValueError(f"{ckpt} was written by {state['world']} processes; resume with the same number "
-                         f"(now {world}) so the data order stays the same")
-    read("model.safetensors", lambda p: load_model(model.bert, str(p), device=str(device)))
-    read("state.pt", lambda p: (opt.load_state_dict(state["optimizer"]), sched.load_state_dict(state["scheduler"])))
-    torch.set_rng_state(rng["torch"])
-    if "cuda" in rng and torch.cuda.is_available():
-        torch.cuda.set_rng_state(rng["cuda"])
-    return int(state["step"])
-
-
-def _resume_checkpoint(ckpts: list[Path], model: VideoBERT, opt, sched, rank: int, world: int, device) -> tuple[int, Path]:
-    """Load the newest valid checkpoint of `ckpts` (oldest first); an invalid one is skipped
-    with a warning naming its bad file. Returns (step, checkpoint)."""
-    rejected = []
-    for ckpt in reversed(ckpts):
-        try:
-            return _load_checkpoint(ckpt, model, opt, sched, rank, world, device), ckpt
-        except CheckpointError as e:
-            rejected.append(str(e))
-            log.warning("--resume: skipping checkpoint %s: %s", ckpt.name, e)
-    raise CheckpointError(f"--resume: no valid checkpoint in {ckpts[0].parent} ({'; '.join(rejected)}); "
-                          "restore one, or delete the checkpoints folder to start the run again")
 
 
 # ---- the loop -----------------------------------------------------------------------------
@@ -351,67 +200,38 @@ def _resolve(given: PretrainConfig, stream: "BatchStream", held, world: int, ran
         log.info("pretraining %d steps (set by %s; %d batches per epoch), lr %.3g%s", cfg.max_steps, how,
                  stream.epoch_length(0), cfg.lr, "" if given.lr is not None else f" (chosen for --init {cfg.init})")
     if saved_path is not None:
-        saved = {k: v for k, v in read_json(saved_path).items() if k != "type"}
-        diff = {k: (saved.get(k), v) for k, v in json.loads(json.dumps(cfg.to_dict())).items() if saved.get(k) != v}
-        if diff:
-            raise ValueError(f"--resume: config differs from the run's {saved_path} (saved, given): {diff}")
+        check_same_config(saved_path, cfg)
     return cfg
 
 
 def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
+    """AdamW (no decay on biases and LayerNorms), linear warmup then linear decay."""
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    warm = int(cfg.warmup_frac * total)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
-    return opt, sched
-
-
-def _check_run_dir(out: Path, resume: bool, cfg_path: Path) -> None:
-    """Refuse to start over an existing run without --resume, or to resume where there is none."""
-    if not resume and (_checkpoints(out) or (out / "model").exists()):
-        raise ValueError(f"{out} already holds a pretraining run; pass --resume to continue it or use a new --out")
-    if resume and not cfg_path.is_file():
-        raise FileNotFoundError(f"--resume: {cfg_path} not found; nothing to resume in {out}")
+    return opt, lr_scheduler(opt, total, int(cfg.warmup_frac * total), "linear")
 
 
 def _train_step(ddp, model: VideoBERT, opt, sched, stream: BatchStream, step: int, cfg: PretrainConfig, rank: int,
-                world: int, device, autocast, acc: torch.Tensor) -> int:
+                world: int, device, autocast) -> tuple[torch.Tensor, int]:
     """Optimizer step ``step + 1``: its `cfg.grad_accum` micro-batches (gradients synced on the
-    last), clipping and the optimizer/scheduler step. Adds the batches' stats to `acc`; returns
-    the tokens seen."""
+    last), clipping and the optimizer/scheduler step. Returns the batches' stats and tokens."""
     per_step = world * cfg.grad_accum
-    tokens = 0
+    tokens, acc = 0, torch.zeros(len(STATS), 2, device=device)
     for j in range(cfg.grad_accum):
         batch = {k: v.to(device, non_blocking=True) for k, v in stream.get(step * per_step + j * world + rank).items()}
         tokens += int(batch["attention_mask"].sum())
         sync = ddp.no_sync() if world > 1 and j < cfg.grad_accum - 1 else nullcontext()
         with sync, autocast:
             loss, stats = ddp(batch)
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"pretraining step {step + 1}: the loss is {loss.item()} (not finite); "
-                               f"lower the learning rate ({cfg.lr:g}); nothing was saved for this step")
+        check_finite(loss, step, "pretraining", cfg.lr)
         with sync:
             (loss / cfg.grad_accum).backward()
         acc += stats
-    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-    opt.step()
-    sched.step()
-    opt.zero_grad(set_to_none=True)
-    return tokens
-
-
-def _log_train(step: int, acc: torch.Tensor, tokens: int, t0: float, sched, world: int, device, writer, bar) -> None:
-    """The training stats of the steps since the last log line: to `writer` and the progress bar."""
-    s = summarize(_all_reduce(acc, world))
-    tok_s = _all_reduce(torch.tensor(float(tokens), device=device), world).item() / max(time.time() - t0, 1e-9)
-    if writer:
-        writer.log(step, "train", {**s, "lr": sched.get_last_lr()[0], "tokens_per_s": tok_s})
-    if bar is not None:
-        bar.set_postfix({k: f"{v:.3f}" for k, v in s.items() if k.startswith("loss")})
+    optimizer_step(model, opt, sched, cfg.max_grad_norm)
+    return acc, tokens
 
 
 def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False,
@@ -424,7 +244,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg = config
     rank, world, device = _dist_setup(cfg.device)
     cfg_path = out / "config.json"
-    _check_run_dir(out, resume, cfg_path)
+    check_run_dir(out, resume, cfg_path, finished=["model"], what="pretraining")
 
     model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device, force)
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
@@ -435,44 +255,32 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     if world > 1:
         ddp = nn.parallel.DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
     opt, sched = _optimizer(model, cfg, total)
+    ckpts = Checkpoints(out, cfg.keep_checkpoints, rank, world)
     step = 0
-    ckpts = _checkpoints(out)
-    if resume and ckpts:
-        step, ckpt = _resume_checkpoint(ckpts, model, opt, sched, rank, world, device)
+    resumed = ckpts.resume(model.bert, opt, sched, device) if resume else None
+    if resumed:
+        step, _, ckpt = resumed
         log.info("resumed from %s (step %d of %d)", ckpt, step, total)
     else:
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:
         _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids))
-    writer = _Metrics(out, cfg.tensorboard, step) if rank == 0 else None
-    bar = None
-    if progress and rank == 0:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, initial=step, desc="pretrain", unit="step")
+    metrics = MetricsLog(out, cfg.tensorboard, step) if rank == 0 else None
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and cfg.bf16 else nullcontext())
-    acc = torch.zeros(len(STATS), 2, device=device)
-    tokens, t0 = 0, time.time()
-    while step < total:
-        tokens += _train_step(ddp, model, opt, sched, stream, step, cfg, rank, world, device, autocast, acc)
-        step += 1
-        if bar is not None:
-            bar.update(1)
-        if step % cfg.log_every == 0 or step == total:
-            _log_train(step, acc, tokens, t0, sched, world, device, writer, bar)
-            acc.zero_()
-            tokens, t0 = 0, time.time()
-        if held is not None and (step % cfg.eval_every == 0 or step == total):
-            s = evaluate(objective, held, cfg.eval_batches, rank, world, device, autocast)
-            if writer:
-                writer.log(step, "heldout", s)
-        if step % cfg.save_every == 0 or step == total:
-            _save_checkpoint(out, step, model, opt, sched, rank, world, cfg.keep_checkpoints)
-    if bar is not None:
-        bar.close()
+
+    def heldout(done: int) -> None:
+        s = evaluate(objective, held, cfg.eval_batches, rank, world, device, autocast)
+        if metrics:
+            metrics.log(done, "heldout", s)
+
+    hooks = [Every(cfg.eval_every, heldout)] if held is not None else []
+    hooks.append(Every(cfg.save_every, lambda done: ckpts.save(done, model.bert, opt, sched)))
+    fit(lambda s: _train_step(ddp, model, opt, sched, stream, s, cfg, rank, world, device, autocast), total, STATS,
+        start=step, scheduler=sched, metrics=metrics, log_every=cfg.log_every, rate_name="tokens_per_s", hooks=hooks,
+        progress="pretrain" if progress and rank == 0 else None, world=world, device=device)
     if rank == 0:
         model.save_pretrained(out / "model")
-        writer.close()
+        metrics.close()
     _barrier(world)
     return out / "model"
 
@@ -489,57 +297,4 @@ def evaluate(objective: PretrainingObjective, stream: BatchStream, num_batches: 
         with autocast:
             acc += objective(batch)[1]
     objective.train(was)
-    return summarize(_all_reduce(acc, world))
-
-
-class _Metrics:
-    """metrics.jsonl (one JSON object per log line) and, optionally, TensorBoard.
-
-    The run starts (or resumes) at `start_step`: rows an earlier attempt logged after it (the
-    steps a resume trains again; a line cut by a kill) are dropped first, atomically, so an
-    interrupted + resumed run's metrics.jsonl holds the rows of an uninterrupted one."""
-
-    def __init__(self, out: Path, tensorboard: bool, start_step: int = 0):
-        path = out / "metrics.jsonl"
-        if path.exists():
-            _truncate_metrics(path, start_step)
-        self.f = open(path, "a", encoding="utf-8")
-        self.tb = None
-        if tensorboard:
-            from ..utils.lazy import require
-
-            self.tb = require("torch.utils.tensorboard", "tensorboard", "TensorBoard logging").SummaryWriter(str(out / "tb"))
-
-    def log(self, step: int, split: str, values: dict[str, float]) -> None:
-        self.f.write(json.dumps({"step": step, "split": split, **values}) + "\n")
-        self.f.flush()
-        log.info("step %d %s %s", step, split, " ".join(f"{k}={v:.4g}" for k, v in values.items()))
-        if self.tb:
-            for k, v in values.items():
-                self.tb.add_scalar(f"{split}/{k}", v, step)
-
-    def close(self) -> None:
-        self.f.close()
-        if self.tb:
-            self.tb.close()
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Rewrite `path` (temp file + rename) to its rows with ``step <= step``; an unparsable
-    line (cut by a kill mid-write) is dropped. Nothing is rewritten when nothing would change."""
-    from ..utils.io import atomic_write_text
-
-    text = path.read_text(encoding="utf-8", errors="replace")
-    kept = []
-    for line in text.splitlines():
-        try:
-            row = json.loads(line)
-            if isinstance(row, dict) and int(row["step"]) <= step:
-                kept.append(line)
-        except (ValueError, KeyError, TypeError):
-            continue
-    new = "".join(line + "\n" for line in kept)
-    if new != text:
-        dropped = len(text.splitlines()) - len(kept)
-        log.info("%s: dropping %d row(s) logged after step %d (trained again now)", path, dropped, step)
-        atomic_write_text(path, new)
+    return summarize(all_reduce(acc, world), STATS)

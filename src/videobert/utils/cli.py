@@ -21,7 +21,8 @@ def option_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Config], skip: Iterable[str] = ()) -> None:
+def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Config], skip: Iterable[str] = (),
+                         only_given: bool = False) -> None:
     """One option per field of `config_cls` (except those in `skip`), dest = the field's name:
 
     - ``bool``: ``--x`` / ``--no-x`` (``argparse.BooleanOptionalAction``);
@@ -29,6 +30,9 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Confi
       ``none``;
     - ``tuple[X, ...]``: one or more values, ``tuple[X, X]``: exactly two (one element type);
     - a str field named in ``config_cls.CHOICES``: one of those values.
+
+    `only_given`: an option that is not on the command line leaves no attribute (for stages
+    whose config also comes from a file: `given_config_args` returns what the user typed).
     """
     skip = set(skip)
     hints = field_types(config_cls)
@@ -38,7 +42,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Confi
             continue
         default = getattr(defaults, f.name)
         kind, optional = optional_type(hints[f.name])
-        kwargs: dict[str, Any] = {"default": default}
+        kwargs: dict[str, Any] = {"default": argparse.SUPPRESS if only_given else default}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(kind) is tuple:
@@ -67,6 +71,11 @@ def config_from_args(config_cls: type[Config], args: argparse.Namespace, skip: I
     skip = set(skip)
     d = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls) if f.init and f.name not in skip}
     return config_cls.from_dict({**d, **fields})
+
+
+def given_config_args(config_cls: type[Config], args: argparse.Namespace) -> dict[str, Any]:
+    """{field: value} of the options of `add_config_arguments(..., only_given=True)` that were given."""
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls) if f.init and hasattr(args, f.name)}
 
 
 def _scalar(kind: type, optional: bool) -> Callable[[str], Any]:

@@ -15,13 +15,14 @@ def add_parser(subparsers) -> None:
         "distill",
         help="train a DeiT student that predicts the visual tokens from raw frames",
         description="Distill the visual tokenizer (S3D features + k-means vocabulary) into a ViT with a "
-        "distillation token (DeiT). Resumable: re-run the same command to continue. With --eval, evaluate "
+        "distillation token (DeiT). Resumable: add --resume to the same command to continue an interrupted run. With --eval, evaluate "
         "an existing student instead: agreement with the teacher on its held-out videos and "
         "tokenization speed (clips/s) of teacher vs. student.",
     )
     p.add_argument("corpus", help="corpus directory (videobert ingest)")
     p.add_argument("--vocab", help="vocabulary directory (default: CORPUS/vocab)")
     p.add_argument("--out", required=True, help="student directory")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint (one per epoch)")
     p.add_argument("--eval", action="store_true", help="evaluate the student in --out instead of training")
     p.add_argument("--speed-videos", type=int, default=4, help="held-out videos timed by --eval (0: no timing)")
     add_config_arguments(p, DistillConfig)
@@ -41,6 +42,6 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_json(Path(args.out) / "eval.json", result)
     else:
         config = config_from_args(DistillConfig, args)
-        result = distill(args.corpus, vocab, args.out, config, progress=True)
+        result = distill(args.corpus, vocab, args.out, config, progress=True, resume=args.resume)
     print(json.dumps(result, indent=2))
     return 0

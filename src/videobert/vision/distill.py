@@ -6,18 +6,16 @@ frames. Held-out videos (a fixed, hash-chosen fraction) are never trained on and
 agreement numbers in ``OUT/eval.json``.
 
 Output: ``OUT/model.safetensors`` + ``OUT/student.json`` (see `model.save_student`),
-``OUT/distill_config.json``, ``OUT/split.json``, ``OUT/eval.json``; while training,
-``OUT/checkpoint.pt`` (one per epoch; a re-run resumes from it) and ``OUT/frames/`` (the
-decoded frame cache, reused by re-runs and by `evaluate`).
+``OUT/distill_config.json``, ``OUT/split.json``, ``OUT/eval.json``, ``OUT/metrics.jsonl`` (one
+row per epoch); while training, ``OUT/checkpoints/`` (the training skeleton's, `train.engine`:
+one per epoch; ``--resume`` continues from it) and ``OUT/frames/`` (the decoded frame cache,
+reused by re-runs and by `evaluate`).
 """
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
-import math
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +23,26 @@ import numpy as np
 import torch
 
 from ..corpus import Corpus
-from ..utils.config import ConfigError, save_config
-from ..utils.io import atomic_write_bytes, atomic_write_json
+from ..train.engine import (
+    Checkpoints,
+    Every,
+    MetricsLog,
+    check_finite,
+    check_run_dir,
+    check_same_config,
+    fit,
+    lr_scheduler,
+    optimizer_step,
+)
+from ..utils.config import save_config
+from ..utils.io import atomic_write_json
 from .config import IMAGENET_MEAN, IMAGENET_STD, DistillConfig, StudentArch
 from .data import GRID_KEYS, BatchMixer, ClipAugment, FrameCache, one_hot, to_input
 from .losses import DistillationLoss, quantization_scale, teacher_soft_targets
 
 log = logging.getLogger(__name__)
+
+LEGACY_CHECKPOINT = "checkpoint.pt"  # before the shared skeleton: one file, per epoch
 
 
 def split_videos(video_ids: list[str], heldout: float) -> tuple[list[str], list[str]]:
@@ -103,29 +114,17 @@ def init_from_checkpoint(model, path: str) -> None:
         raise ValueError(f"--init {path}: not a distilled ViT of this shape (missing {missing[:3]}, unexpected {unexpected[:3]})")
 
 
-def _lr_lambda(config: DistillConfig, steps_per_epoch: int):
-    warm, total = config.warmup_epochs * steps_per_epoch, config.epochs * steps_per_epoch
-
-    def f(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
-
-    return f
-
-
-def _claim_out_dir(out: Path, config: DistillConfig) -> None:
-    """Create `out` and write the run's config there; a run in `out` with another config (one a
-    re-run would resume) is refused."""
-    out.mkdir(parents=True, exist_ok=True)
+def _check_out_dir(out: Path, config: DistillConfig, resume: bool) -> None:
+    """The skeleton's resume policy (`train.engine`): a directory that holds a run is continued
+    only with `resume` and the same config; then `out` is created and the config written."""
     cfg_path = out / "distill_config.json"
-    if cfg_path.is_file() and (out / "checkpoint.pt").is_file():
-        try:
-            same = DistillConfig.load(cfg_path) == config
-        except ConfigError:  # a field this version does not know, or a value it no longer accepts
-            same = False
-        if not same:
-            raise ValueError(f"{out} holds a run with another config ({cfg_path}); use a new --out to start over")
+    check_run_dir(out, resume, cfg_path, finished=["model.safetensors", LEGACY_CHECKPOINT], what="distillation")
+    if resume:
+        if not Checkpoints(out).list() and (out / LEGACY_CHECKPOINT).is_file():
+            raise ValueError(f"--resume: {out / LEGACY_CHECKPOINT} was written by an older videobert, whose "
+                             "checkpoints this version does not read; start again with a new --out")
+        check_same_config(cfg_path, config)
+    out.mkdir(parents=True, exist_ok=True)
     save_config(config, cfg_path)
 
 
@@ -144,25 +143,13 @@ def _build_student(config: DistillConfig, vocab, device):
 
 
 def _optimizer(model, config: DistillConfig, steps_per_epoch: int):
-    from timm.optim import param_groups_weight_decay  # as DeiT: no decay on biases, norms, tokens, pos_embed
+    """AdamW as DeiT (no decay on biases, norms, tokens, pos_embed), warmup then cosine decay."""
+    from timm.optim import param_groups_weight_decay
 
     groups = param_groups_weight_decay(model, config.weight_decay, model.no_weight_decay())
     opt = torch.optim.AdamW(groups, lr=config.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(config, steps_per_epoch))
+    sched = lr_scheduler(opt, config.epochs * steps_per_epoch, config.warmup_epochs * steps_per_epoch, "cosine")
     return opt, sched
-
-
-def _resume(ckpt_path: Path, model, opt, sched, device) -> int:
-    """Load `ckpt_path` (the last finished epoch) if there is one; returns the epoch to start at."""
-    if not ckpt_path.is_file():
-        return 0
-    ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
-    model.load_state_dict(ckpt["model"])
-    opt.load_state_dict(ckpt["opt"])
-    sched.load_state_dict(ckpt["sched"])
-    start = int(ckpt["epoch"])
-    log.info("resuming from %s at epoch %d", ckpt_path, start)
-    return start
 
 
 def _seed_epoch(seed: int, epoch: int) -> np.random.Generator:
@@ -193,13 +180,6 @@ def _student_batch(train: ClipSet, rows: np.ndarray, model, coarse_of, centroids
     return x, coarse_t, teacher_t
 
 
-def _save_checkpoint(ckpt_path: Path, model, opt, sched, epochs_done: int) -> None:
-    buf = io.BytesIO()
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                "epoch": epochs_done}, buf)
-    atomic_write_bytes(ckpt_path, buf.getvalue())
-
-
 def _student_info(corpus: Corpus, vocab_dir: Path, vocab, grid: dict, config: DistillConfig) -> dict:
     """What `save_student` records about the teacher and the preprocessing."""
     return {
@@ -214,15 +194,17 @@ def _student_info(corpus: Corpus, vocab_dir: Path, vocab, grid: dict, config: Di
     }
 
 
-def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False) -> dict:
-    """Train the student; returns the held-out evaluation (also written to OUT/eval.json)."""
+def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False,
+            resume: bool = False) -> dict:
+    """Train the student; returns the held-out evaluation (also written to OUT/eval.json).
+    `resume`: continue the run in `out_dir` from its last checkpoint (one per epoch)."""
     from ..ingest.backbones import resolve_device
     from ..vocab import VisualVocab
     from .model import save_student
 
     corpus, vocab_dir, out = Corpus(corpus_dir), Path(vocab_dir), Path(out_dir)
     vocab = VisualVocab.load(vocab_dir)
-    _claim_out_dir(out, config)
+    _check_out_dir(out, config, resume)
     device = resolve_device(config.device)
     grid = {k: corpus.config[k] for k in GRID_KEYS}
 
@@ -244,32 +226,34 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     n = len(train.leaves)
     steps_per_epoch = max(1, n // config.batch_size)  # drop the last partial batch (Mixup wants even batches)
     opt, sched = _optimizer(model, config, steps_per_epoch)
-    ckpt_path = out / "checkpoint.pt"
-    start = _resume(ckpt_path, model, opt, sched, device)
+    ckpts = Checkpoints(out, keep=1)
+    resumed = ckpts.resume(model, opt, sched, device) if resume else None
+    start = resumed[0] if resumed else 0
+    if resumed:
+        log.info("resuming from %s at epoch %d", resumed[2], start // steps_per_epoch)
+    order = np.arange(n)
 
-    epochs = range(start, config.epochs)
-    if progress:
-        from tqdm import tqdm
+    def step_fn(step: int) -> tuple[torch.Tensor, int]:
+        nonlocal order
+        epoch, s = divmod(step, steps_per_epoch)
+        if s == 0:  # checkpoints fall on epoch ends, so a resumed run starts here too
+            order = _seed_epoch(config.seed, epoch).permutation(n)
+        rows = order[s * config.batch_size : (s + 1) * config.batch_size]
+        x, coarse_t, teacher_t = _student_batch(train, rows, model, coarse_of, centroids, scale, mean, std,
+                                                augment, mixer, config)
+        out_ = model(x.to(device))
+        loss = criterion(out_.coarse_logits, out_.leaf_logits, coarse_t.to(device), teacher_t.to(device))
+        check_finite(loss, step, "distillation", config.lr)
+        loss.backward()
+        optimizer_step(model, opt, sched)
+        return torch.tensor([[loss.item(), 1.0]]), len(rows)
 
-        epochs = tqdm(epochs, desc="distill", unit="epoch", initial=start, total=config.epochs)
-    for epoch in epochs:
-        model.train()
-        order = _seed_epoch(config.seed, epoch).permutation(n)
-        total, t0 = 0.0, time.perf_counter()
-        for s in range(steps_per_epoch):
-            rows = order[s * config.batch_size : (s + 1) * config.batch_size]
-            x, coarse_t, teacher_t = _student_batch(train, rows, model, coarse_of, centroids, scale, mean, std,
-                                                    augment, mixer, config)
-            out_ = model(x.to(device))
-            loss = criterion(out_.coarse_logits, out_.leaf_logits, coarse_t.to(device), teacher_t.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
-        log.info("epoch %d/%d: loss %.4f (%.1f s)", epoch + 1, config.epochs, total / steps_per_epoch,
-                 time.perf_counter() - t0)
-        _save_checkpoint(ckpt_path, model, opt, sched, epoch + 1)
+    model.train()
+    metrics = MetricsLog(out, start_step=start)
+    fit(step_fn, config.epochs * steps_per_epoch, ["loss"], start=start, scheduler=sched, metrics=metrics,
+        log_every=steps_per_epoch, rate_name="clips_per_s", progress="distill" if progress else None,
+        hooks=[Every(steps_per_epoch, lambda done: ckpts.save(done, model, opt, sched))])
+    metrics.close()
 
     save_student(model, out, _student_info(corpus, vocab_dir, vocab, grid, config))
     result = {"train_clips": n, "train_videos": len(train_ids), "heldout_videos": len(heldout_ids)}

@@ -1,0 +1,125 @@
+"""The training skeleton shared by pretraining, distillation and the captioner (train.engine)."""
+import json
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from videobert.train.engine import (
+    CheckpointError,
+    Checkpoints,
+    Every,
+    MetricsLog,
+    check_finite,
+    check_run_dir,
+    check_same_config,
+    fit,
+    lr_schedule,
+    lr_scheduler,
+    optimizer_step,
+)
+from videobert.utils.config import save_config
+from videobert.vision.config import StudentArch
+
+
+def test_schedule_warms_up_then_decays_to_zero():
+    lin = lr_schedule(total=10, warmup=2, decay="linear")
+    assert [lin(s) for s in range(11)] == [0.5, 1.0, 1.0, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8, 0.0]
+    cos = lr_schedule(total=10, warmup=0, decay="cosine")
+    assert cos(0) == 1.0 and cos(5) == pytest.approx(0.5) and cos(10) == pytest.approx(0.0) and cos(20) == cos(10)
+    assert cos(3) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.3)))
+    with pytest.raises(ValueError, match="decay"):
+        lr_schedule(10, 0, "step")
+
+
+def _toy(seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 1))  # dropout: the RNG must resume too
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    return model, opt, lr_scheduler(opt, 12, 3, "cosine")
+
+
+def _train(model, opt, sched, out, total, start=0, stop_after=None, keep=2):
+    data = torch.Generator().manual_seed(1)
+    xs, ys = torch.randn(total, 16, 4, generator=data), torch.randn(total, 16, 1, generator=data)
+    ckpts = Checkpoints(out, keep=keep)
+    metrics = MetricsLog(out, start_step=start)
+
+    def step_fn(step):
+        if stop_after is not None and step >= stop_after:
+            raise KeyboardInterrupt
+        loss = ((model(xs[step]) - ys[step]) ** 2).mean()
+        loss.backward()
+        optimizer_step(model, opt, sched, max_grad_norm=1.0)
+        return torch.tensor([[loss.item() * 16, 16.0]]), 16
+
+    try:
+        fit(step_fn, total, ["loss"], start=start, scheduler=sched, metrics=metrics, log_every=2,
+            hooks=[Every(4, lambda done: ckpts.save(done, model, opt, sched, {"note": torch.tensor(done)}))])
+    finally:
+        metrics.close()
+
+
+def test_interrupted_and_resumed_fit_equals_an_uninterrupted_one(tmp_path):
+    model, opt, sched = _toy()
+    _train(model, opt, sched, tmp_path / "a", 12)
+    m2, o2, s2 = _toy()
+    with pytest.raises(KeyboardInterrupt):
+        _train(m2, o2, s2, tmp_path / "b", 12, stop_after=9)  # killed after the step-8 checkpoint and a log row
+    assert [p.name for p in Checkpoints(tmp_path / "b").list()] == ["step-0000004", "step-0000008"]  # keep=2
+    m3, o3, s3 = _toy(seed=5)  # other initial weights: all of them come from the checkpoint
+    step, extra, ckpt = Checkpoints(tmp_path / "b").resume(m3, o3, s3, "cpu")
+    assert step == 8 and ckpt.name == "step-0000008" and int(extra["note"]) == 8
+    _train(m3, o3, s3, tmp_path / "b", 12, start=step)
+    assert all(torch.equal(p, q) for p, q in zip(model.state_dict().values(), m3.state_dict().values()))
+    rows = lambda d: [json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines()]  # noqa: E731
+    assert [r["step"] for r in rows(tmp_path / "b")] == [2, 4, 6, 8, 10, 12]  # the rows of an uninterrupted run
+    assert [r["loss"] for r in rows(tmp_path / "b")] == [r["loss"] for r in rows(tmp_path / "a")]
+    assert set(rows(tmp_path / "a")[0]) == {"step", "split", "loss", "lr", "items_per_s"}
+
+
+def test_resume_skips_a_damaged_checkpoint_and_says_which_file(tmp_path, caplog):
+    model, opt, sched = _toy()
+    _train(model, opt, sched, tmp_path, 12)
+    newest = Checkpoints(tmp_path).list()[-1]
+    (newest / "model.safetensors").write_bytes(b"garbage")
+    with caplog.at_level("WARNING"):
+        step, _, ckpt = Checkpoints(tmp_path).resume(*_toy(), "cpu")
+    assert step == 8 and "model.safetensors" in caplog.text and "checksum" in caplog.text
+    for c in Checkpoints(tmp_path).list():
+        (c / "state.pt").unlink()
+    with pytest.raises(CheckpointError, match="no valid checkpoint"):
+        Checkpoints(tmp_path).resume(*_toy(), "cpu")
+    assert Checkpoints(tmp_path / "nothing").resume(*_toy(), "cpu") is None
+
+
+def test_one_resume_policy(tmp_path):
+    cfg = StudentArch()
+    check_run_dir(tmp_path / "new", False, tmp_path / "new" / "config.json")  # a new directory: fine
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        check_run_dir(tmp_path / "new", True, tmp_path / "new" / "config.json")
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "model").mkdir()
+    with pytest.raises(ValueError, match="already holds a test run; pass --resume"):
+        check_run_dir(tmp_path / "done", False, tmp_path / "done" / "c.json", finished=["model"], what="test")
+    save_config(cfg, tmp_path / "done" / "c.json")
+    check_run_dir(tmp_path / "done", True, tmp_path / "done" / "c.json", finished=["model"])
+    check_same_config(tmp_path / "done" / "c.json", cfg)
+    with pytest.raises(ValueError, match="depth"):
+        check_same_config(tmp_path / "done" / "c.json", cfg.replace(depth=2))
+
+
+def test_fit_runs_hooks_on_their_steps_and_at_the_end():
+    seen = []
+    stats = fit(lambda s: (torch.tensor([[float(s), 1.0], [0.0, 0.0]]), 1), 7, ["mean_step", "never"], log_every=3,
+                hooks=[Every(3, lambda done: seen.append(("a", done))), Every(5, lambda done: seen.append(("b", done)))])
+    assert seen == [("a", 3), ("b", 5), ("a", 6), ("a", 7), ("b", 7)]
+    assert stats == {"mean_step": 6.0}  # the last row: step 7 alone; a statistic with no count is left out
+    assert fit(lambda s: pytest.fail("no step to run"), 4, ["x"], start=4) == {}
+
+
+def test_a_non_finite_loss_stops_with_the_step_and_the_learning_rate():
+    check_finite(torch.tensor(1.0), 0, "x", 1e-3)
+    with pytest.raises(RuntimeError, match=r"captioner step 3: the loss is nan .*lower the learning rate \(0.001\)"):
+        check_finite(torch.tensor(float("nan")), 2, "captioner", 1e-3)
