@@ -49,13 +49,14 @@ def test_forecast_on_a_raw_video(tiny_setup, capsys):
 
 def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     s = tiny_setup
-    small = ["--epochs", 3, "--d-model", 32, "--layers", 1]
+    small = ["--epochs", 3, "--d-model", 32, "--encoder-layers", 1, "--decoder-layers", 1]
     run("caption", "train", *data_args(s), "--out", tmp_path / "cap", "--variant", "s3d", *small)
     assert (tmp_path / "cap" / "captioner.safetensors").is_file()
     run("caption", "eval", tmp_path / "cap", "--corpus", s["corpus"], "--annotations", s["annotations"], "--no-meteor")
     assert "BLEU-4" in capsys.readouterr().out
     run("caption", "predict", tmp_path / "cap", "vid5", "--corpus", s["corpus"], "--start", 0, "--end", 7)
-    run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--max-segments", 4, *small)
+    small_all = [x if not str(x).startswith("--") else "--caption-" + x[2:] for x in small]  # eval all: --TASK-FIELD
+    run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--retrieval-max-segments", 4, *small_all)
     rep = json.loads((tmp_path / "all" / "report.json").read_text())
     assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"}
     assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D",
@@ -81,3 +82,26 @@ def test_eval_alignment_and_text2video(tiny_setup, tmp_path, capsys):
     assert r["pairs"] == 9 and r["length"] == 3 and r["chance_verb"] == 1 / 3
     assert 0 <= r["verb_accuracy"] <= 1 and 1 <= r["distinct_words"] <= 3
     assert r["template"] == "now let me show you how to {verb} the {noun} ."
+
+
+def test_eval_flags_are_generated_from_each_tasks_config():
+    import argparse
+    import dataclasses
+
+    from videobert.tasks.cli import CONFIG_SKIP, _task_configs, add_parser
+    from videobert.tasks.registry import TASKS
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    base = ["M", "--corpus", "C", "--annotations", "A", "--out", "O"]
+    args = parser.parse_args(["eval", "forecast", *base, "--context", "4"])
+    assert _task_configs(args, ["forecast"])["forecast"] == TASKS["forecast"].config(context=4)
+    args = parser.parse_args(["eval", "all", *base, "--forecast-context", "4", "--caption-epochs", "2",
+                              "--retrieval-scorer", "alignment"])
+    configs = _task_configs(args, list(TASKS))
+    assert configs["forecast"].context == 4 and configs["caption"].epochs == 2 and configs["retrieval"].scorer == "alignment"
+    assert configs["text2video"] == TASKS["text2video"].config()  # untouched tasks keep their config's defaults
+    for name, task in TASKS.items():  # every field of every task's config has its flag in `eval all`
+        for f in dataclasses.fields(task.config):
+            if f.name not in CONFIG_SKIP.get(name, ()):
+                assert hasattr(args, f"{name}_{f.name}"), (name, f.name)

@@ -64,6 +64,9 @@ PAD, BOS, EOS = 0, 1, 2
 
 @dataclasses.dataclass(frozen=True)
 class CaptionerConfig(Config):
+    CHOICES = {"variant": VARIANTS}
+    HELP = {"variant": "VideoBERT + S3D features, or S3D features only",
+            "template": "the text VideoBERT reads beside the video for its features"}
     variant: str = "videobert"  # "videobert" (VideoBERT + S3D features) or "s3d" (S3D only)
     template: str = CAPTION_TEMPLATE
     max_video_tokens: int = 64  # VideoBERT input

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils.cli import add_config_arguments, config_from_args
 from ..utils.io import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -30,31 +31,11 @@ def _force_arg(p: argparse.ArgumentParser) -> None:
                         "than the model's")
 
 
-def _zeroshot_args(p: argparse.ArgumentParser) -> None:
-    from .zeroshot import PAPER_TEMPLATE
-
+def _label_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbs", help="verb labels, one per line (default: extracted from training captions)")
     p.add_argument("--nouns", help="noun labels, one per line (default: extracted from training captions)")
     p.add_argument("--min-label-count", type=int, default=2, help="extraction: keep words seen this often")
     p.add_argument("--max-labels", type=int, default=None, help="extraction: keep at most this many per kind")
-    p.add_argument("--template", default=PAPER_TEMPLATE, help="cloze template with two [MASK] slots (verb, noun)")
-
-
-def _caption_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--d-model", type=int, default=128)
-    p.add_argument("--layers", type=int, default=2, help="encoder and decoder layers each")
-    p.add_argument("--seed", type=int, default=0)
-
-
-def _caption_config(args: argparse.Namespace, variant: str = "videobert"):
-    from .captioning import CaptionerConfig
-
-    return CaptionerConfig(variant=variant, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                           d_model=args.d_model, ff_dim=2 * args.d_model, encoder_layers=args.layers,
-                           decoder_layers=args.layers, seed=args.seed)
 
 
 def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
@@ -71,20 +52,21 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 
 
 # ---- eval ----------------------------------------------------------------------------------
+# Each task's flags are generated from its config (utils.cli), so no default is written twice:
+# `eval NAME --field`, and `eval all --NAME-field` (the tasks' field names collide).
+CONFIG_SKIP = {"caption": ("variant",)}  # eval trains both captioner variants
+
+
+def _task_prefix(args: argparse.Namespace, name: str) -> str:
+    return f"{name}-" if args.task == "all" else ""
+
+
 def _task_configs(args: argparse.Namespace, names: list[str]) -> dict:
-    """Each named task's config from the flags `eval` has for it; other fields keep their defaults."""
+    """Each named task's config from its generated flags."""
     from .registry import get_task
 
-    flags = {
-        "zeroshot": lambda: dict(template=args.template),
-        "forecast": lambda: dict(context=args.context, k=3),
-        "retrieval": lambda: dict(scorer=args.scorer, max_segments=args.max_segments),
-        "text2video": lambda: dict(length=args.length),
-    }
-    out = {n: get_task(n).config(**flags[n]()) for n in names if n in flags}
-    if "caption" in names:
-        out["caption"] = _caption_config(args)
-    return out
+    return {n: config_from_args(get_task(n).config, args, CONFIG_SKIP.get(n, ()), _task_prefix(args, n))
+            for n in names}
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -94,14 +76,16 @@ def _eval(args: argparse.Namespace) -> int:
     which = list(TASKS) if args.task == "all" else [args.task]
     if which == ["alignment"]:
         return _alignment_only(args)
+    configs = _task_configs(args, which)  # bad values fail before the model loads
     data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
     verbs = nouns = None
     if any(TASKS[n].needs_labels for n in which):
         verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
+    # text-to-video prompts fill the zero-shot template: --template, or the zero-shot config's
+    template = configs["zeroshot"].template if "zeroshot" in configs else getattr(args, "template", EvalInputs.template)
     inputs = EvalInputs(data, verbs, nouns, out_dir=Path(args.out) if getattr(args, "out", None) else None,
-                        annotations=args.annotations, template=getattr(args, "template", EvalInputs.template),
+                        annotations=args.annotations, template=template,
                         beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=True)
-    configs = _task_configs(args, which)
     return _finish(run_tasks(which, inputs, configs), args, configs)
 
 
@@ -115,12 +99,14 @@ def _alignment_only(args: argparse.Namespace) -> int:
     corpus.manifest  # fails early with a clear message if this is no corpus
     model = load_model(args.model, args.device)
     check_model_corpus(model, args.model, corpus, args.force)
-    cfg = AlignmentConfig()
+    cfg = config_from_args(AlignmentConfig, args)
     result = run_alignment(model, corpus, heldout_video_ids(corpus, args.model, args.annotations), cfg)
     return _finish({"alignment": result}, args, {"alignment": cfg})
 
 
 def _add_eval(sub) -> None:
+    from .registry import TASKS
+
     p = sub.add_parser("eval", help="evaluations: zero-shot, forecasting, retrieval, alignment, text-to-video, captioning")
     esub = p.add_subparsers(dest="task", metavar="TASK", required=True)
     specs = {
@@ -135,24 +121,26 @@ def _add_eval(sub) -> None:
         "all": "every evaluation; writes report.json, report.md, report.html",
     }
     for name, help_ in specs.items():
-        q = esub.add_parser(name, help=help_, description=help_)
+        q = esub.add_parser(name, help=help_, description=help_ + ". " + _EVAL_FLAGS)
         _data_args(q, annotations_required=name != "alignment")
         q.add_argument("--out", required=name in ("caption", "all"), help="directory for report.json/.md/.html")
         if name in ("zeroshot", "text2video", "all"):
-            _zeroshot_args(q)
-        if name in ("text2video", "all"):
-            q.add_argument("--length", type=int, default=6, help="visual words generated per prompt")
-        if name in ("forecast", "all"):
-            q.add_argument("--context", type=int, default=16, help="observed visual tokens before the predicted one")
-        if name in ("retrieval", "all"):
-            q.add_argument("--max-segments", type=int, default=200, help="rank among at most this many segments (N^2 pairs)")
-            q.add_argument("--scorer", choices=["mlm", "alignment"], default="mlm",
-                           help="mlm: caption likelihood given the video (default); alignment: the [CLS] alignment head")
+            _label_args(q)
+        if name == "text2video":
+            from .zeroshot import PAPER_TEMPLATE
+
+            q.add_argument("--template", default=PAPER_TEMPLATE, help="the zero-shot template the prompts fill")
         if name in ("caption", "all"):
-            _caption_args(q)
-            q.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
+            q.add_argument("--beam", type=int, default=1, help="caption beam size (1 = greedy)")
             q.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
+        for task in (TASKS if name == "all" else [name]):
+            add_config_arguments(q, TASKS[task].config, CONFIG_SKIP.get(task, ()),
+                                 prefix=f"{task}-" if name == "all" else "")
         q.set_defaults(func=_eval)
+
+
+_EVAL_FLAGS = ("Every field of the task's config is a flag; with `all`, prefixed by the task's name "
+               "(--caption-epochs, --forecast-context, ...)")
 
 
 # ---- forecast --------------------------------------------------------------------------------
@@ -252,14 +240,14 @@ def _add_text2video(sub) -> None:
 
 # ---- caption -------------------------------------------------------------------------------------
 def _caption(args: argparse.Namespace) -> int:
-    from .captioning import TrainedCaptioner, evaluate_captioner, segment_features
+    from .captioning import CaptionerConfig, TrainedCaptioner, evaluate_captioner, segment_features
     from .common import VideoTokens, load_model
 
     if args.action == "train":
         from .report import load_eval_data, train_or_load_captioner
 
         data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
-        train_or_load_captioner(data, _caption_config(args, args.variant), args.out, progress=True)
+        train_or_load_captioner(data, config_from_args(CaptionerConfig, args), args.out, progress=True)
         print(f"wrote captioner to {args.out}")
         return 0
 
@@ -323,15 +311,14 @@ class _OneVideo:
 
 
 def _add_caption(sub) -> None:
-    from .captioning import VARIANTS
+    from .captioning import CaptionerConfig
 
     p = sub.add_parser("caption", help="train, evaluate and run video captioners")
     csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     t = csub.add_parser("train", help="train a captioner on the training segments")
     _data_args(t)
     t.add_argument("--out", required=True, help="captioner directory")
-    t.add_argument("--variant", choices=VARIANTS, default="videobert", help="VideoBERT+S3D features, or S3D only")
-    _caption_args(t)
+    add_config_arguments(t, CaptionerConfig)
     e = csub.add_parser("eval", help="BLEU/METEOR/ROUGE-L/CIDEr on the validation segments")
     e.add_argument("captioner")
     e.add_argument("--corpus", required=True)

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class ForecastConfig(Config):
+    HELP = {"context": "observed visual tokens before the predicted one", "k": "forecasts kept per position"}
     context: int = 16  # observed tokens the model sees (the paper's 16-token segments)
     k: int = 3
     max_per_video: int = 50  # evaluated positions per held-out video

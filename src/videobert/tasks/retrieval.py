@@ -33,6 +33,9 @@ SCORERS = ("mlm", "alignment")
 
 @dataclasses.dataclass(frozen=True)
 class RetrievalConfig(Config):
+    CHOICES = {"scorer": ("mlm", "alignment")}
+    HELP = {"scorer": "mlm: caption likelihood given the video; alignment: the [CLS] alignment head",
+            "max_segments": "rank among at most this many segments (N^2 pairs)"}
     scorer: str = "mlm"  # mlm | alignment (see the module docstring)
     max_segments: int = 200
     max_video_tokens: int = 64

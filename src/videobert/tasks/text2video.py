@@ -24,6 +24,7 @@ from .common import model_device, pad_batch, visual_id_tensor
 
 @dataclasses.dataclass(frozen=True)
 class TextToVideoConfig(Config):
+    HELP = {"length": "visual words generated per prompt", "greedy": "greedy decoding; default: for one sample"}
     length: int = 8  # visual tokens to generate
     samples: int = 1
     steps: int = 0  # 0 = length (fill one position per iteration)

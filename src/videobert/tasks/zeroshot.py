@@ -34,6 +34,7 @@ PAPER_TEMPLATE = "now let me show you how to [MASK] the [MASK] ."
 
 @dataclasses.dataclass(frozen=True)
 class ZeroShotConfig(Config):
+    HELP = {"template": "cloze template with two [MASK] slots (verb, noun)"}
     template: str = PAPER_TEMPLATE
     verb_slot: int = 0  # which [MASK] of the template holds the verb
     noun_slot: int = 1

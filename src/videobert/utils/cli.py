@@ -22,7 +22,7 @@ def option_name(field: str) -> str:
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Config], skip: Iterable[str] = (),
-                         only_given: bool = False) -> None:
+                         only_given: bool = False, prefix: str = "") -> None:
     """One option per field of `config_cls` (except those in `skip`), dest = the field's name:
 
     - ``bool``: ``--x`` / ``--no-x`` (``argparse.BooleanOptionalAction``);
@@ -33,6 +33,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Confi
 
     `only_given`: an option that is not on the command line leaves no attribute (for stages
     whose config also comes from a file: `given_config_args` returns what the user typed).
+    `prefix` (e.g. ``"caption-"``): options ``--caption-epochs`` ..., dest ``caption_epochs``, for a
+    command that takes several configs whose field names collide.
     """
     skip = set(skip)
     hints = field_types(config_cls)
@@ -60,16 +62,22 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type[Confi
         if choices is not None:
             kwargs["choices"] = tuple(choices)
             kwargs.pop("metavar", None)
-        action = parser.add_argument(option_name(f.name), **kwargs)
+        action = parser.add_argument(option_name(prefix + f.name), dest=_dest(prefix, f.name), **kwargs)
         # Set after construction: some Python versions' BooleanOptionalAction append their own default.
         text = config_cls.HELP.get(f.name, "")
         action.help = (f"{text} " if text else "") + f"(default: {_show(default)})"
 
 
-def config_from_args(config_cls: type[Config], args: argparse.Namespace, skip: Iterable[str] = (), **fields: Any):
+def _dest(prefix: str, name: str) -> str:
+    return prefix.replace("-", "_") + name
+
+
+def config_from_args(config_cls: type[Config], args: argparse.Namespace, skip: Iterable[str] = (), prefix: str = "",
+                     **fields: Any):
     """The config of the options `add_config_arguments` added (``fields`` override them)."""
     skip = set(skip)
-    d = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls) if f.init and f.name not in skip}
+    d = {f.name: getattr(args, _dest(prefix, f.name)) for f in dataclasses.fields(config_cls)
+         if f.init and f.name not in skip}
     return config_cls.from_dict({**d, **fields})
 
 
