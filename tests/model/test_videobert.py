@@ -103,7 +103,7 @@ def test_save_load_round_trip(model, tmp_path):
 
 
 def test_vocab_model_mismatch_is_a_clear_error(model, tiny_corpus, tmp_path):
-    from .conftest import build_vocab
+    from tests.conftest import build_vocab
 
     model.save_pretrained(tmp_path / "m")
     small = build_vocab(tiny_corpus, tmp_path / "v3", k=3, levels=1)

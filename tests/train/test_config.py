@@ -55,3 +55,11 @@ def test_the_pretrain_cli_is_generated_from_the_config_and_layers_file_flags_set
         _pretrain_args(["--help"])
     for f in dataclasses.fields(PretrainConfig):  # every field is a flag
         assert "--" + f.name.replace("_", "-") in help_text.getvalue(), f.name
+
+
+def test_example_and_mask_defaults_are_the_data_stages_own():
+    from videobert.data import ExampleSpec, MaskRates
+    from videobert.vision.config import DistillConfig, StudentArch
+
+    assert PretrainConfig().example_spec == ExampleSpec() and PretrainConfig().mask_rates == MaskRates()
+    assert StudentArch(**DistillConfig().arch_dict()) == StudentArch()

@@ -46,7 +46,7 @@ def clip_feature(c: int, rng: np.random.Generator) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def tiny_corpus(tmp_path_factory) -> tuple[Path, Path]:
+def colour_corpus(tmp_path_factory) -> tuple[Path, Path]:
     """8 videos x 4 clips; a 2 x 2 vocabulary whose 4 tokens are exactly the 4 colours. -> (corpus, vocab dir)"""
     from videobert.corpus import Corpus, VideoRecord
     from videobert.ingest.config import IngestConfig

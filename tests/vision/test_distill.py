@@ -24,8 +24,8 @@ def test_split_is_stable_and_disjoint():
     assert split_videos(ids, 0.0) == (sorted(ids), [])
 
 
-def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
-    corpus, vocab = tiny_corpus
+def test_tiny_hard_distillation_beats_chance(colour_corpus, tmp_path):
+    corpus, vocab = colour_corpus
     cfg = DistillConfig(**TINY, **NO_AUG, mode="hard", epochs=12, lr=3e-3)
     result = distill(corpus, vocab, tmp_path / "student", cfg)
     assert result["heldout_videos"] >= 1 and result["clips"] == 4 * result["heldout_videos"]
@@ -69,8 +69,8 @@ def test_tiny_hard_distillation_beats_chance(tiny_corpus, tmp_path):
         fit_vocab(out, VocabConfig(levels=1, k=2))
 
 
-def test_soft_distillation_with_augmentations_runs_and_resumes(tiny_corpus, tmp_path, caplog):
-    corpus, vocab = tiny_corpus
+def test_soft_distillation_with_augmentations_runs_and_resumes(colour_corpus, tmp_path, caplog):
+    corpus, vocab = colour_corpus
     cfg = DistillConfig(**TINY, mode="soft", tau=2.0, epochs=2, lr=1e-3)  # RandAugment, Mixup/CutMix, erasing on
     first = distill(corpus, vocab, tmp_path / "s", cfg)
     assert set(first) >= {"leaf_top1", "leaf_top5", "coarse_top1", "majority_leaf_top1"}
@@ -88,12 +88,12 @@ def test_soft_distillation_with_augmentations_runs_and_resumes(tiny_corpus, tmp_
         distill(corpus, vocab, tmp_path / "s", cfg.replace(epochs=3), resume=True)
 
 
-def test_distillation_resumed_after_an_epoch_equals_an_uninterrupted_run(tiny_corpus, tmp_path, monkeypatch):
+def test_distillation_resumed_after_an_epoch_equals_an_uninterrupted_run(colour_corpus, tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
     import videobert.vision.distill as d
 
-    corpus, vocab = tiny_corpus
+    corpus, vocab = colour_corpus
     cfg = DistillConfig(**TINY, mode="hard", epochs=3, lr=1e-3)  # augmentations on: their RNG must resume too
     distill(corpus, vocab, tmp_path / "a", cfg)
     rows = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
@@ -120,10 +120,10 @@ def test_distillation_resumed_after_an_epoch_equals_an_uninterrupted_run(tiny_co
         [r["step"] for r in rows]
 
 
-def test_cli_eval_measures_agreement_and_speed(tiny_corpus, tmp_path):
+def test_cli_eval_measures_agreement_and_speed(colour_corpus, tmp_path):
     from videobert.cli import main
 
-    corpus, vocab = tiny_corpus
+    corpus, vocab = colour_corpus
     out = tmp_path / "cli"
     args = ["distill", str(corpus), "--out", str(out), "--epochs", "1", "--rand-augment", "", "--mixup", "0",
             "--cutmix", "0"] + [x for k, v in TINY.items() for x in (f"--{k.replace('_', '-')}", str(v))]
@@ -134,7 +134,7 @@ def test_cli_eval_measures_agreement_and_speed(tiny_corpus, tmp_path):
     assert result["speed"]["student"]["clips_per_s"] > 0
 
 
-def test_init_from_a_deit_checkpoint_resamples_position_embeddings(tiny_corpus, tmp_path):
+def test_init_from_a_deit_checkpoint_resamples_position_embeddings(colour_corpus, tmp_path):
     from safetensors.torch import save_file
     from timm.models.deit import VisionTransformerDistilled
 
@@ -143,7 +143,7 @@ def test_init_from_a_deit_checkpoint_resamples_position_embeddings(tiny_corpus, 
     # A distilled DeiT of the same width/depth trained at another image size (64 px: 8 x 8 patches).
     deit = VisionTransformerDistilled(img_size=64, patch_size=8, embed_dim=32, depth=1, num_heads=2, num_classes=10)
     save_file({k: v.contiguous() for k, v in deit.state_dict().items()}, str(tmp_path / "deit.safetensors"))
-    corpus, vocab = tiny_corpus
+    corpus, vocab = colour_corpus
     cfg = DistillConfig(**TINY, **NO_AUG, epochs=1, lr=1e-12, init=str(tmp_path / "deit.safetensors"))
     distill(corpus, vocab, tmp_path / "s", cfg)
     student, _ = load_student(tmp_path / "s")

@@ -1,4 +1,4 @@
-"""Pretraining examples from a corpus and its visual-token sequences (DESIGN.md section 1).
+"""Pretraining examples from a corpus and its visual-token sequences (the paper's section 3).
 
 Per video: each sentence becomes a *segment* = its WordPiece ids + the visual tokens of the
 clips overlapping ``[start, end]``; stretches of clips no sentence covers become video-only
@@ -10,7 +10,7 @@ segments of (up to) 16 tokens. Each epoch, with a seeded generator:
   below `min_video_tokens` tokens: subsampling a 2-clip sentence at rate 5 would leave one
   token, too little video for the text to be predictable from it;
 - a sentence's video window is widened by `context_clips` clips on each side: narration starts
-  up to a second before or after the action it describes (DESIGN.md section 6), so the clips
+  up to a second before or after the action it describes (docs/learning.md), so the clips
   strictly inside the sentence often miss the action;
 - each sentence segment becomes one example of a kind drawn from `kind_mix`: text-only,
   video-only or video-text; every no-speech segment becomes a video-only example;

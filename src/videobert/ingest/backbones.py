@@ -34,6 +34,8 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
+from ..utils.device import resolve_device
+
 log = logging.getLogger(__name__)
 
 BackboneFactory = Callable[[str, str, int, str], "Backbone"]
@@ -215,12 +217,6 @@ def _load_plugins() -> None:
             log.debug("backbone plugin %s not loaded: %s", mod, e)
         except Exception as e:  # a broken plugin must not take S3D down with it
             log.warning("backbone plugin %s failed to load: %s", mod, e)
-
-
-def resolve_device(device: str = "auto") -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def create_backbone(

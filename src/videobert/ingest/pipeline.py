@@ -38,10 +38,11 @@ import numpy as np
 import torch
 
 from ..corpus import Corpus, Sentence, VideoRecord
+from ..utils.device import resolve_device
 from ..utils.lazy import require
 from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
-from .backbones import Backbone, create_backbone, create_clip_tokenizer, resolve_device
+from .backbones import Backbone, create_backbone, create_clip_tokenizer
 from .captions import CaptionError, caption_words, find_captions
 from .config import FEATURE_KEYS, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches

@@ -11,6 +11,8 @@ from ..model.init import SIZES
 from ..utils.config import Config
 
 AUTO_EPOCHS = 8
+# The example and masking fields' defaults live in the data stage's own specs (one place each).
+_SPEC, _MASK = ExampleSpec(), MaskRates()
 MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
 
 
@@ -43,7 +45,7 @@ class PretrainConfig(Config):
     init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
     size: str = "base"  # with init=scratch: tiny|small|base|large
     dropout: float | None = 0.0  # None: keep the init checkpoint's dropout (docs/learning.md: 0 learns faster)
-    max_len: int = 128
+    max_len: int = _SPEC.max_len
     # Visual-word embeddings = PCA of the k-means centroids with component i scaled by s_i ** this
     # (1: plain PCA, 0: whitened); see model.videobert.centroid_embeddings for the measurements.
     visual_init_power: float = 0.5
@@ -59,22 +61,22 @@ class PretrainConfig(Config):
     max_grad_norm: float = 1.0
     loss_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # text-only, video-only, video-text
     bf16: bool = True  # autocast on CUDA only
-    # examples and masking
-    kind_mix: tuple[float, float, float] = (0.0, 1.0, 3.0)  # text, video, video-text per sentence segment
-    concat_prob: float = 0.3
-    max_concat: int = 3
-    subsample_max: int = 5
-    silent_segment_len: int = 16
-    align_view_rate: float = 0.5  # video-text pairs shown unmasked to the alignment head (data.examples)
-    negative_rate: float = 0.5  # of those, pairs with video from elsewhere
-    same_video_negative_rate: float = 0.0  # of the negatives, video from the same video at another time
-    t2v_rate: float = 0.2  # of the other video-text pairs, whole video masked (text-to-video)
-    min_video_tokens: int = 4  # random subsampling never leaves fewer video tokens than this
-    context_clips: int = 1  # clips added on each side of a sentence's video window
-    text_mask_rate: float = 0.15
-    video_mask_rate: float = 0.15
-    vt_text_mask_rate: float = 0.8  # text masking in video-text examples (docs/learning.md)
-    vt_function_mask_rate: float = 0.15  # ... of their function words (data.masking.FUNCTION_WORDS)
+    # examples and masking (defaults: data.ExampleSpec and data.MaskRates)
+    kind_mix: tuple[float, float, float] = _SPEC.kind_mix  # text, video, video-text per sentence segment
+    concat_prob: float = _SPEC.concat_prob
+    max_concat: int = _SPEC.max_concat
+    subsample_max: int = _SPEC.subsample_max
+    silent_segment_len: int = _SPEC.silent_segment_len
+    align_view_rate: float = _SPEC.align_view_rate  # video-text pairs shown unmasked to the alignment head (data.examples)
+    negative_rate: float = _SPEC.negative_rate  # of those, pairs with video from elsewhere
+    same_video_negative_rate: float = _SPEC.same_video_negative_rate  # of the negatives, video from the same video at another time
+    t2v_rate: float = _SPEC.t2v_rate  # of the other video-text pairs, whole video masked (text-to-video)
+    min_video_tokens: int = _SPEC.min_video_tokens  # random subsampling never leaves fewer video tokens than this
+    context_clips: int = _SPEC.context_clips  # clips added on each side of a sentence's video window
+    text_mask_rate: float = _MASK.text_rate
+    video_mask_rate: float = _MASK.video_rate
+    vt_text_mask_rate: float = _MASK.vt_text_rate  # text masking in video-text examples (docs/learning.md)
+    vt_function_mask_rate: float = _MASK.vt_function_rate  # ... of their function words (data.masking.FUNCTION_WORDS)
     bucket_pool: int = 50  # batches per length-sorted pool; 1 = no bucketing
     heldout_fraction: float = 0.1
     # bookkeeping

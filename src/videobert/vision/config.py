@@ -31,16 +31,19 @@ class StudentArch(Config):
             self.fail("embed_dim", self.embed_dim, f"must be divisible by num_heads={self.num_heads}")
 
 
+_ARCH = StudentArch()
+
+
 @dataclasses.dataclass(frozen=True)
 class DistillConfig(Config):
     CHOICES = {"mode": MODES}
-    # Student (StudentArch fields; defaults: DeiT-Ti at 112 px, 4 frames per clip).
-    img_size: int = 112
-    patch_size: int = 16
-    embed_dim: int = 192
-    depth: int = 12
-    num_heads: int = 3
-    frames: int = 4
+    # Student: StudentArch's fields, flat (so the CLI reads --img-size ...), with its defaults.
+    img_size: int = _ARCH.img_size
+    patch_size: int = _ARCH.patch_size
+    embed_dim: int = _ARCH.embed_dim
+    depth: int = _ARCH.depth
+    num_heads: int = _ARCH.num_heads
+    frames: int = _ARCH.frames
     init: str = "random"  # "random" (seeded) | PATH to a distilled DeiT checkpoint of the same width/depth (any img size)
     # Distillation (losses.DistillationLoss).
     mode: str = "hard"
@@ -86,4 +89,4 @@ class DistillConfig(Config):
             self.fail("init", self.init, "must be 'random' or an existing checkpoint file")
 
     def arch_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("img_size", "patch_size", "embed_dim", "depth", "num_heads", "frames")}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(StudentArch)}

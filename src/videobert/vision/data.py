@@ -7,14 +7,16 @@ clip i of the teacher. Of each clip's 30 grid frames the student keeps F evenly 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..corpus import shard_of
+from ..corpus import Corpus, shard_of
 from ..ingest.decode import ClipReader
 from ..utils.io import atomic_save_npy
 from ..utils.lazy import require
@@ -118,3 +120,43 @@ def one_hot(ids: torch.Tensor, n: int, smoothing: float = 0.0) -> torch.Tensor:
     """(B,) -> (B, n) with label smoothing (timm's convention: off = s/n, on = 1 - s + s/n)."""
     off = smoothing / n
     return torch.full((len(ids), n), off).scatter_(1, ids.view(-1, 1), 1.0 - smoothing + off)
+
+
+@dataclasses.dataclass
+class ClipSet:
+    """Every clip of some videos: frames on demand, teacher leaf ids, clip features."""
+
+    frames: list[np.ndarray]  # per video (N_v, F, S, S, 3) uint8 (memory-mapped cache)
+    index: np.ndarray  # (N, 2) int64: (video position, clip index)
+    leaves: torch.Tensor  # (N,) int64 teacher tokens
+    features: torch.Tensor  # (N, D) float32 teacher features (D = 0 when not loaded)
+
+    def batch_frames(self, rows: np.ndarray) -> np.ndarray:
+        return np.stack([self.frames[v][c] for v, c in self.index[rows]])  # (B, F, S, S, 3)
+
+
+def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False,
+               features: bool = False, vocab: Any = None) -> ClipSet:
+    """Frames (cached), teacher tokens and, with `features`, the teacher's clip features (for soft
+    targets), normalized as `vocab` (the teacher's VisualVocab) clusters them."""
+    from ..vocab import read_tokens
+
+    frames, index, leaves, feats = [], [], [], []
+    it = video_ids
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(video_ids, desc="decoding frames", unit="video")
+    for i, vid in enumerate(it):
+        rec = corpus.read(vid)
+        tok = read_tokens(vocab_dir, vid)
+        if len(tok) != rec.num_clips:
+            raise ValueError(f"video {vid!r}: {len(tok)} tokens in {vocab_dir} but {rec.num_clips} clips in {corpus.root}")
+        frames.append(cache.get(vid, rec.source, rec.num_clips))
+        index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
+        leaves.append(np.asarray(tok, dtype=np.int64))
+        feats.append(vocab.prepare(rec.features) if features else np.zeros((rec.num_clips, 0), np.float32))
+    if not frames:
+        raise ValueError("no videos to load")
+    return ClipSet(frames, np.concatenate(index), torch.from_numpy(np.concatenate(leaves)),
+                   torch.from_numpy(np.concatenate(feats)))

@@ -13,11 +13,9 @@ reused by re-runs and by `evaluate`).
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -37,7 +35,7 @@ from ..train.engine import (
 from ..utils.config import save_config
 from ..utils.io import atomic_write_json
 from .config import IMAGENET_MEAN, IMAGENET_STD, DistillConfig, StudentArch
-from .data import GRID_KEYS, BatchMixer, ClipAugment, FrameCache, one_hot, to_input
+from .data import GRID_KEYS, BatchMixer, ClipAugment, ClipSet, FrameCache, load_clips, one_hot, to_input
 from .losses import DistillationLoss, quantization_scale, teacher_soft_targets
 
 log = logging.getLogger(__name__)
@@ -52,46 +50,6 @@ def split_videos(video_ids: list[str], heldout: float) -> tuple[list[str], list[
 
     train, held = hash_split(list(video_ids), heldout)
     return sorted(train), sorted(held)
-
-
-@dataclasses.dataclass
-class ClipSet:
-    """Every clip of some videos: frames on demand, teacher leaf ids, clip features."""
-
-    frames: list[np.ndarray]  # per video (N_v, F, S, S, 3) uint8 (memory-mapped cache)
-    index: np.ndarray  # (N, 2) int64: (video position, clip index)
-    leaves: torch.Tensor  # (N,) int64 teacher tokens
-    features: torch.Tensor  # (N, D) float32 teacher features (D = 0 when not loaded)
-
-    def batch_frames(self, rows: np.ndarray) -> np.ndarray:
-        return np.stack([self.frames[v][c] for v, c in self.index[rows]])  # (B, F, S, S, 3)
-
-
-def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: FrameCache, progress: bool = False,
-               features: bool = False, vocab: Any = None) -> ClipSet:
-    """Frames (cached), teacher tokens and, with `features`, the teacher's clip features (for soft
-    targets), normalized as `vocab` (the teacher's VisualVocab) clusters them."""
-    from ..vocab import read_tokens
-
-    frames, index, leaves, feats = [], [], [], []
-    it = video_ids
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(video_ids, desc="decoding frames", unit="video")
-    for i, vid in enumerate(it):
-        rec = corpus.read(vid)
-        tok = read_tokens(vocab_dir, vid)
-        if len(tok) != rec.num_clips:
-            raise ValueError(f"video {vid!r}: {len(tok)} tokens in {vocab_dir} but {rec.num_clips} clips in {corpus.root}")
-        frames.append(cache.get(vid, rec.source, rec.num_clips))
-        index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
-        leaves.append(np.asarray(tok, dtype=np.int64))
-        feats.append(vocab.prepare(rec.features) if features else np.zeros((rec.num_clips, 0), np.float32))
-    if not frames:
-        raise ValueError("no videos to load")
-    return ClipSet(frames, np.concatenate(index), torch.from_numpy(np.concatenate(leaves)),
-                   torch.from_numpy(np.concatenate(feats)))
 
 
 def init_from_checkpoint(model, path: str) -> None:
@@ -198,7 +156,7 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
             resume: bool = False) -> dict:
     """Train the student; returns the held-out evaluation (also written to OUT/eval.json).
     `resume`: continue the run in `out_dir` from its last checkpoint (one per epoch)."""
-    from ..ingest.backbones import resolve_device
+    from ..utils.device import resolve_device
     from ..vocab import VisualVocab
     from .model import save_student
 

@@ -23,7 +23,7 @@ from .model import DistilledStudent, combine_heads
 @torch.inference_mode()
 def agreement(model: DistilledStudent, clips, mean: torch.Tensor, std: torch.Tensor,
               train_leaves: torch.Tensor | None = None, batch_size: int = 64) -> dict:
-    """clips: a `distill.ClipSet`. Returns a dict of rates in [0, 1] (plus `clips`)."""
+    """clips: a `data.ClipSet`. Returns a dict of rates in [0, 1] (plus `clips`)."""
     device = next(model.parameters()).device
     hits = {"leaf_top1": 0, "leaf_top5": 0, "leaf_top1_dist_head": 0, "coarse_top1": 0}
     n = len(clips.leaves)
@@ -89,10 +89,9 @@ def evaluate_student(student_dir: str | Path, corpus_dir: str | Path | None = No
     corpus_dir / vocab_dir default to the ones the student was distilled from (student.json).
     """
     from ..corpus import Corpus
-    from ..ingest.backbones import resolve_device
+    from ..utils.device import resolve_device
     from ..utils.io import read_json
-    from .data import FrameCache
-    from .distill import load_clips
+    from .data import FrameCache, load_clips
     from .model import load_student
 
     student_dir = Path(student_dir)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..ingest.backbones import Backbone, register_clip_tokenizer, resolve_device
+from ..ingest.backbones import Backbone, register_clip_tokenizer
+from ..utils.device import resolve_device
 from .backbones import frame_indices
 from .model import load_student
 

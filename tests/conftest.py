@@ -1,4 +1,7 @@
-"""Tiny visual vocabularies and corpora for model/train tests (no network, random init)."""
+"""Shared test fixtures: a tiny narrated corpus with a fitted visual vocabulary (no network, random init).
+
+Each package's conftest.py adds its own (tests/vision: colour-coded videos; tests/tasks: a tiny
+model; tests/ingest: video makers)."""
 from __future__ import annotations
 
 from pathlib import Path
