@@ -123,3 +123,13 @@ def test_a_non_finite_loss_stops_with_the_step_and_the_learning_rate():
     check_finite(torch.tensor(1.0), 0, "x", 1e-3)
     with pytest.raises(RuntimeError, match=r"captioner step 3: the loss is nan .*lower the learning rate \(0.001\)"):
         check_finite(torch.tensor(float("nan")), 2, "captioner", 1e-3)
+
+
+def test_a_field_newer_than_the_saved_config_is_accepted_at_its_default(tmp_path):
+    from videobert.utils.io import atomic_write_json
+
+    old = {k: v for k, v in StudentArch().to_dict().items() if k != "frames"}  # written before `frames` existed
+    atomic_write_json(tmp_path / "c.json", {"type": "StudentArch", **old})
+    check_same_config(tmp_path / "c.json", StudentArch())
+    with pytest.raises(ValueError, match="frames"):
+        check_same_config(tmp_path / "c.json", StudentArch(frames=2))

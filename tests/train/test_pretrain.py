@@ -81,6 +81,22 @@ def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
         pretrain(tiny_corpus, tmp_path / "b", cfg.replace(lr=1.0), resume=True)
 
 
+def test_streamed_pretraining_resumes_exactly(tiny_corpus, tmp_path):
+    """`stream_chunk_videos`: examples built chunk by chunk (data.stream); resume is still exact,
+    also with gradient accumulation (2 virtual streams)."""
+    cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1, stream_chunk_videos=2, grad_accum=2)
+    pretrain(tiny_corpus, tmp_path / "a", cfg)
+    pretrain(tiny_corpus, tmp_path / "b", cfg)
+    shutil.rmtree(tmp_path / "b" / "model")
+    shutil.rmtree(tmp_path / "b" / "checkpoints" / "step-0000006")
+    pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+    wa, wb = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    rows = _metrics(tmp_path / "a")
+    assert len(rows) == 6 and all(0 < r["loss_video"] < 20 for r in rows if "loss_video" in r)
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["stream_chunk_videos"] == 2
+
+
 @pytest.mark.slow  # ~45 s: two torchrun workers + one single process, each importing transformers
 def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):
     """2 CPU processes x batch 8 (gloo) == 1 process x 2 accumulated batches of 8, step for step."""

@@ -27,9 +27,10 @@ def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
 
 
 def epoch_batches(videos, tokenizer, spec: ExampleSpec, batch_size: int, seed: int, epoch: int,
-                  pool: int = 50) -> list[list[Example]]:
-    """All batches of one epoch; a pure function of (videos, seed, epoch) so a resumed run sees the same ones."""
-    rng = np.random.default_rng([seed, epoch])
+                  pool: int = 50, key: tuple[int, ...] = ()) -> list[list[Example]]:
+    """All batches of one epoch; a pure function of (videos, seed, epoch, key) so a resumed run
+    sees the same ones. `key`: more numbers for the generator's seed (a streamed chunk's index)."""
+    rng = np.random.default_rng([seed, epoch, *key])
     ex = make_examples(videos, tokenizer, spec, rng)
     idx = bucket_batches(np.array([len(e.input_ids) for e in ex]), batch_size, rng, pool)
     return [[ex[i] for i in b] for b in idx]

@@ -40,6 +40,8 @@ class PretrainConfig(Config):
         "save_every": "steps between checkpoints",
         "tensorboard": "also log to RUN/tb (needs videobert[tensorboard])",
         "heldout_fraction": "fraction of the videos held out for the held-out losses",
+        "stream_chunk_videos": "0: build each epoch's examples in memory; N: stream them in chunks of N videos, "
+                               "memory bounded by a chunk (for large corpora; see docs/scale.md)",
     }
     # model
     init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
@@ -78,6 +80,7 @@ class PretrainConfig(Config):
     vt_text_mask_rate: float = _MASK.vt_text_rate  # text masking in video-text examples (docs/learning.md)
     vt_function_mask_rate: float = _MASK.vt_function_rate  # ... of their function words (data.masking.FUNCTION_WORDS)
     bucket_pool: int = 50  # batches per length-sorted pool; 1 = no bucketing
+    stream_chunk_videos: int = 0  # 0: an epoch's examples in memory; N: streamed in chunks of N videos (data.stream)
     heldout_fraction: float = 0.1
     # bookkeeping
     log_every: int = 10
@@ -96,6 +99,8 @@ class PretrainConfig(Config):
                   "max_concat", "subsample_max", "silent_segment_len", "min_video_tokens"):
             if getattr(self, f) < 1:
                 self.fail(f, getattr(self, f), "must be >= 1")
+        if self.stream_chunk_videos < 0:
+            self.fail("stream_chunk_videos", self.stream_chunk_videos, "must be >= 0 (0: in memory)")
         if self.context_clips < 0:
             self.fail("context_clips", self.context_clips, "must be >= 0")
         if not 8 <= self.max_len <= 512:

@@ -104,7 +104,11 @@ def check_same_config(saved_path: Path, config: Config) -> None:
     with the fields that differ."""
     saved = {k: v for k, v in read_json(saved_path).items() if k != "type"}
     given = json.loads(json.dumps(config.to_dict()))
-    diff = {k: (saved.get(k), v) for k, v in given.items() if saved.get(k) != v}
+    defaults = {f.name: json.loads(json.dumps(f.default)) for f in dataclasses.fields(config)
+                if f.default is not dataclasses.MISSING}
+    # a field newer than the saved config: equal when the run uses its default
+    diff = {k: (saved.get(k), v) for k, v in given.items()
+            if saved.get(k) != v and not (k not in saved and k in defaults and defaults[k] == v)}
     if diff:
         raise ValueError(f"--resume: config differs from the run's {saved_path} (saved, given): {diff}")
 

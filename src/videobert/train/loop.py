@@ -25,7 +25,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..corpus import Corpus
-from ..data import T2V, TEXT, VIDEO, VIDEO_TEXT, Masker, collate, epoch_batches, load_videos, split_videos
+from ..data import (
+    T2V,
+    TEXT,
+    VIDEO,
+    VIDEO_TEXT,
+    Masker,
+    StreamingBatches,
+    collate,
+    epoch_batches,
+    load_videos,
+    split_videos,
+)
 from ..model import VideoBERT
 from ..utils.config import save_config
 from .config import PretrainConfig
@@ -120,6 +131,13 @@ class BatchStream:
             self._load(len(self._lengths))
         return self._lengths[epoch]
 
+    def available(self, n: int) -> int:
+        """How many of positions ``0 .. n-1`` lie in epoch 0."""
+        return min(n, self.epoch_length(0))
+
+    def close(self) -> None:
+        pass
+
     def get(self, pos: int) -> dict[str, torch.Tensor]:
         epoch = 0
         while pos >= self.epoch_length(epoch):
@@ -153,7 +171,17 @@ def _barrier(world: int) -> None:
 
 
 # ---- the loop -----------------------------------------------------------------------------
-def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device, force: bool = False):
+def _stream(corpus: Corpus, vocab_dir: Path, tok, video_ids: list[str], cfg: PretrainConfig, seed: int, streams: int):
+    """The batch stream of `video_ids`: in memory, or (`stream_chunk_videos` > 0) streamed chunk by
+    chunk over `streams` virtual streams (data.stream)."""
+    if cfg.stream_chunk_videos:
+        return StreamingBatches(corpus, vocab_dir, tok, video_ids, cfg.example_spec, cfg.batch_size, seed,
+                                cfg.stream_chunk_videos, streams, cfg.bucket_pool, cfg.mask_rates,
+                                cfg.silent_segment_len)
+    return BatchStream(load_videos(corpus, vocab_dir, tok, video_ids, cfg.silent_segment_len), tok, cfg, seed)
+
+
+def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device, world: int, force: bool = False):
     """The fresh model and the batch streams of the training and held-out videos. A vocabulary
     fitted on features made with other ingest settings than the corpus' is refused unless `force`."""
     from ..ingest.config import check_feature_match
@@ -171,9 +199,8 @@ def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device
     if not train_ids:
         raise ValueError(f"corpus {corpus.root} has no videos")
     tok = model.tokenizer
-    stream = BatchStream(load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len), tok, cfg, cfg.seed)
-    held = BatchStream(load_videos(corpus, vocab_dir, tok, held_ids, cfg.silent_segment_len), tok, cfg, cfg.seed + 1) \
-        if held_ids else None
+    stream = _stream(corpus, vocab_dir, tok, train_ids, cfg, cfg.seed, world * cfg.grad_accum)
+    held = _stream(corpus, vocab_dir, tok, held_ids, cfg, cfg.seed + 1, 1) if held_ids else None
     return model, stream, held, train_ids, held_ids
 
 
@@ -188,17 +215,20 @@ def _write_run_info(out: Path, cfg: PretrainConfig, corpus: Corpus, vocab_dir: P
                                         "total_steps": cfg.max_steps})
 
 
-def _resolve(given: PretrainConfig, stream: "BatchStream", held, world: int, rank: int, saved_path: Path | None):
+def _resolve(given: PretrainConfig, stream, held, world: int, rank: int, saved_path: Path | None):
     """The run's config with lr and length made explicit; a resumed run must match its saved one."""
-    cfg = given.resolve(stream.epoch_length(0), world)
+    counted = not (given.max_steps and isinstance(stream, StreamingBatches))  # counting streams a whole epoch
+    per_epoch = stream.epoch_length(0) if counted else 0
+    cfg = given.resolve(per_epoch, world)
     for s in (stream, held):
         if s is not None:
             s.cfg = cfg
     if rank == 0:
         how = ("--max-steps" if given.max_steps else f"{given.epochs} epochs" if given.epochs is not None else
                f"the corpus (no --max-steps/--epochs: 8 epochs, at least {cfg.auto_steps(0)} steps)")
-        log.info("pretraining %d steps (set by %s; %d batches per epoch), lr %.3g%s", cfg.max_steps, how,
-                 stream.epoch_length(0), cfg.lr, "" if given.lr is not None else f" (chosen for --init {cfg.init})")
+        log.info("pretraining %d steps (set by %s; %s), lr %.3g%s", cfg.max_steps, how,
+                 f"{per_epoch} batches per epoch" if counted else "streamed batches, not counted", cfg.lr,
+                 "" if given.lr is not None else f" (chosen for --init {cfg.init})")
     if saved_path is not None:
         check_same_config(saved_path, cfg)
     return cfg
@@ -246,7 +276,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg_path = out / "config.json"
     check_run_dir(out, resume, cfg_path, finished=["model"], what="pretraining")
 
-    model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device, force)
+    model, stream, held, train_ids, held_ids = _model_and_data(corpus, vocab_dir, cfg, device, world, force)
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
 
@@ -278,6 +308,9 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     fit(lambda s: _train_step(ddp, model, opt, sched, stream, s, cfg, rank, world, device, autocast), total, STATS,
         start=step, scheduler=sched, metrics=metrics, log_every=cfg.log_every, rate_name="tokens_per_s", hooks=hooks,
         progress="pretrain" if progress and rank == 0 else None, world=world, device=device)
+    for st in (stream, held):
+        if st is not None:
+            st.close()
     if rank == 0:
         model.save_pretrained(out / "model")
         metrics.close()
@@ -292,7 +325,7 @@ def evaluate(objective: PretrainingObjective, stream: BatchStream, num_batches: 
     was = objective.training
     objective.eval()
     acc = torch.zeros(len(STATS), 2, device=device)
-    for pos in range(rank, min(num_batches, stream.epoch_length(0)), world):
+    for pos in range(rank, stream.available(num_batches), world):
         batch = {k: v.to(device) for k, v in stream.get(pos).items()}
         with autocast:
             acc += objective(batch)[1]
