@@ -235,12 +235,14 @@ import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from videobert.ingest import pipeline
+import torch  # noqa: F401  (loaded before the platform is faked below, as in an ingest worker)
+
+from videobert.utils import executors
 
 
 def init(threads, parent):
     sys.platform = "darwin"  # as on a platform without prctl: the parent-pid watchdog alone
-    pipeline._init_worker(threads, parent)
+    executors.init_worker(threads, parent)
 
 
 def pid():
@@ -248,7 +250,7 @@ def pid():
 
 
 if __name__ == "__main__":
-    init_fn = init if sys.argv[1] == "watchdog" else pipeline._init_worker  # the pool's initializer
+    init_fn = init if sys.argv[1] == "watchdog" else executors.init_worker  # the pool's initializer
     with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=init_fn,
                              initargs=(1, os.getpid())) as pool:
         print(pool.submit(pid).result(), flush=True)

@@ -203,3 +203,19 @@ def test_batched_kmeans_builds_a_vocabulary_and_old_vocabularies_are_reused(blob
         meta["config"].pop(key)
     (tmp_path / "old" / "vocab.json").write_text(json.dumps(meta))
     assert build_vocab(corpus.root, SMALL, tmp_path / "old").sizes
+
+
+def test_assignment_in_worker_processes_equals_one_process(blob_corpus, tmp_path):
+    """`--workers 2`: slices of videos in a spawned process pool (the ingest executors); the same
+    token files, usage counts and exemplars as one process, and a re-run skips what is done."""
+    corpus = blob_corpus(n_videos=7)
+    one = build_vocab(corpus.root, SMALL, tmp_path / "one")
+    fit_vocab(corpus.root, SMALL, tmp_path / "two")
+    two = assign_corpus(corpus.root, VisualVocab.load(tmp_path / "two"), tmp_path / "two", workers=2, slice_videos=2)
+    for vid in corpus.video_ids():
+        np.testing.assert_array_equal(read_tokens(tmp_path / "one", vid), read_tokens(tmp_path / "two", vid))
+    np.testing.assert_array_equal(one.counts, two.counts)
+    assert one.exemplars == two.exemplars
+    assert VisualVocab.load(tmp_path / "two").exemplars == one.exemplars  # saved
+    again = assign_corpus(corpus.root, VisualVocab.load(tmp_path / "two"), tmp_path / "two", workers=2, slice_videos=3)
+    np.testing.assert_array_equal(again.counts, one.counts)

@@ -28,9 +28,7 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import nullcontext
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -39,6 +37,7 @@ import torch
 
 from ..corpus import Corpus, Sentence, VideoRecord
 from ..utils.device import resolve_device
+from ..utils.executors import map_unordered
 from ..utils.lazy import require
 from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
@@ -260,83 +259,6 @@ def _ingest_one(path: str, config: IngestConfig, video_id: str) -> tuple[str, An
         return "failed", {"video_id": video_id, "path": path, "kind": "error", "reason": f"{type(e).__name__}: {e}"}
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
-    """Make this (worker) process exit when process `parent_pid` dies, e.g. a killed driver.
-
-    Linux: ``prctl(PR_SET_PDEATHSIG, SIGTERM)``, so the kernel signals the worker at once. Every
-    platform: a daemon thread that exits the process once the parent pid changes (re-parenting)."""
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
-                log.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
-        except (OSError, AttributeError):  # no libc / no prctl: the watchdog below still works
-            log.debug("prctl unavailable", exc_info=True)
-    if os.getppid() != parent_pid:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_s)
-            if os.getppid() != parent_pid:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="videobert-parent-watchdog").start()
-
-
-def _init_worker(threads: int, parent_pid: int | None = None) -> None:
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
-    torch.set_num_threads(threads)
-
-
-def _run_local_pool(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
-    threads = _featurize_threads(config, workers)
-    ctx = get_context("spawn")  # fork after torch/decoder threads exist is unsafe
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(threads, os.getpid())) as pool:
-        def wait_any(futures):
-            return [(f, f.result()) for f in wait(futures, return_when=FIRST_COMPLETED)[0]]
-
-        yield from _bounded(lambda vid, p: pool.submit(_ingest_one, str(p), config, vid), wait_any, jobs, 2 * workers)
-
-
-def _run_ray(jobs: list[tuple[str, Path]], config: IngestConfig, workers: int) -> Iterator[tuple[str, Any]]:
-    ray = require("ray", "dist", "--executor ray")
-    if not ray.is_initialized():
-        ray.init()  # joins the cluster named by RAY_ADDRESS, else starts a local one
-    remote = ray.remote(_ingest_one)
-    window = 2 * (workers if workers > 1 else int(ray.cluster_resources().get("CPU", 1)))
-
-    def wait_any(refs):
-        ready, _ = ray.wait(list(refs), num_returns=1)
-        return [(r, ray.get(r)) for r in ready]
-
-    yield from _bounded(lambda vid, p: remote.remote(str(p), config, vid), wait_any, jobs, window)
-
-
-def _bounded(submit: Callable, wait_any: Callable, jobs: list, window: int) -> Iterator:
-    """Keep at most `window` jobs in flight (not 300K queued tasks); yield results as they finish."""
-    todo = iter(jobs)
-    inflight: set = set()
-    while True:
-        while len(inflight) < window and (job := next(todo, None)) is not None:
-            inflight.add(submit(*job))
-        if not inflight:
-            return
-        for handle, result in wait_any(inflight):
-            inflight.discard(handle)
-            yield result
-
-
 def _check_student_vocab(student_dir: str) -> None:
     """Fail before any video is read if the student's teacher vocabulary (which `videobert vocab`
     adopts for a student-tokenized corpus) is missing."""
@@ -478,10 +400,9 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         log.warning("backbone %s uses %s weights: features are NOT pretrained", config.backbone, config.weights)
     corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
     lock.acquire()  # a new corpus: held from now on
-    if executor == "ray":
-        results = _run_ray(todo, config, workers)
-    elif workers > 1:
-        results = _run_local_pool(todo, config, workers)
+    if executor == "ray" or workers > 1:
+        results = map_unordered(_ingest_one, [(str(p), config, vid) for vid, p in todo], workers, executor,
+                                _featurize_threads(config, workers))
     else:  # featurized here, with the threads a worker would use (`_ingest_one`), restored afterwards
         results = (_ingest_one(str(p), config, vid) for vid, p in todo)
 

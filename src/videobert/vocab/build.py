@@ -132,21 +132,85 @@ def fit_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os
 
 
 def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str | os.PathLike | None = None,
-                  progress: bool = False, batch_clips: int = 16384) -> VisualVocab:
+                  progress: bool = False, batch_clips: int = 16384, workers: int = 1,
+                  executor: str = "local", slice_videos: int = 256) -> VisualVocab:
     """Write every video's tokens to `out`/tokens, skipping videos already done; fill in usage
     counts and exemplars (over all videos, done before or now) and save the vocabulary to `out`.
 
-    Videos are streamed one at a time and assigned in batches of about `batch_clips` clips.
+    Videos are streamed one at a time and assigned in batches of about `batch_clips` clips. With
+    `workers` > 1 or ``executor="ray"`` the videos are cut into slices of `slice_videos`, mapped
+    over worker processes (`utils.executors`, as ingest) that load the vocabulary from `out`;
+    their counts and exemplars are merged in slice order, so the result does not depend on the
+    number of workers.
     """
     out = Path(out) if out is not None else default_out(corpus_root)
     corpus, ids = _open_corpus(corpus_root)
-    counts = np.zeros(vocab.num_tokens, np.int64)
-    best_d = np.full(vocab.num_tokens, np.inf)
-    exemplars: list[dict | None] = [None] * vocab.num_tokens
+    total = _AssignStats(vocab.num_tokens)
+    if workers > 1 or executor == "ray":
+        from ..utils.executors import map_unordered
+
+        if not (out / "vocab.json").is_file():
+            vocab.save(out)  # the workers read it from there
+        slices = [ids[i : i + slice_videos] for i in range(0, len(ids), slice_videos)]
+        jobs = [(str(corpus.root), str(out), i, sl, batch_clips) for i, sl in enumerate(slices)]
+        bar = _bar(None, progress, "assigning videos", unit="video", total=len(ids))
+        waiting: dict[int, _AssignStats] = {}
+        for i, part in map_unordered(_assign_slice_job, jobs, workers, executor):
+            waiting[i] = part
+            if bar is not None:
+                bar.update(len(slices[i]))
+            while total.slices in waiting:  # merge in slice order: ties go to the earlier video, as in one process
+                total.merge(waiting.pop(total.slices))
+        if bar is not None:
+            bar.close()
+    else:
+        total.merge(_assign_ids(corpus, vocab, out, _bar(ids, progress, "assigning videos", unit="video"), batch_clips))
+    log.info("tokens: %d videos assigned, %d already done, in %s", total.assigned, total.skipped, out / "tokens")
+    vocab.counts, vocab.exemplars = total.counts, total.exemplars
+    vocab.save(out)
+    return vocab
+
+
+@dataclasses.dataclass
+class _AssignStats:
+    """Usage counts and exemplars (nearest clip per leaf) of the videos assigned so far."""
+
+    num_tokens: dataclasses.InitVar[int]
+    counts: np.ndarray = None
+    best_d: np.ndarray = None
+    exemplars: list = None
+    assigned: int = 0
+    skipped: int = 0
+    slices: int = 0  # parts merged
+
+    def __post_init__(self, num_tokens: int):
+        self.counts = np.zeros(num_tokens, np.int64)
+        self.best_d = np.full(num_tokens, np.inf)
+        self.exemplars = [None] * num_tokens
+
+    def merge(self, part: "_AssignStats") -> None:
+        self.counts += part.counts
+        better = part.best_d < self.best_d  # strict: an earlier part keeps a tie
+        self.best_d[better] = part.best_d[better]
+        for leaf in np.flatnonzero(better):
+            self.exemplars[leaf] = part.exemplars[leaf]
+        self.assigned += part.assigned
+        self.skipped += part.skipped
+        self.slices += 1
+
+
+def _assign_slice_job(corpus_root: str, out: str, index: int, ids: list[str], batch_clips: int):
+    """A worker's job: one slice of videos; returns (slice index, its stats)."""
+    vocab = VisualVocab.load(out)
+    return index, _assign_ids(Corpus(corpus_root), vocab, Path(out), ids, batch_clips)
+
+
+def _assign_ids(corpus: Corpus, vocab: VisualVocab, out: Path, ids: Iterable[str], batch_clips: int) -> _AssignStats:
+    """Tokens of `ids` (skipping videos whose token file is there and fits), with their stats."""
+    stats = _AssignStats(vocab.num_tokens)
     # (id, record, features, tokens if done); the token file is named by the id the corpus listed
     # (a validated file name, which `Corpus.read` checked the record's own id against)
     pending: list[tuple[str, VideoRecord, np.ndarray, np.ndarray | None]] = []
-    stats = {"assigned": 0, "skipped": 0}
 
     def flush() -> None:
         todo = [(rec, x) for _, rec, x, tok in pending if tok is None]
@@ -158,15 +222,15 @@ def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str |
             if tok is None:
                 tok = next(new)
                 atomic_save_npy(token_path(out, vid), tok.astype(np.int32))
-                stats["assigned"] += 1
+                stats.assigned += 1
             else:
-                stats["skipped"] += 1
-            counts[:] += np.bincount(tok, minlength=vocab.num_tokens)
-            _update_exemplars(rec, x, tok, vocab.leaf_centroids, best_d, exemplars)
+                stats.skipped += 1
+            stats.counts[:] += np.bincount(tok, minlength=vocab.num_tokens)
+            _update_exemplars(rec, x, tok, vocab.leaf_centroids, stats.best_d, stats.exemplars)
         pending.clear()
 
     n_pending = 0
-    for vid in _bar(ids, progress, "assigning videos", unit="video"):
+    for vid in ids:
         rec = corpus.read(vid)
         if rec.num_clips == 0:
             continue
@@ -182,10 +246,7 @@ def assign_corpus(corpus_root: str | os.PathLike, vocab: VisualVocab, out: str |
             flush()
             n_pending = 0
     flush()
-    log.info("tokens: %d videos assigned, %d already done, in %s", stats["assigned"], stats["skipped"], out / "tokens")
-    vocab.counts, vocab.exemplars = counts, exemplars
-    vocab.save(out)
-    return vocab
+    return stats
 
 
 def _update_exemplars(rec: VideoRecord, x: np.ndarray, tok: np.ndarray, leaf_centroids: np.ndarray,
@@ -201,7 +262,7 @@ def _update_exemplars(rec: VideoRecord, x: np.ndarray, tok: np.ndarray, leaf_cen
 
 
 def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os.PathLike | None = None,
-                progress: bool = False) -> VisualVocab:
+                progress: bool = False, workers: int = 1, executor: str = "local") -> VisualVocab:
     """Fit (or reuse a matching vocabulary in `out`) and assign the whole corpus; for a corpus a
     distilled student tokenized at ingest, adopt the student's vocabulary and tokens instead."""
     out = Path(out) if out is not None else default_out(corpus_root)
@@ -223,7 +284,7 @@ def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | 
         log.info("reusing the vocabulary in %s; assigning videos not done yet", out)
     else:
         vocab = fit_vocab(corpus_root, config, out, progress)
-    return assign_corpus(corpus_root, vocab, out, progress)
+    return assign_corpus(corpus_root, vocab, out, progress, workers=workers, executor=executor)
 
 
 def adopt_student(corpus_root: str | os.PathLike, out: str | os.PathLike | None = None,
@@ -264,9 +325,10 @@ def adopt_student(corpus_root: str | os.PathLike, out: str | os.PathLike | None 
     return vocab
 
 
-def _bar(items: Iterable, progress: bool, desc: str, unit: str = "it"):
+def _bar(items: Iterable | None, progress: bool, desc: str, unit: str = "it", total: int | None = None):
+    """`items` with a progress bar (when `progress`); with items None, the bar itself (or None)."""
     if not progress:
         return items
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, unit=unit, dynamic_ncols=True)
+    return tqdm(items, desc=desc, unit=unit, dynamic_ncols=True, total=total)

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 USAGE = """\
-videobert vocab CORPUS [--out DIR] [--levels 4] [--k 12] [--sample N] [--seed 0] [--iters 20]
+videobert vocab CORPUS [--out DIR] [--levels 4] [--k 12] [--sample N] [--seed 0] [--iters 20] [--workers N]
        videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]"""
 
 FIT_OPTIONS = ("levels", "k", "sample", "seed", "iters", "normalize", "kmeans", "device")
@@ -38,6 +38,10 @@ def add_parser(subparsers) -> None:
                      help="faiss: one faiss k-means per node (default); batched: every node of a level at once, "
                           "in torch (CPU or --device cuda)")
     fit.add_argument("--device", help="torch device of --kmeans batched (default cpu)")
+    assign = p.add_argument_group("assignment (every clip walks the tree; the same tokens with any of these)")
+    assign.add_argument("--workers", type=int, default=1, help="worker processes for the assignment (default 1)")
+    assign.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="local process pool, or a Ray cluster (RAY_ADDRESS; needs videobert[dist]), as ingest")
     show = p.add_argument_group("show options")
     show.add_argument("--top", type=int, help="how many of the most used tokens to draw (default 48)")
     show.add_argument("--size", type=int, help="tile size in pixels (default 128)")
@@ -59,15 +63,18 @@ def run(args: argparse.Namespace) -> int:
         parser.error(f"expected one CORPUS, got {args.target}")
     if args.top is not None or args.size is not None:
         parser.error("--top/--size are options of `vocab show`")
-    return fit(Path(args.target[0]), args.out, {o: getattr(args, o) for o in FIT_OPTIONS if getattr(args, o) is not None})
+    if args.workers < 1:
+        parser.error("--workers must be >= 1")
+    return fit(Path(args.target[0]), args.out, {o: getattr(args, o) for o in FIT_OPTIONS if getattr(args, o) is not None},
+               args.workers, args.executor)
 
 
-def fit(corpus: Path, out: str | None, options: dict) -> int:
+def fit(corpus: Path, out: str | None, options: dict, workers: int = 1, executor: str = "local") -> int:
     from . import VocabConfig, build_vocab
     from .build import default_out
 
     out_dir = Path(out) if out else default_out(corpus)
-    vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=True)
+    vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=True, workers=workers, executor=executor)
     used = int((vocab.counts > 0).sum())
     print(f"vocabulary: {vocab.num_tokens} tokens (sizes per level {vocab.sizes}), {used} used by "
           f"{int(vocab.counts.sum())} clips; written to {out_dir}")
