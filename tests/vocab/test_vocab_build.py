@@ -219,3 +219,17 @@ def test_assignment_in_worker_processes_equals_one_process(blob_corpus, tmp_path
     assert VisualVocab.load(tmp_path / "two").exemplars == one.exemplars  # saved
     again = assign_corpus(corpus.root, VisualVocab.load(tmp_path / "two"), tmp_path / "two", workers=2, slice_videos=3)
     np.testing.assert_array_equal(again.counts, one.counts)
+
+
+@pytest.mark.slow  # starts a local Ray
+def test_assignment_on_ray_equals_one_process(blob_corpus, tmp_path):
+    ray = pytest.importorskip("ray")
+    corpus = blob_corpus(n_videos=5)
+    one = build_vocab(corpus.root, SMALL, tmp_path / "one")
+    try:
+        on_ray = build_vocab(corpus.root, SMALL, tmp_path / "ray", executor="ray")
+    finally:
+        ray.shutdown()
+    for vid in corpus.video_ids():
+        np.testing.assert_array_equal(read_tokens(tmp_path / "one", vid), read_tokens(tmp_path / "ray", vid))
+    assert one.exemplars == on_ray.exemplars
