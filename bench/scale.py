@@ -21,9 +21,9 @@ parent reads each child's peak RSS from `wait4`:
   memory): "cold-ish" after `posix_fadvise(DONTNEED)` on those files (their pages leave the
   page cache; the dentries and inodes stay cached), then warm (the same 1000 again).
 - **fit**: `videobert.vocab.fit_vocab` with `--levels` x `--k` (default 2 x 12: 144 words) on a
-  sample of at most `--sample` clips (default 1M, the issue's sample at 100K); the time to
-  draw the sample (`sample_features`: every video's .json for its clip count, then the sampled
-  rows) is reported apart.
+  sample of at most `--sample` clips (default 1M, the issue's sample at 100K). "fit s" is the
+  whole `fit_vocab`, sampling included; "sample s" is the part of it spent drawing the sample
+  (`sample_features`: every video's .json for its clip count, then the sampled rows).
 - **assign**: `videobert.vocab.assign_corpus`: every clip walks the tree, tokens written per
   video, counts and exemplars; clips/s over all clips. Beside it, the tree walk alone on 200K
   in-memory clips (a control: what the walk costs without the corpus I/O).
@@ -33,8 +33,15 @@ parent reads each child's peak RSS from `wait4`:
   epoch's data pass: `collate` (masking + padding) of every batch with the generator
   `BatchStream.get` seeds. No model. Peak RSS after building, and after the pass. `split_videos`
   is timed apart; "stream ex/s" is examples / (load + build).
+- **streamed** (skipped with `--chunk-videos 0`): the same epoch through `videobert.data.stream.
+  StreamingBatches` (`pretrain --stream-chunk-videos C`, default C = 1000 videos), one process,
+  as `train.loop._stream` makes it: `epoch_length(0)` first ("streamed count s": one pass of
+  example building, what the loop spends before step 1 unless `--max-steps` is given), then
+  `get` of every position in order (chunks rebuilt, collated; "streamed ex/s" over that pass).
 
-Prints one markdown table; rows also go to DIR/scale-results.json as each size finishes. The
+Rates are given per wall second and per CPU second of the stage process (`time.process_time`,
+all its threads): on a shared machine the wall rate moves with the other jobs' load, the CPU
+rate much less. Prints one markdown table; rows also go to DIR/scale-results.json as each size finishes. The
 corpora are deleted after each size unless `--keep`.
 """
 from __future__ import annotations
@@ -178,9 +185,9 @@ def stage_assign(a) -> dict:
     from videobert.vocab import VisualVocab, assign_corpus
 
     vocab = VisualVocab.load(a.corpus / "vocab")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     vocab = assign_corpus(a.corpus, vocab)
-    assign_s = time.perf_counter() - t
+    assign_s, assign_cpu = time.perf_counter() - t, time.process_time() - c
     clips = int(vocab.counts.sum())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the stage's peak, before the control's arrays
     # control: the walk alone, on in-memory clips (no corpus reads, no token writes)
@@ -190,6 +197,7 @@ def stage_assign(a) -> dict:
     vocab.assign(x, prepared=True)
     walk_s = time.perf_counter() - t
     return {"assign_s": assign_s, "assigned_clips": clips, "assign_clips_per_s": clips / assign_s,
+            "assign_cpu_s": assign_cpu, "assign_clips_per_cpu_s": clips / assign_cpu,
             "walk_clips_per_s": len(x) / walk_s, "rss_assign_kb": rss}
 
 
@@ -214,24 +222,61 @@ def stage_stream(a) -> dict:
     t = time.perf_counter()
     train_ids, _ = split_videos(ids, cfg.heldout_fraction)
     split_s = time.perf_counter() - t
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     videos = load_videos(corpus, vocab_dir, tok, train_ids, cfg.silent_segment_len)
-    load_s = time.perf_counter() - t
-    t = time.perf_counter()
+    load_s, load_cpu = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
     batches = epoch_batches(videos, tok, cfg.example_spec, cfg.batch_size, cfg.seed, 0, cfg.bucket_pool)
-    build_s = time.perf_counter() - t
+    build_s, build_cpu = time.perf_counter() - t, time.process_time() - c
     rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     examples = sum(len(b) for b in batches)
     masker = Masker(tok, cfg.mask_rates)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     tokens = 0
     for pos, b in enumerate(batches):
         tokens += int(collate(b, masker, np.random.default_rng([cfg.seed, 1, 0, pos]))["attention_mask"].sum())
-    pass_s = time.perf_counter() - t
+    pass_s, pass_cpu = time.perf_counter() - t, time.process_time() - c
     return {"train_videos": len(train_ids), "examples": examples, "batches": len(batches), "tokens": tokens,
             "split_s": split_s, "load_s": load_s, "build_s": build_s, "stream_ex_per_s": examples / (load_s + build_s),
             "pass_s": pass_s, "pass_ex_per_s": examples / pass_s,
+            "load_cpu_s": load_cpu, "build_cpu_s": build_cpu, "pass_cpu_s": pass_cpu,
+            "stream_ex_per_cpu_s": examples / (load_cpu + build_cpu), "pass_ex_per_cpu_s": examples / pass_cpu,
             "rss_after_imports_kb": rss0, "rss_after_build_kb": rss_build}
+
+
+def stage_streamed(a) -> dict:
+    # the streamed path (`pretrain --stream-chunk-videos C`, videobert.data.stream): what
+    # train.loop._stream builds for one process (streams = world x grad_accum = 1), read position
+    # by position like the loop; the count first (epoch_length(0)), as the loop does without --max-steps
+    from transformers import BertTokenizerFast
+
+    from videobert.corpus import Corpus
+    from videobert.data import split_videos
+    from videobert.data.stream import StreamingBatches
+    from videobert.model.init import minilm_dir
+    from videobert.model.tokenizer import JointTokenizer
+    from videobert.train.config import PretrainConfig
+    from videobert.vocab import VisualVocab
+
+    cfg = PretrainConfig()
+    corpus = Corpus(a.corpus)
+    vocab_dir = a.corpus / "vocab"
+    tok = JointTokenizer(BertTokenizerFast.from_pretrained(str(minilm_dir())), VisualVocab.load(vocab_dir).num_tokens)
+    train_ids, _ = split_videos(corpus.video_ids(), cfg.heldout_fraction)
+    s = StreamingBatches(corpus, vocab_dir, tok, train_ids, cfg.example_spec, cfg.batch_size, cfg.seed,
+                         a.chunk_videos, 1, cfg.bucket_pool, cfg.mask_rates, cfg.silent_segment_len)
+    t = time.perf_counter()
+    batches = s.epoch_length(0)
+    count_s = time.perf_counter() - t
+    t, c = time.perf_counter(), time.process_time()
+    examples = 0
+    for pos in range(batches):
+        examples += len(s.get(pos)["kinds"])
+    pass_s, pass_cpu = time.perf_counter() - t, time.process_time() - c
+    s.close()
+    return {"streamed_chunks": s.num_chunks, "streamed_examples": examples, "streamed_count_s": count_s,
+            "streamed_pass_s": pass_s, "streamed_ex_per_s": examples / pass_s,
+            "streamed_pass_cpu_s": pass_cpu, "streamed_ex_per_cpu_s": examples / pass_cpu}
 
 
 def stage_noop(a) -> dict:
@@ -245,7 +290,7 @@ def stage_noop(a) -> dict:
 
 
 STAGES = {"noop": stage_noop, "write": stage_write, "layout": stage_layout, "fit": stage_fit, "assign": stage_assign,
-          "stream": stage_stream}
+          "stream": stage_stream, "streamed": stage_streamed}
 
 
 def child_main(argv: list[str]) -> None:
@@ -258,6 +303,7 @@ def child_main(argv: list[str]) -> None:
     p.add_argument("--levels", type=int, default=2)
     p.add_argument("--k", type=int, default=12)
     p.add_argument("--sample", type=int, default=1_000_000)
+    p.add_argument("--chunk-videos", type=int, default=1000)
     p.add_argument("--result", type=Path, required=True)
     a = p.parse_args(argv)
     cpus = sorted(os.sched_getaffinity(0))
@@ -280,7 +326,7 @@ def run_stage(stage: str, corpus: Path, args, n: int = 0) -> dict:
                                                             "OPENBLAS_NUM_THREADS")}}
     cmd = [sys.executable, os.path.abspath(__file__), "_stage", stage, "--corpus", str(corpus), "--n", str(n),
            "--dim", str(args.dim), "--threads", str(args.threads), "--levels", str(args.levels), "--k", str(args.k),
-           "--sample", str(args.sample), "--result", res]
+           "--sample", str(args.sample), "--chunk-videos", str(args.chunk_videos), "--result", res]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -294,7 +340,8 @@ def run_stage(stage: str, corpus: Path, args, n: int = 0) -> dict:
         os.unlink(res)
     out[f"{stage}_wall_s"] = wall
     out[f"{stage}_rss_gb"] = usage.ru_maxrss / 2 ** 20  # KiB -> GiB
-    print(f"  {stage}: {wall:.1f} s, peak RSS {out[f'{stage}_rss_gb']:.2f} GB", file=sys.stderr, flush=True)
+    out[f"{stage}_cpu_s"] = usage.ru_utime + usage.ru_stime
+    print(f"  {stage}: {wall:.1f} s ({out[f'{stage}_cpu_s']:.1f} CPU s), peak RSS {out[f'{stage}_rss_gb']:.2f} GB", file=sys.stderr, flush=True)
     return out
 
 
@@ -308,10 +355,13 @@ COLUMNS = [  # (header, key, format)
     ("fit sample", "fit_sample", "{:,}"), ("sample s", "sample_s", "{:.1f}"), ("fit s", "fit_s", "{:.1f}"),
     ("fit RSS GB", "fit_rss_gb", "{:.2f}"),
     ("assign s", "assign_s", "{:.1f}"), ("assign clips/s", "assign_clips_per_s", "{:,.0f}"),
-    ("walk-only clips/s", "walk_clips_per_s", "{:,.0f}"), ("assign RSS GB", "assign_rss_gb", "{:.2f}"),
+    ("assign clips/CPU-s", "assign_clips_per_cpu_s", "{:,.0f}"), ("walk-only clips/s", "walk_clips_per_s", "{:,.0f}"), ("assign RSS GB", "assign_rss_gb", "{:.2f}"),
     ("examples", "examples", "{:,}"), ("split s", "split_s", "{:.2f}"), ("load s", "load_s", "{:.1f}"), ("build s", "build_s", "{:.1f}"),
-    ("stream ex/s", "stream_ex_per_s", "{:,.0f}"), ("stream RSS GB", "stream_build_rss_gb", "{:.2f}"),
-    ("pass s", "pass_s", "{:.1f}"), ("pass ex/s", "pass_ex_per_s", "{:,.0f}"), ("pass RSS GB", "stream_rss_gb", "{:.2f}"),
+    ("stream ex/s", "stream_ex_per_s", "{:,.0f}"), ("stream ex/CPU-s", "stream_ex_per_cpu_s", "{:,.0f}"), ("stream RSS GB", "stream_build_rss_gb", "{:.2f}"),
+    ("pass s", "pass_s", "{:.1f}"), ("pass ex/s", "pass_ex_per_s", "{:,.0f}"),
+    ("pass ex/CPU-s", "pass_ex_per_cpu_s", "{:,.0f}"), ("pass RSS GB", "stream_rss_gb", "{:.2f}"),
+    ("streamed count s", "streamed_count_s", "{:.1f}"), ("streamed pass s", "streamed_pass_s", "{:.1f}"),
+    ("streamed ex/s", "streamed_ex_per_s", "{:,.0f}"), ("streamed ex/CPU-s", "streamed_ex_per_cpu_s", "{:,.0f}"), ("streamed RSS GB", "streamed_rss_gb", "{:.2f}"),
 ]
 
 
@@ -330,7 +380,7 @@ def measure(n: int, args, work: Path) -> dict:
     row = {"videos": n, "dim": args.dim, "threads": args.threads, "levels": args.levels, "k": args.k}
     t = time.perf_counter()
     try:
-        for stage in ("write", "layout", "fit", "assign", "stream"):
+        for stage in ("write", "layout", "fit", "assign", "stream") + (("streamed",) if args.chunk_videos else ()):
             row.update(run_stage(stage, corpus, args, n))
     finally:
         if not args.keep:
@@ -340,6 +390,21 @@ def measure(n: int, args, work: Path) -> dict:
     row["stream_build_rss_gb"] = row["rss_after_build_kb"] / 2 ** 20
     row["assign_rss_gb"] = row["rss_assign_kb"] / 2 ** 20  # without the walk-only control's 200K-clip arrays
     return row
+
+
+def package_dir() -> str:
+    """Where the stage processes import videobert from, and its git commit when it is a checkout."""
+    import importlib.util
+
+    d = Path(importlib.util.find_spec("videobert").origin).parent
+    try:
+        head = subprocess.run(["git", "-C", str(d), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(d), "status", "--porcelain", "."], capture_output=True, text=True,
+                               check=True).stdout.strip()
+        return f"{d} (git {head}{', with uncommitted changes' if dirty else ''})"
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return f"{d} (not a git checkout)"
 
 
 def main() -> None:
@@ -353,11 +418,14 @@ def main() -> None:
     p.add_argument("--levels", type=int, default=2, help="vocabulary tree depth (default 2)")
     p.add_argument("--k", type=int, default=12, help="children per node (default 12)")
     p.add_argument("--sample", type=int, default=1_000_000, help="clips to fit the vocabulary on (default 1M)")
+    p.add_argument("--chunk-videos", type=int, default=1000,
+                   help="videos per chunk of the streamed stage (pretrain --stream-chunk-videos); 0: skip that stage")
     p.add_argument("--out", type=Path, help="corpora and scale-results.json go here (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep each simulated corpus")
     args = p.parse_args()
     work = args.out if args.out else Path(tempfile.mkdtemp(prefix="bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
+    print(f"videobert from {package_dir()}", flush=True)
     print(f"{os.cpu_count()} CPUs, {args.threads} thread(s) per stage, load average {os.getloadavg()[0]:.1f}; "
           f"dim {args.dim}, vocabulary {args.levels} x {args.k} fitted on <= {args.sample:,} clips; in {work}",
           flush=True)
@@ -370,17 +438,23 @@ def main() -> None:
                                                             indent=1))
     print()
     print(table(rows))
-    print(f"\nRSS: peak of each stage's own process (wait4); 'stream RSS' after building epoch 0's examples, "
-          f"'pass RSS' after collating all of them; the imports alone: {base['noop_rss_gb']:.2f} GB. "
+    print(f"\nRSS (GiB): peak of each stage's own process (wait4); 'stream RSS' after building epoch 0's examples, "
+          f"'pass RSS' after collating all of them; disk GB: 10^9 bytes; the imports alone: {base['noop_rss_gb']:.2f} GB. "
           f"Load average now {os.getloadavg()[0]:.1f}.")
     if len(rows) > 1:
         a, b = rows[-2], rows[-1]
         f = b["videos"] / a["videos"]
         print(f"{b['videos']:,} vs {a['videos']:,} videos ({f:g}x): stream RSS x{b['stream_build_rss_gb'] / a['stream_build_rss_gb']:.2f}, "
               f"pass RSS x{b['stream_rss_gb'] / a['stream_rss_gb']:.2f}, "
-              f"assign clips/s x{b['assign_clips_per_s'] / a['assign_clips_per_s']:.2f}, "
-              f"stream ex/s x{b['stream_ex_per_s'] / a['stream_ex_per_s']:.2f}, "
-              f"pass ex/s x{b['pass_ex_per_s'] / a['pass_ex_per_s']:.2f}")
+              f"assign clips/s x{b['assign_clips_per_s'] / a['assign_clips_per_s']:.2f} "
+              f"(per CPU-s x{b['assign_clips_per_cpu_s'] / a['assign_clips_per_cpu_s']:.2f}), "
+              f"stream ex/s x{b['stream_ex_per_s'] / a['stream_ex_per_s']:.2f} "
+              f"(per CPU-s x{b['stream_ex_per_cpu_s'] / a['stream_ex_per_cpu_s']:.2f}), "
+              f"pass ex/s x{b['pass_ex_per_s'] / a['pass_ex_per_s']:.2f} "
+              f"(per CPU-s x{b['pass_ex_per_cpu_s'] / a['pass_ex_per_cpu_s']:.2f})"
+              + (f", streamed RSS x{b['streamed_rss_gb'] / a['streamed_rss_gb']:.2f}, "
+                 f"streamed ex/s x{b['streamed_ex_per_s'] / a['streamed_ex_per_s']:.2f} "
+                 f"(per CPU-s x{b['streamed_ex_per_cpu_s'] / a['streamed_ex_per_cpu_s']:.2f})" if "streamed_rss_gb" in b else ""))
 
 
 if __name__ == "__main__":

@@ -243,7 +243,8 @@ def split_videos(video_ids: Sequence[str], fraction: float) -> tuple[list[str], 
         held = [min(video_ids, key=lambda v: hashlib.sha1(v.encode("utf-8")).digest())]
     if len(held) == len(video_ids) and len(video_ids) >= 2:
         held = held[:-1]
-    train = [v for v in video_ids if v not in set(held)]
+    held_set = set(held)  # once: a set per id made this quadratic (17.9 s at 100K videos, docs/scale.md)
+    train = [v for v in video_ids if v not in held_set]
     return train, held
 
 
