@@ -30,6 +30,12 @@ KMEANS = ("faiss", "batched")
 
 @dataclasses.dataclass(frozen=True)
 class VocabConfig(Config):
+    CHOICES = {"normalize": ("l2", "none"), "kmeans": KMEANS}
+    HELP = {"levels": "tree depth", "k": "children per node", "sample": "clips to fit on, drawn at random (all if fewer)",
+            "seed": "random seed", "iters": "k-means iterations per node",
+            "normalize": "l2: spherical k-means on L2-normalized features; none: raw features",
+            "kmeans": "faiss: one faiss k-means per node; batched: every node of a level at once in torch",
+            "device": "torch device of --kmeans batched"}
     levels: int = 4  # tree depth; the paper's 4 x 12 gives 12**4 = 20,736 words
     k: int = 12  # children per node (fewer for nodes with few points, see hkmeans)
     sample: int = 200_000  # clips drawn at random (without replacement) to fit on; all if fewer

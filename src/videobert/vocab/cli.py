@@ -6,13 +6,17 @@ Both forms share one parser: the first positional is either a corpus or the word
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from ..utils.cli import add_config_arguments, given_config_args
+from .build import VocabConfig
+
 USAGE = """\
-videobert vocab CORPUS [--out DIR] [--levels 4] [--k 12] [--sample N] [--seed 0] [--iters 20] [--workers N]
+videobert vocab CORPUS [--out DIR] [--levels L] [--k K] [--sample N] [--seed S] [--iters I] [--workers N]
        videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]"""
 
-FIT_OPTIONS = ("levels", "k", "sample", "seed", "iters", "normalize", "kmeans", "device")
+FIT_OPTIONS = tuple(f.name for f in dataclasses.fields(VocabConfig))
 
 
 def add_parser(subparsers) -> None:
@@ -26,18 +30,8 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("target", nargs="+", metavar="CORPUS | show DIR", help="a corpus, or `show` and a vocabulary/corpus dir")
     p.add_argument("--out", help="fit: vocabulary dir (default CORPUS/vocab); show: PNG path (default VOCAB_DIR/contact_sheet.png)")
-    fit = p.add_argument_group("fit options (defaults: the paper's 4 x 12 = 20,736 tokens)")
-    fit.add_argument("--levels", type=int, help="tree depth (default 4)")
-    fit.add_argument("--k", type=int, help="children per node (default 12)")
-    fit.add_argument("--sample", type=int, help="clips to fit on, drawn at random (default 200000, or all if fewer)")
-    fit.add_argument("--seed", type=int, help="random seed (default 0)")
-    fit.add_argument("--iters", type=int, help="k-means iterations per node (default 20)")
-    fit.add_argument("--normalize", choices=["l2", "none"],
-                     help="feature normalization before clustering: l2 (default, spherical k-means) or none (raw)")
-    fit.add_argument("--kmeans", choices=["faiss", "batched"],
-                     help="faiss: one faiss k-means per node (default); batched: every node of a level at once, "
-                          "in torch (CPU or --device cuda)")
-    fit.add_argument("--device", help="torch device of --kmeans batched (default cpu)")
+    fit = p.add_argument_group("fit options (VocabConfig; defaults: the paper's 4 x 12 = 20,736 tokens)")
+    add_config_arguments(fit, VocabConfig, only_given=True)  # flags and defaults from the config, written once
     assign = p.add_argument_group("assignment (every clip walks the tree; the same tokens with any of these)")
     assign.add_argument("--workers", type=int, default=1, help="worker processes for the assignment (default 1)")
     assign.add_argument("--executor", choices=["local", "ray"], default="local",
@@ -53,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target[0] == "show":
         if len(args.target) != 2:
             parser.error("usage: videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]")
-        if any(getattr(args, o) is not None for o in FIT_OPTIONS):
+        if any(hasattr(args, o) for o in FIT_OPTIONS):
             parser.error("--levels/--k/--sample/--seed/--iters are fit options; `vocab show` does not take them")
         top, size = 48 if args.top is None else args.top, 128 if args.size is None else args.size
         if top < 1 or size < 16:
@@ -65,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--top/--size are options of `vocab show`")
     if args.workers < 1:
         parser.error("--workers must be >= 1")
-    return fit(Path(args.target[0]), args.out, {o: getattr(args, o) for o in FIT_OPTIONS if getattr(args, o) is not None},
-               args.workers, args.executor)
+    return fit(Path(args.target[0]), args.out, given_config_args(VocabConfig, args), args.workers, args.executor)
 
 
 def fit(corpus: Path, out: str | None, options: dict, workers: int = 1, executor: str = "local") -> int:
