@@ -96,6 +96,17 @@ def test_streamed_pretraining_resumes_exactly(tiny_corpus, tmp_path):
     assert len(rows) == 6 and all(0 < r["loss_video"] < 20 for r in rows if "loss_video" in r)
     assert json.loads((tmp_path / "a" / "config.json").read_text())["stream_chunk_videos"] == 2
 
+    from videobert.train.loop import streamed
+
+    assert streamed(PretrainConfig(), 1001) and not streamed(PretrainConfig(), 1000)  # default: above 1,000 videos
+    assert not streamed(PretrainConfig(stream_chunk_videos=0), 10**6)
+    # a run saved before the field existed had its examples in memory: resuming it streamed is refused
+    saved = json.loads((tmp_path / "b" / "config.json").read_text())
+    del saved["stream_chunk_videos"]
+    (tmp_path / "b" / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="--stream-chunk-videos 0"):
+        pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
+
 
 @pytest.mark.slow  # ~45 s: two torchrun workers + one single process, each importing transformers
 def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):

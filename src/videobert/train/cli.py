@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from ..utils.cli import add_config_arguments, given_config_args
+from ..utils.io import read_json
 
 
 def add_parser(subparsers) -> None:
@@ -50,6 +51,8 @@ def config_from_args(args: argparse.Namespace):
     saved = Path(args.out) / "config.json"
     if args.resume and cfg_file is None and saved.is_file():
         cfg_file = saved  # JSON is YAML: continue with the run's own config
+        if "stream_chunk_videos" not in read_json(saved):  # a run from before streaming: in memory
+            given.setdefault("stream_chunk_videos", 0)
     config = load_config(cfg_file)
     try:
         config = PretrainConfig.from_dict({**config.to_dict(), **given})

@@ -40,8 +40,8 @@ class PretrainConfig(Config):
         "save_every": "steps between checkpoints",
         "tensorboard": "also log to RUN/tb (needs videobert[tensorboard])",
         "heldout_fraction": "fraction of the videos held out for the held-out losses",
-        "stream_chunk_videos": "0: build each epoch's examples in memory; N: stream them in chunks of N videos, "
-                               "memory bounded by a chunk (for large corpora; see docs/scale.md)",
+        "stream_chunk_videos": "with more training videos than N, stream the examples in chunks of N videos "
+                               "(memory bounded by a chunk); else build each epoch in memory; 0: always in memory",
     }
     # model
     init: str = "bert-base-uncased"  # hub name | local dir | "minilm" | "scratch"
@@ -80,7 +80,9 @@ class PretrainConfig(Config):
     vt_text_mask_rate: float = _MASK.vt_text_rate  # text masking in video-text examples (docs/learning.md)
     vt_function_mask_rate: float = _MASK.vt_function_rate  # ... of their function words (data.masking.FUNCTION_WORDS)
     bucket_pool: int = 50  # batches per length-sorted pool; 1 = no bucketing
-    stream_chunk_videos: int = 0  # 0: an epoch's examples in memory; N: streamed in chunks of N videos (data.stream)
+    # More training videos than this: examples streamed in chunks of this many (data.stream; memory
+    # bounded by a chunk); fewer: an epoch's examples in memory. 0: always in memory (docs/scale.md).
+    stream_chunk_videos: int = 1000
     heldout_fraction: float = 0.1
     # bookkeeping
     log_every: int = 10

@@ -39,6 +39,7 @@ from ..data import (
 )
 from ..model import VideoBERT
 from ..utils.config import save_config
+from ..utils.io import read_json
 from .config import PretrainConfig
 from .engine import (
     CheckpointError,
@@ -171,10 +172,15 @@ def _barrier(world: int) -> None:
 
 
 # ---- the loop -----------------------------------------------------------------------------
+def streamed(cfg: PretrainConfig, num_videos: int) -> bool:
+    """Whether `num_videos` videos' examples are streamed (data.stream) rather than built in memory."""
+    return 0 < cfg.stream_chunk_videos < num_videos
+
+
 def _stream(corpus: Corpus, vocab_dir: Path, tok, video_ids: list[str], cfg: PretrainConfig, seed: int, streams: int):
-    """The batch stream of `video_ids`: in memory, or (`stream_chunk_videos` > 0) streamed chunk by
-    chunk over `streams` virtual streams (data.stream)."""
-    if cfg.stream_chunk_videos:
+    """The batch stream of `video_ids`: in memory, or (more videos than `stream_chunk_videos` > 0)
+    streamed chunk by chunk over `streams` virtual streams (data.stream)."""
+    if streamed(cfg, len(video_ids)):
         return StreamingBatches(corpus, vocab_dir, tok, video_ids, cfg.example_spec, cfg.batch_size, seed,
                                 cfg.stream_chunk_videos, streams, cfg.bucket_pool, cfg.mask_rates,
                                 cfg.silent_segment_len)
@@ -230,6 +236,9 @@ def _resolve(given: PretrainConfig, stream, held, world: int, rank: int, saved_p
                  f"{per_epoch} batches per epoch" if counted else "streamed batches, not counted", cfg.lr,
                  "" if given.lr is not None else f" (chosen for --init {cfg.init})")
     if saved_path is not None:
+        if "stream_chunk_videos" not in read_json(saved_path) and isinstance(stream, StreamingBatches):
+            raise ValueError(f"--resume: the run in {saved_path.parent} was started before streamed examples "
+                             "existed, with its examples in memory: resume it with --stream-chunk-videos 0")
         check_same_config(saved_path, cfg)
     return cfg
 
