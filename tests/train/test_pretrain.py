@@ -108,17 +108,18 @@ def test_streamed_pretraining_resumes_exactly(tiny_corpus, tmp_path):
         pretrain(tiny_corpus, tmp_path / "b", cfg, resume=True)
 
 
-@pytest.mark.slow  # ~45 s: two torchrun workers + one single process, each importing transformers
-def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path):
+@pytest.mark.slow  # ~45 s each: two torchrun workers + one single process, each importing transformers
+@pytest.mark.parametrize("chunk,port", [(0, 29533), (1, 29534)])  # examples in memory / streamed (data.stream)
+def test_cli_and_torchrun_ddp_matches_single_process(tiny_corpus, tmp_path, chunk, port):
     """2 CPU processes x batch 8 (gloo) == 1 process x 2 accumulated batches of 8, step for step."""
     common = ["--init", "scratch", "--size", "tiny", "--batch-size", "8", "--max-steps", "4", "--lr", "3e-3",
               "--device", "cpu", "--no-progress", "--set", "dropout=0.0", "--set", "log_every=1",
-              "--set", "warmup_frac=0.0", "--set", "max_len=48"]
+              "--set", "warmup_frac=0.0", "--set", "max_len=48", "--stream-chunk-videos", str(chunk)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     single = subprocess.run([sys.executable, "-m", "videobert", "pretrain", str(tiny_corpus.root), "--out",
                              str(tmp_path / "single"), "--grad-accum", "2", *common], env=env, capture_output=True, text=True)
     assert single.returncode == 0, single.stderr[-3000:]
-    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(port),
                           "-m", "videobert", "pretrain", str(tiny_corpus.root), "--out", str(tmp_path / "ddp"), *common],
                          env=env, capture_output=True, text=True)
     assert ddp.returncode == 0, ddp.stderr[-3000:]
