@@ -141,17 +141,19 @@ class StreamingBatches:
         return cur[1]
 
     # ---- the stream contract ----------------------------------------------------------------
+    def _at(self, pos: int) -> tuple[list[Example], list[int]]:
+        """The unmasked examples at global position `pos` and their mask seed (epoch, chunk, batch)."""
+        stream, k = pos % self.streams, pos // self.streams
+        epoch, chunk, b = self._locate(stream, k)
+        return self._batches_of(stream, epoch, chunk)[b], [epoch, chunk, b]
+
     def examples(self, pos: int) -> list[Example]:
         """The unmasked examples of the batch at global position `pos`."""
-        stream, k = pos % self.streams, pos // self.streams
-        epoch, chunk, b = self._locate(stream, k)
-        return self._batches_of(stream, epoch, chunk)[b]
+        return self._at(pos)[0]
 
     def get(self, pos: int) -> dict[str, torch.Tensor]:
-        stream, k = pos % self.streams, pos // self.streams
-        epoch, chunk, b = self._locate(stream, k)
-        batch = self._batches_of(stream, epoch, chunk)[b]
-        return collate(batch, self.masker, np.random.default_rng([self.seed, 1, epoch, chunk, b]))
+        batch, key = self._at(pos)
+        return collate(batch, self.masker, np.random.default_rng([self.seed, 1, *key]))
 
     def epoch_length(self, epoch: int = 0) -> int:
         total = sum(self._count(epoch, c) for c in range(self.num_chunks))
@@ -161,10 +163,9 @@ class StreamingBatches:
 
     def available(self, n: int) -> int:
         """How many of positions ``0 .. n-1`` lie in epoch 0 (held-out evaluation reads those)."""
-        have, counted = 0, 0
+        have = 0
         for chunk in range(self.num_chunks):
-            counted += self._count(0, chunk)
-            have = counted
+            have += self._count(0, chunk)
             if have >= n:
                 break
         return min(n, have)

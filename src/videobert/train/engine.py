@@ -141,7 +141,7 @@ def _first_line(e: Exception) -> str:
     return (str(e).strip().splitlines() or [""])[0][:200]  # torch's messages run to paragraphs
 
 
-def _barrier(world: int) -> None:
+def barrier(world: int) -> None:
     if world > 1:
         torch.distributed.barrier()
 
@@ -187,7 +187,7 @@ class Checkpoints:
                 tmp.mkdir(parents=True)
             except OSError as e:
                 raise failed(e) from e
-        _barrier(self.world)
+        barrier(self.world)
         rng = {"torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state()
@@ -195,7 +195,7 @@ class Checkpoints:
             torch.save(rng, tmp / f"rng-{self.rank}.pt")
         except (OSError, RuntimeError) as e:
             raise failed(e) from e
-        _barrier(self.world)
+        barrier(self.world)
         if self.rank == 0:
             try:
                 save_model(model, str(tmp / "model.safetensors"))
@@ -208,7 +208,7 @@ class Checkpoints:
             os.replace(tmp, final)  # the checkpoint appears complete or not at all
             for old in self.list()[: -self.keep]:
                 shutil.rmtree(old, ignore_errors=True)
-        _barrier(self.world)
+        barrier(self.world)
         return final
 
     def resume(self, model: nn.Module, optimizer, scheduler, device) -> tuple[int, dict[str, Any], Path] | None:

@@ -47,6 +47,7 @@ from .engine import (
     Every,
     MetricsLog,
     all_reduce,
+    barrier,
     check_finite,
     check_run_dir,
     check_same_config,
@@ -164,11 +165,6 @@ def _dist_setup(device_opt: str) -> tuple[int, int, torch.device]:
             torch.cuda.set_device(device)
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return rank, world, device
-
-
-def _barrier(world: int) -> None:
-    if world > 1:
-        torch.distributed.barrier()
 
 
 # ---- the loop -----------------------------------------------------------------------------
@@ -323,7 +319,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     if rank == 0:
         model.save_pretrained(out / "model")
         metrics.close()
-    _barrier(world)
+    barrier(world)
     return out / "model"
 
 

@@ -30,7 +30,7 @@ KMEANS = ("faiss", "batched")
 
 @dataclasses.dataclass(frozen=True)
 class VocabConfig(Config):
-    CHOICES = {"normalize": ("l2", "none"), "kmeans": KMEANS}
+    CHOICES = {"normalize": tuple(NORMALIZE), "kmeans": KMEANS}
     HELP = {"levels": "tree depth", "k": "children per node", "sample": "clips to fit on, drawn at random (all if fewer)",
             "seed": "random seed", "iters": "k-means iterations per node",
             "normalize": "l2: spherical k-means on L2-normalized features; none: raw features",
