@@ -19,5 +19,5 @@ PY=${PYTHON:-python3}
 if ! "$PY" -c "import torch, torchvision" >/dev/null 2>&1; then
   "$PY" -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
 fi
-"$PY" -m pip install -q -e ".[all,test]"
+"$PY" -m pip install -q -e ".[all,test,docs]"
 echo "videobert installed: $("$PY" -m videobert --version)"

@@ -12,10 +12,13 @@ import sys
 
 # (module, ...) each defines add_parser(subparsers). Order = order in --help.
 COMMAND_MODULES = [
+    "videobert.fetch.cli",
     "videobert.ingest.cli",
     "videobert.vocab.cli",
     "videobert.train.cli",
     "videobert.tasks.cli",
+    "videobert.tasks.labels_cli",
+    "videobert.model.cli",
     "videobert.vision.cli",
     "videobert.synth.cli",
     "videobert.demo",
