@@ -73,7 +73,7 @@ class Explorer:
     `corpus_root`: a corpus from `videobert ingest` with a vocabulary (`videobert vocab`);
     `vocab_dir`: default ``CORPUS/vocab``; `model_path`: a pretrained VideoBERT directory;
     `annotations`: YouCook II style JSON (majority verb / noun per word, zero-shot labels);
-    `cache_dir`: default ``CORPUS/.explore-cache``; `progress`: a tqdm bar while indexing.
+    `cache_dir`: default ``CORPUS/.explore-cache``; `progress`: progress while indexing (utils.progress).
     """
 
     def __init__(self, corpus_root: str | os.PathLike, model_path: str | os.PathLike | None = None,
@@ -154,9 +154,9 @@ class Explorer:
         segments: list[list] = []
         it: Any = ids
         if self.progress:
-            from tqdm import tqdm
+            from ..utils.progress import progress as reporter
 
-            it = tqdm(ids, desc="explore: indexing", unit="video")
+            it = reporter(ids, desc="explore: indexing", unit="video")
         cents = self.vocab.leaf_centroids
         for vid in it:
             rec = self.corpus.read(vid)

@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
                    help="write static HTML of the vocabulary and video pages to DIR (no server, no model)")
     p.add_argument("--no-copy-media", action="store_true",
                    help="with --export: link to the source videos by file URL instead of copying them")
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=run)
 
 
@@ -35,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     model = None if args.export else args.model
     ex = Explorer(args.corpus, model_path=model, annotations=args.annotations, cache_dir=args.cache,
-                  vocab_dir=args.vocab, progress=True, device=args.device)
+                  vocab_dir=args.vocab, progress=not args.no_progress, device=args.device)
     if args.export:
         out = export(ex, args.export, copy_media=not args.no_copy_media)
         print(f"wrote {out}")

@@ -73,7 +73,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                    help="autocast dtype; auto = bf16/fp16 on CUDA, fp32 on CPU (default: %(default)s)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=run)
     return p
 

@@ -408,9 +408,9 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from ..utils.progress import progress as reporter
 
-        bar = tqdm(total=len(todo), unit="video", desc="ingest", dynamic_ncols=True)
+        bar = reporter(total=len(todo), unit="video", desc="ingest")
     driver_threads = torch.get_num_threads()
     try:
         for status, value in results:

@@ -34,6 +34,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--size", type=_size, default=None, help="WIDTHxHEIGHT, sets --width and --height (e.g. 160x120)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes rendering videos in parallel (default: min(2, CPUs))")
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=run)
 
 
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     size = dict(width=args.size[0], height=args.size[1]) if args.size else {}
     config = config_from_args(SynthConfig, args, **size)
     t0 = time.perf_counter()
-    r = generate(args.out, config, workers=args.workers, progress=True)
+    r = generate(args.out, config, workers=args.workers, progress=not args.no_progress)
     hours = sum(v.duration for v in r.videos) / 3600
     n_val = sum(v.subset == "validation" for v in r.videos)
     print(f"synth: {len(r.videos)} {config.style} videos ({hours * 60:.1f} min; {len(r.videos) - n_val} training, {n_val} validation), "

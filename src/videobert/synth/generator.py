@@ -204,9 +204,9 @@ def generate(out_dir: str | os.PathLike, config: SynthConfig, workers: int = 1, 
     log.info("synth: %d videos (%d already done) in %s", config.videos, config.videos - len(todo), out)
     bar = None
     if progress:
-        from tqdm import tqdm
+        from ..utils.progress import progress as reporter
 
-        bar = tqdm(total=len(todo), desc="synth", unit="video")
+        bar = reporter(total=len(todo), desc="synth", unit="video")
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(workers) as pool:
             for _ in pool.map(_make_video, [out] * len(todo), [config] * len(todo), todo, [exe] * len(todo)):

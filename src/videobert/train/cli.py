@@ -30,7 +30,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--force", action="store_true",
                    help="accept a --vocab fitted on a corpus ingested with other feature settings than CORPUS")
-    p.add_argument("--no-progress", action="store_true")
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=run)
 
 

@@ -26,6 +26,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval", action="store_true", help="evaluate the student in --out instead of training")
     p.add_argument("--speed-videos", type=int, default=4, help="held-out videos timed by --eval (0: no timing)")
     add_config_arguments(p, DistillConfig)
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=run)
 
 
@@ -42,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_json(Path(args.out) / "eval.json", result)
     else:
         config = config_from_args(DistillConfig, args)
-        result = distill(args.corpus, vocab, args.out, config, progress=True, resume=args.resume)
+        result = distill(args.corpus, vocab, args.out, config, progress=not args.no_progress, resume=args.resume)
     print(json.dumps(result, indent=2))
     return 0

@@ -144,9 +144,9 @@ def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: Fra
     frames, index, leaves, feats = [], [], [], []
     it = video_ids
     if progress:
-        from tqdm import tqdm
+        from ..utils.progress import progress as reporter
 
-        it = tqdm(video_ids, desc="decoding frames", unit="video")
+        it = reporter(video_ids, desc="decoding frames", unit="video")
     for i, vid in enumerate(it):
         rec = corpus.read(vid)
         tok = read_tokens(vocab_dir, vid)

@@ -335,6 +335,6 @@ def _bar(items: Iterable | None, progress: bool, desc: str, unit: str = "it", to
     """`items` with a progress bar (when `progress`); with items None, the bar itself (or None)."""
     if not progress:
         return items
-    from tqdm.auto import tqdm
+    from ..utils.progress import progress as reporter
 
-    return tqdm(items, desc=desc, unit=unit, dynamic_ncols=True, total=total)
+    return reporter(items, desc=desc, unit=unit, total=total)

@@ -36,6 +36,9 @@ def add_parser(subparsers) -> None:
     assign.add_argument("--workers", type=int, default=1, help="worker processes for the assignment (default 1)")
     assign.add_argument("--executor", choices=["local", "ray"], default="local",
                         help="local process pool, or a Ray cluster (RAY_ADDRESS; needs videobert[dist]), as ingest")
+    from ..utils.progress import add_progress_argument
+
+    add_progress_argument(assign)
     show = p.add_argument_group("show options")
     show.add_argument("--top", type=int, help="how many of the most used tokens to draw (default 48)")
     show.add_argument("--size", type=int, help="tile size in pixels (default 128)")
@@ -59,15 +62,17 @@ def run(args: argparse.Namespace) -> int:
         parser.error("--top/--size are options of `vocab show`")
     if args.workers < 1:
         parser.error("--workers must be >= 1")
-    return fit(Path(args.target[0]), args.out, given_config_args(VocabConfig, args), args.workers, args.executor)
+    return fit(Path(args.target[0]), args.out, given_config_args(VocabConfig, args), args.workers, args.executor,
+               progress=not args.no_progress)
 
 
-def fit(corpus: Path, out: str | None, options: dict, workers: int = 1, executor: str = "local") -> int:
+def fit(corpus: Path, out: str | None, options: dict, workers: int = 1, executor: str = "local",
+        progress: bool = True) -> int:
     from . import VocabConfig, build_vocab
     from .build import default_out
 
     out_dir = Path(out) if out else default_out(corpus)
-    vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=True, workers=workers, executor=executor)
+    vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=progress, workers=workers, executor=executor)
     used = int((vocab.counts > 0).sum())
     print(f"vocabulary: {vocab.num_tokens} tokens (sizes per level {vocab.sizes}), {used} used by "
           f"{int(vocab.counts.sum())} clips; written to {out_dir}")
