@@ -80,6 +80,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+NARRATION_REPORT_MAX_VIDEOS = 5000  # above: one metadata read per video is not worth it after every batch
+
+
+def report_narration(corpus_dir: str) -> None:
+    """Sentences per video (and which have none or only ASR filler), after every ingest."""
+    from ..corpus import Corpus
+    from ..utils.narration import corpus_narration, describe, warnings
+
+    corpus = Corpus(corpus_dir)
+    if not corpus.exists():
+        return
+    ids = corpus.video_ids()
+    if not ids or len(ids) > NARRATION_REPORT_MAX_VIDEOS:
+        return
+    narration = corpus_narration(corpus, ids)
+    print("text per video: " + "\n".join(describe(narration)))
+    for w in warnings(narration):
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from .pipeline import ingest
 
@@ -92,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
                      progress=not args.no_progress)
     print(f"videobert ingest: {summary}; corpus: {args.out}")
+    report_narration(args.out)
     if summary.failed:
         print(f"{summary.failed} video(s) failed; reasons in {args.out}/failures.json:", file=sys.stderr)
         for f in summary.failures[:10]:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..utils.cli import add_config_arguments, config_from_args
 from ..utils.io import atomic_write_json
+from ..utils.progress import add_progress_argument
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,10 @@ def _data_args(p: argparse.ArgumentParser, annotations_required: bool = True) ->
     p.add_argument("--corpus", required=True, help="corpus directory (from `videobert ingest`)")
     p.add_argument("--annotations", required=annotations_required,
                    help="YouCook II style annotation JSON (training/validation subsets)"
-                        + ("" if annotations_required else "; default: the videos pretraining held out"))
+                        + (" (required: the task's ground truth are human-written step descriptions)"
+                           if annotations_required else
+                           " (default: none: the videos pretraining held out, their own transcript sentences as "
+                           "segments; the other videos' as training segments)"))
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     _force_arg(p)
 
@@ -52,6 +56,9 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 
 
 # ---- eval ----------------------------------------------------------------------------------
+# Tasks that run on a corpus alone (the held-out videos and their transcript); zero-shot and
+# captioning score against human-written step descriptions, so they need --annotations.
+NO_ANNOTATIONS = ("forecast", "retrieval", "alignment", "text2video")
 # Each task's flags are generated from its config (utils.cli), so no default is written twice:
 # `eval NAME --field`, and `eval all --NAME-field` (the tasks' field names collide).
 CONFIG_SKIP = {"caption": ("variant",)}  # eval trains both captioner variants
@@ -77,6 +84,7 @@ def _eval(args: argparse.Namespace) -> int:
     if which == ["alignment"]:
         return _alignment_only(args)
     configs = _task_configs(args, which)  # bad values fail before the model loads
+    progress = not args.no_progress
     data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
     verbs = nouns = None
     if any(TASKS[n].needs_labels for n in which):
@@ -85,7 +93,7 @@ def _eval(args: argparse.Namespace) -> int:
     template = configs["zeroshot"].template if "zeroshot" in configs else getattr(args, "template", EvalInputs.template)
     inputs = EvalInputs(data, verbs, nouns, out_dir=Path(args.out) if getattr(args, "out", None) else None,
                         annotations=args.annotations, template=template,
-                        beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=True)
+                        beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=progress)
     return _finish(run_tasks(which, inputs, configs), args, configs)
 
 
@@ -122,7 +130,7 @@ def _add_eval(sub) -> None:
     }
     for name, help_ in specs.items():
         q = esub.add_parser(name, help=help_, description=help_ + ". " + _EVAL_FLAGS)
-        _data_args(q, annotations_required=name != "alignment")
+        _data_args(q, annotations_required=name not in NO_ANNOTATIONS)
         q.add_argument("--out", required=name in ("caption", "all"), help="directory for report.json/.md/.html")
         if name in ("zeroshot", "text2video", "all"):
             _label_args(q)
@@ -136,6 +144,7 @@ def _add_eval(sub) -> None:
         for task in (TASKS if name == "all" else [name]):
             add_config_arguments(q, TASKS[task].config, CONFIG_SKIP.get(task, ()),
                                  prefix=f"{task}-" if name == "all" else "")
+        add_progress_argument(q)
         q.set_defaults(func=_eval)
 
 
@@ -247,7 +256,7 @@ def _caption(args: argparse.Namespace) -> int:
         from .report import load_eval_data, train_or_load_captioner
 
         data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
-        train_or_load_captioner(data, config_from_args(CaptionerConfig, args), args.out, progress=True)
+        train_or_load_captioner(data, config_from_args(CaptionerConfig, args), args.out, progress=not args.no_progress)
         print(f"wrote captioner to {args.out}")
         return 0
 
@@ -319,6 +328,7 @@ def _add_caption(sub) -> None:
     _data_args(t)
     t.add_argument("--out", required=True, help="captioner directory")
     add_config_arguments(t, CaptionerConfig)
+    add_progress_argument(t)
     e = csub.add_parser("eval", help="BLEU/METEOR/ROUGE-L/CIDEr on the validation segments")
     e.add_argument("captioner")
     e.add_argument("--corpus", required=True)

@@ -14,6 +14,7 @@ task added here shows up in each of them.
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -78,7 +79,15 @@ def run_tasks(names: Iterable[str], inputs: EvalInputs, configs: dict[str, Any] 
             raise ValueError(f"task {t.name!r} trains captioners and needs an output directory (EvalInputs.out_dir)")
         if t.name in configs and not isinstance(configs[t.name], t.config):
             raise TypeError(f"config for {t.name!r} is a {type(configs[t.name]).__name__}, expected {t.config.__name__}")
-    return {t.name: t.run(inputs, configs.get(t.name) or t.config()) for t in tasks}
+    from ..utils.progress import announce, format_seconds
+
+    results = {}
+    for t in tasks:  # a line before each task: some run for minutes before their first progress line
+        announce(f"eval: {t.name} ({t.title.lower()}) ...", inputs.progress)
+        t0 = time.monotonic()
+        results[t.name] = t.run(inputs, configs.get(t.name) or t.config())
+        announce(f"eval: {t.name} done in {format_seconds(time.monotonic() - t0)}", inputs.progress)
+    return results
 
 
 def titles() -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..corpus import Corpus
 from ..utils.io import atomic_write_json, atomic_write_text
-from .annotations import CorpusSegment, extract_labels, load_youcook, locate_segments, read_labels
+from .annotations import CorpusSegment, Segment, extract_labels, load_youcook, locate_segments, read_labels
 from .common import VideoTokens, check_model_corpus, load_model
 
 log = logging.getLogger(__name__)
@@ -29,15 +29,41 @@ class EvalData:
     train: list[CorpusSegment]
     val: list[CorpusSegment]
     tokens: VideoTokens  # video id -> leaf ids under the model's vocabulary
+    # Without annotations: the held-out / training videos, whole (forecasting reads every clip of
+    # them, also of videos without text); None: the videos of the `val` / `train` segments.
+    val_videos: list[str] | None = None
+    train_videos: list[str] | None = None
 
 
-def load_eval_data(model_path: str, corpus_path: str, annotations: str, device: str | None = None,
+def transcript_segments(corpus: Corpus, video_ids: Sequence[str], subset: str) -> list[CorpusSegment]:
+    """Each video's own transcript sentences as segments (what evaluations read without annotations);
+    ASR filler ("Mm-hmm.", "you") is left out."""
+    from ..utils.narration import is_filler
+
+    segs = [Segment(v, subset, i, s["start"], max(float(s["end"]), float(s["start"]) + 1e-3), s["text"])
+            for v in video_ids for i, s in enumerate(corpus.read_meta(v).get("sentences", []))
+            if not is_filler(s["text"])]
+    return locate_segments(corpus, segs)
+
+
+def load_eval_data(model_path: str, corpus_path: str, annotations: str | None, device: str | None = None,
                    force: bool = False) -> EvalData:
-    """`force`: evaluate even on a corpus ingested with other feature settings than the model's."""
+    """`force`: evaluate even on a corpus ingested with other feature settings than the model's.
+    `annotations` None: the held-out videos are those pretraining held out (`heldout_video_ids`),
+    the segments are the transcript's own sentences (training: those of the other videos)."""
     corpus = Corpus(corpus_path)
     corpus.manifest  # fails early with a clear message if this is no corpus
+    log.info("loading the model %s ...", model_path)
     model = load_model(model_path, device)
     check_model_corpus(model, model_path, corpus, force)
+    if annotations is None:
+        held = heldout_video_ids(corpus, model_path, None)
+        held_set = set(held)
+        rest = [v for v in corpus.video_ids() if v not in held_set]
+        train, val = transcript_segments(corpus, rest, "training"), transcript_segments(corpus, held, "validation")
+        log.info("no annotations: %d held-out videos (%d transcript sentences), %d training videos (%d sentences)",
+                 len(held), len(val), len(rest), len(train))
+        return EvalData(model, model_path, corpus, train, val, VideoTokens(corpus, model.vocab), held, rest)
     segs = load_youcook(annotations)
     train = locate_segments(corpus, [s for s in segs if s.subset == "training"])
     val = locate_segments(corpus, [s for s in segs if s.subset == "validation"])
@@ -139,11 +165,14 @@ def run_forecast(data: EvalData, config=None):
     """Held-out = the validation videos; the baseline's frequencies come from the training videos."""
     from .forecast import ForecastConfig, evaluate_forecast
 
-    val_ids = set(video_ids(data.val))
-    train_ids = [v for v in video_ids(data.train) if v not in val_ids]
+    val = data.val_videos if data.val_videos is not None else video_ids(data.val)
+    val_ids = set(val)
+    train_ids = [v for v in (data.train_videos if data.train_videos is not None else video_ids(data.train))
+                 if v not in val_ids]
     if not train_ids:
-        raise ValueError("the forecasting baseline needs training videos (subset 'training') in the corpus")
-    heldout = {v: data.tokens(v) for v in video_ids(data.val)}
+        raise ValueError("the forecasting baseline needs training videos (subset 'training', or without "
+                         "annotations videos pretraining did not hold out) in the corpus")
+    heldout = {v: data.tokens(v) for v in val}
     return evaluate_forecast(data.model, heldout, (data.tokens(v) for v in train_ids), config or ForecastConfig())
 
 
@@ -233,13 +262,20 @@ def heldout_video_ids(corpus: Corpus, model_path: str, annotations: str | None =
     run_cfg = Path(model_path).resolve().parent / "config.json"
     if not (Path(model_path) / "videobert.json").is_file():
         run_cfg = Path(model_path) / "config.json"
-    if run_cfg.is_file():
+    run_info = run_cfg.parent / "run.json"
+    if run_info.is_file() and "heldout_video_ids" in read_json(run_info):  # the split pretraining made
+        have = set(ids)
+        held = [v for v in read_json(run_info)["heldout_video_ids"] if v in have]
+        if held:
+            log.info("evaluating on the %d videos pretraining held out (%s)", len(held), run_info)
+            return held
+    elif run_cfg.is_file():  # a run from before run.json listed them: the same hash split
         frac = float(read_json(run_cfg).get("heldout_fraction", 0.0))
         held = split_videos(ids, frac)[1] if frac > 0 else []
         if held:
             log.info("evaluating on the %d videos pretraining held out (%s)", len(held), run_cfg)
             return held
-    log.warning("no annotations and no pretraining run config: evaluating on every video of %s", corpus.root)
+    log.warning("no annotations and no videos held out by pretraining: evaluating on every video of %s", corpus.root)
     return ids
 
 

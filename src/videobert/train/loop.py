@@ -14,6 +14,7 @@ interrupted + resumed run ends with the same weights as an uninterrupted one.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from contextlib import nullcontext
@@ -183,6 +184,64 @@ def _stream(corpus: Corpus, vocab_dir: Path, tok, video_ids: list[str], cfg: Pre
     return BatchStream(load_videos(corpus, vocab_dir, tok, video_ids, cfg.silent_segment_len), tok, cfg, seed)
 
 
+NARRATION_SPLIT_MAX_VIDEOS = 5000  # above: the hash split alone (a corpus this big has narration on both sides)
+
+
+def split_for_pretraining(corpus: Corpus, fraction: float) -> tuple[list[str], list[str]]:
+    """(training, held-out) video ids: the hash split (`data.split_videos`), then, for corpora of
+    up to NARRATION_SPLIT_MAX_VIDEOS videos, two corrections so that narration is never silently
+    lost to the held-out side (a video is *narrated* when it has a sentence that is not ASR
+    filler, `utils.narration`):
+
+    - one narrated video only: it stays in training (held-out text losses then measure nothing);
+    - no narrated video in training: the held-out narrated videos beyond the first
+      ``max(1, round(fraction * narrated))`` (in hash order) move to training;
+    - two or more narrated videos but none held out: the first narrated video in hash order is
+      held out too, so the held-out text losses and the evaluations have text to read.
+
+    Logs the videos and sentences on each side, and every correction made."""
+    from ..utils.narration import corpus_narration, warnings
+
+    ids = corpus.video_ids()
+    train, held = split_videos(ids, fraction)
+    if len(ids) > NARRATION_SPLIT_MAX_VIDEOS:
+        log.info("pretraining on %d videos, %d held out (sentences not counted above %d videos)",
+                 len(train), len(held), NARRATION_SPLIT_MAX_VIDEOS)
+        return train, held
+    narration = corpus_narration(corpus, ids)
+    for w in warnings(narration):
+        log.warning("%s", w)
+    by_hash = sorted(ids, key=lambda v: hashlib.sha1(v.encode("utf-8")).digest())
+    narrated = [v for v in by_hash if narration[v].narrated]
+    held_set = set(held)
+    held_n = [v for v in narrated if v in held_set]
+    if not held:
+        pass  # nothing held out (--heldout-fraction 0, or one video)
+    elif len(narrated) == 1 and held_n:
+        held_set.discard(narrated[0])
+        log.warning("the only narrated video (%s) was to be held out; it stays in training, so the held-out "
+                    "losses of text measure nothing", narrated[0])
+    elif narrated and len(held_n) == len(narrated):
+        keep = max(1, round(fraction * len(narrated)))
+        back = held_n[keep:]
+        held_set.difference_update(back)
+        log.warning("every narrated video was to be held out; %d of them (%s) move to training, %d stay held out",
+                    len(back), ", ".join(back[:5]), keep)
+    elif len(narrated) >= 2 and not held_n:
+        held_set.add(narrated[0])
+        log.warning("no narrated video was held out; %s is held out too, so the held-out losses and the "
+                    "evaluations have text", narrated[0])
+    train = [v for v in ids if v not in held_set]
+    held = [v for v in ids if v in held_set]
+
+    def side(vs: list[str]) -> str:
+        return (f"{len(vs)} videos ({sum(narration[v].narrated for v in vs)} narrated), "
+                f"{sum(narration[v].sentences - narration[v].filler for v in vs)} sentences")
+
+    log.info("pretraining on %s; held out %s", side(train), side(held))
+    return train, held
+
+
 def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device, world: int, force: bool = False):
     """The fresh model and the batch streams of the training and held-out videos. A vocabulary
     fitted on features made with other ingest settings than the corpus' is refused unless `force`."""
@@ -197,7 +256,7 @@ def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device
     model = VideoBERT.create(cfg.init, vocab, corpus.config, cfg.size, cfg.seed, cfg.dropout,
                              cfg.visual_init_power, cfg.align_pool).to(device)
     model.train()
-    train_ids, held_ids = split_videos(corpus.video_ids(), cfg.heldout_fraction)
+    train_ids, held_ids = split_for_pretraining(corpus, cfg.heldout_fraction)
     if not train_ids:
         raise ValueError(f"corpus {corpus.root} has no videos")
     tok = model.tokenizer
@@ -207,14 +266,14 @@ def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device
 
 
 def _write_run_info(out: Path, cfg: PretrainConfig, corpus: Corpus, vocab_dir: Path, world: int, n_train: int,
-                    n_held: int) -> None:
+                    n_held: int, held_ids: list[str] | None = None) -> None:
     from ..utils.io import atomic_write_json
 
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.json")
     atomic_write_json(out / "run.json", {"corpus": str(corpus.root), "vocab": str(vocab_dir), "world_size": world,
                                         "train_videos": n_train, "heldout_videos": n_held,
-                                        "total_steps": cfg.max_steps})
+                                        "total_steps": cfg.max_steps, "heldout_video_ids": held_ids or []})
 
 
 def _resolve(given: PretrainConfig, stream, held, world: int, rank: int, saved_path: Path | None):
@@ -299,7 +358,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     else:
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:
-        _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids))
+        _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids), held_ids)
     metrics = MetricsLog(out, cfg.tensorboard, step) if rank == 0 else None
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and cfg.bf16 else nullcontext())
 
