@@ -10,6 +10,8 @@ import importlib
 import logging
 import sys
 
+from .utils.preempt import Preempted
+
 # (module, ...) each defines add_parser(subparsers). Order = order in --help.
 COMMAND_MODULES = [
     "videobert.fetch.cli",
@@ -47,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C leaves and how to go on, for this command."""
+    if args.command == "explore":
+        return "stopped"
+    if hasattr(args, "resume"):  # a training command: its checkpoints, continued with --resume
+        return ("interrupted; the run's last checkpoint is kept: continue it with the same command"
+                + (" (with --resume)" if args.resume else " plus --resume"))
+    return "interrupted; finished work is saved, re-run the same command to resume"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -62,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted; finished work is saved, re-run the same command to resume", file=sys.stderr)
+        print(f"videobert {args.command}: {_interrupted(args)}", file=sys.stderr)
         return 130
+    except Preempted as e:  # SIGTERM/SIGUSR1 while training: a checkpoint was written
+        print(f"videobert {args.command}: {e} (exit status {e.status})", file=sys.stderr)
+        return e.status
     except (OSError, ValueError, RuntimeError, ImportError) as e:
         if args.verbose >= 2:
             raise

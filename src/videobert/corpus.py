@@ -5,7 +5,7 @@ video touches only that video's files)::
 
     CORPUS/
       manifest.json              format tag + the resolved IngestConfig that produced it
-      failures.json              videos that failed in the last run, with reasons
+      failures.json              videos that failed, with reasons (kept across runs until they succeed)
       videos/ab/<video_id>.npy   (num_clips, feature_dim) float16 clip features
       videos/ab/<video_id>.json  metadata: source, duration, clip start times, sentences
 

@@ -204,7 +204,8 @@ def test_same_name_in_two_folders_gives_two_videos(tmp_path, make_video, tiny_co
 def test_temp_files_of_a_killed_run_are_removed(videos, tiny_config, tmp_path):
     import fcntl
     import os
-    import time
+
+    from videobert.utils.lock import DirectoryLocked
 
     out = tmp_path / "corpus"
     ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
@@ -216,18 +217,17 @@ def test_temp_files_of_a_killed_run_are_removed(videos, tiny_config, tmp_path):
         p.write_bytes(b"partial")
     s = ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
     assert s.skipped == 1 and not any(p.exists() for p in left) and vocab_tmp.exists()
-    # another ingest of the corpus is running (it holds the lock): only old temp files go
-    fresh, old = left[1], left[2]
-    for p in (fresh, old):
-        p.write_bytes(b"partial")
-    os.utime(old, (time.time() - 2 * 3600,) * 2)
-    fd = os.open(out / ".ingest.lock", os.O_RDWR)
+    # another ingest of the corpus is running (it holds the lock): refused at once, nothing touched
+    fresh = left[1]
+    fresh.write_bytes(b"partial")
+    fd = os.open(out / ".videobert.lock", os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(DirectoryLocked, match="in use by another"):
+            ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
     finally:
         os.close(fd)
-    assert fresh.exists() and not old.exists()
+    assert fresh.exists()
 
 
 DRIVER = '''

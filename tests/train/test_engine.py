@@ -133,3 +133,99 @@ def test_a_field_newer_than_the_saved_config_is_accepted_at_its_default(tmp_path
     check_same_config(tmp_path / "c.json", StudentArch())
     with pytest.raises(ValueError, match="frames"):
         check_same_config(tmp_path / "c.json", StudentArch(frames=2))
+
+
+def _train_preemptible(out, total, signal_at=None, signum=None, start=0, resumed=None, log_every=3, save_every=4):
+    """The toy run of `_train`, preemptible: a signal sent to this process during step `signal_at`."""
+    import os
+
+    model, opt, sched = _toy(seed=5 if start else 0)
+    data = torch.Generator().manual_seed(1)
+    xs, ys = torch.randn(total, 16, 4, generator=data), torch.randn(total, 16, 1, generator=data)
+    ckpts = Checkpoints(out, keep=2)
+    if start:
+        start, resumed, _ = ckpts.resume(model, opt, sched, "cpu")
+    metrics = MetricsLog(out, start_step=start)
+
+    def step_fn(step):
+        if step == signal_at:
+            os.kill(os.getpid(), signum)  # as a scheduler would, in the middle of a step
+        loss = ((model(xs[step]) - ys[step]) ** 2).mean()
+        loss.backward()
+        optimizer_step(model, opt, sched, max_grad_norm=1.0)
+        return torch.tensor([[loss.item() * 16, 16.0]]), 16
+
+    try:
+        fit(step_fn, total, ["loss"], start=start, scheduler=sched, metrics=metrics, log_every=log_every,
+            hooks=[Every(save_every, lambda done: ckpts.save(done, model, opt, sched))],
+            checkpoint=lambda done, extra: ckpts.save(done, model, opt, sched, extra), resumed=resumed, what="toy")
+    finally:
+        metrics.close()
+    return model
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGUSR1"])
+def test_a_preemption_signal_at_a_random_step_checkpoints_and_resumes_exactly(tmp_path, signame):
+    import random
+    import signal
+
+    from videobert.utils.preempt import EXIT_PREEMPTED, Preempted
+
+    signum = getattr(signal, signame)
+    at = random.randrange(0, 11)  # the step (0-based) during which the signal comes; 12 steps in all
+    before = signal.getsignal(signum)
+    done = _train_preemptible(tmp_path / "a", 12)
+    with pytest.raises(Preempted, match=rf"toy stopped by {signame} after step {at + 1} of 12; checkpoint written") as e:
+        _train_preemptible(tmp_path / "b", 12, signal_at=at, signum=signum)
+    assert e.value.status == EXIT_PREEMPTED == 75 and e.value.step == at + 1, at
+    assert signal.getsignal(signum) == before  # the handler is fit's only while it runs
+    assert Checkpoints(tmp_path / "b").list()[-1].name == f"step-{at + 1:07d}"
+    resumed = _train_preemptible(tmp_path / "b", 12, start=True)
+    for p, q in zip(done.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(p, q), at
+    rows = lambda d: [{k: v for k, v in json.loads(x).items() if k != "items_per_s"}  # noqa: E731
+                      for x in (d / "metrics.jsonl").read_text().splitlines()]
+    assert rows(tmp_path / "b") == rows(tmp_path / "a"), at  # rows 3, 6, 9, 12: each sums the same steps
+
+
+def test_the_rng_states_of_numpy_and_python_resume_too(tmp_path):
+    import random
+
+    import numpy as np
+
+    model, opt, sched = _toy()
+    np.random.seed(3)
+    random.seed(3)
+    Checkpoints(tmp_path).save(1, model, opt, sched)
+    expect = (np.random.rand(), random.random(), torch.rand(1))
+    np.random.seed(9)
+    random.seed(9)
+    torch.manual_seed(9)
+    Checkpoints(tmp_path).resume(model, opt, sched, "cpu")
+    assert (np.random.rand(), random.random(), torch.rand(1)) == expect
+
+
+def test_an_intact_checkpoint_of_another_shape_is_not_blamed(tmp_path):
+    model, opt, sched = _toy()
+    Checkpoints(tmp_path).save(4, model, opt, sched)
+    torch.manual_seed(0)
+    other = nn.Sequential(nn.Linear(4, 6), nn.Dropout(0.5), nn.Linear(6, 1))  # e.g. another vocabulary size
+    o2 = torch.optim.AdamW(other.parameters())
+    with pytest.raises(ValueError, match=r"is intact \(its checksum matches\) but holds a model of another shape.*"
+                                         r"size mismatch.*new --out") as e:
+        Checkpoints(tmp_path).resume(other, o2, lr_scheduler(o2, 12), "cpu")
+    assert "delete" not in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_resume_with_changed_inputs_names_what_changed(tmp_path):
+    from videobert.train.engine import check_inputs, fingerprint
+
+    a = {"split": fingerprint(["v1", "v2"], ["v3"]), "vocab": fingerprint(torch.ones(3))}
+    what = {"split": "the split", "vocab": "the vocabulary"}
+    check_inputs(a, dict(a), tmp_path, what)
+    check_inputs(None, a, tmp_path, what)  # a run from before fingerprints: nothing to compare
+    b = {**a, "vocab": fingerprint(torch.ones(4))}
+    with pytest.raises(ValueError, match=rf"--resume: the vocabulary changed since the run in {tmp_path} started.*"
+                                         "new --out"):
+        check_inputs(a, b, tmp_path, what)
+    assert fingerprint(["v1", "v2"], ["v3"]) != fingerprint(["v1"], ["v2", "v3"])

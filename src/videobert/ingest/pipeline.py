@@ -9,8 +9,8 @@ to the corpus (the only writer is the driver process), skips videos already in t
 Robustness to a killed driver: pool workers exit when the driver dies (Linux: the kernel's
 parent-death signal; everywhere: a thread watching the parent pid), and the next run deletes
 the atomic-write temp files (``.NAME.XXXXXXXX.tmp``, see `videobert.utils.io`) a kill left in
-the corpus, unless another ingest of the same corpus is running (a lock file,
-``CORPUS/.ingest.lock``, tells), in which case only temp files older than an hour go.
+the corpus. Only one ingest writes a corpus at a time (`utils.lock`): a second one is refused
+at once, before it chooses any video id.
 
 Determinism: every featurizing process (the driver with ``workers=1``, each pool or Ray worker
 otherwise) runs torch with ``config.threads`` intra-op threads (default 1), because CPU features
@@ -35,10 +35,11 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import torch
 
-from ..corpus import Corpus, Sentence, VideoRecord
+from ..corpus import Corpus, Sentence, VideoRecord, is_valid_video_id
 from ..utils.device import resolve_device
 from ..utils.executors import map_unordered
 from ..utils.lazy import require
+from ..utils.lock import DirectoryLock
 from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
 from .backbones import Backbone, create_backbone, create_clip_tokenizer
@@ -301,40 +302,74 @@ def _clean_temp_files(root: Path, max_age_s: float | None = None) -> int:
 
 
 class _IngestLock:
-    """A shared lock on ``CORPUS/.ingest.lock`` held while an ingest runs. `acquire` first tries
-    it exclusively: success means no other ingest of this corpus is running, so every temp file
-    is stale and is removed; otherwise only old ones are. Without `fcntl` (Windows) only old
-    temp files are removed."""
+    """The corpus' one-writer lock (`utils.lock`, ``CORPUS/.videobert.lock``), taken before the
+    corpus is read, so video ids are chosen under it: a second ingest of the corpus is refused at
+    once. Holding it, every temp file in the corpus is a killed run's and is removed. A corpus
+    folder this run created is removed again if the run stops before writing its manifest."""
 
     def __init__(self, root: Path):
-        self.root, self.fd = root, None
+        self.root, self.created = root, False
+        self.lock = DirectoryLock(root, "videobert ingest", hint="ingest into another --out, or run one ingest "
+                                  "after the other (they may then share the corpus)")
 
     def acquire(self) -> None:
-        if self.fd is not None or not self.root.is_dir():
+        if self.lock.locked:
             return
+        self.created = not self.root.exists()
+        self.root.mkdir(parents=True, exist_ok=True)
         try:
-            import fcntl
-        except ImportError:
+            self.lock.acquire()
+        except BaseException:
+            self.release()
+            raise
+        if self.lock.locked:
+            _clean_temp_files(self.root)
+        else:  # no lock (read-only corpus, or no fcntl): only temp files surely left by a killed run
             _clean_temp_files(self.root, TEMP_MAX_AGE_S)
-            return
-        try:
-            self.fd = os.open(self.root / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:  # a read-only corpus fails later with its own error; no cleaning here
-            log.debug("no ingest lock in %s: %s", self.root, e)
-            _clean_temp_files(self.root, TEMP_MAX_AGE_S)
-            return
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            alone = True
-        except OSError:
-            alone = False
-        _clean_temp_files(self.root, None if alone else TEMP_MAX_AGE_S)
-        fcntl.flock(self.fd, fcntl.LOCK_SH)  # blocks only while another run holds it exclusively (cleaning)
 
     def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # releases the lock
-            self.fd = None
+        self.lock.release()
+        if self.created and not (self.root / "manifest.json").exists():
+            self.lock.path.unlink(missing_ok=True)
+            try:
+                self.root.rmdir()
+            except OSError:  # not empty: something else is in it now
+                pass
+            self.created = False
+
+
+FAILURES_EVERY_S = 2.0  # failures.json is rewritten at most this often during a run, and at its end
+
+
+class _FailureLog:
+    """``CORPUS/failures.json`` across runs: this run's failures, plus the earlier runs' entries
+    of videos that neither failed again nor are in the corpus now (an entry leaves when its video
+    succeeds). Rewritten in batches, not once per failure: 10,000 failures are one file, not
+    10,000 rewrites of a growing one."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus, self.new, self.last = corpus, [], time.monotonic()
+        try:
+            earlier = corpus.failures()
+        except (OSError, ValueError) as e:
+            log.warning("%s is unreadable (%s); starting it afresh", corpus.failures_path, e)
+            earlier = []
+        self.earlier = [f for f in earlier if isinstance(f, dict)] if isinstance(earlier, list) else []
+
+    def add(self, entry: dict) -> None:
+        self.new.append(entry)
+        if time.monotonic() - self.last >= FAILURES_EVERY_S:
+            self.write()
+
+    def write(self) -> None:
+        again = {f.get("video_id") for f in self.new}
+
+        def done(vid) -> bool:
+            return is_valid_video_id(vid) and self.corpus.has(vid)
+
+        kept = [f for f in self.earlier if f.get("video_id") not in again and not done(f.get("video_id"))]
+        self.corpus.write_failures(kept + self.new)
+        self.last = time.monotonic()
 
 
 def _stored_sources(corpus: Corpus) -> Callable[[str], str | None]:
@@ -367,6 +402,7 @@ def ingest(
     corpus = Corpus(out)
     lock = _IngestLock(corpus.root)
     try:
+        lock.acquire()
         return _ingest(inputs, out, corpus, lock, config, workers, executor, progress, t_start)
     finally:
         lock.release()
@@ -412,6 +448,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
 
         bar = reporter(total=len(todo), unit="video", desc="ingest")
     driver_threads = torch.get_num_threads()
+    failures = _FailureLog(corpus)
     try:
         for status, value in results:
             if status == "ok":
@@ -421,7 +458,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
             else:
                 summary.failed += 1
                 summary.failures.append(value)
-                corpus.write_failures(summary.failures)  # kept up to date in case the run is killed
+                failures.add(value)  # written in batches (every few seconds), kept in case the run is killed
                 log.warning("failed (%s): %s", value["kind"], value["reason"])
             if bar is not None:
                 bar.update(1)
@@ -433,6 +470,6 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
             results.close()
         if torch.get_num_threads() != driver_threads:
             torch.set_num_threads(driver_threads)
-    corpus.write_failures(summary.failures)
+        failures.write()
     summary.seconds = time.time() - t_start
     return summary

@@ -21,7 +21,13 @@ around that is here, once:
 - **metrics** (`MetricsLog`): ``RUN/metrics.jsonl`` (one JSON object per row) and optionally
   TensorBoard; a resumed run first drops the rows logged after its checkpoint;
 - **the loop** (`fit`): progress bar, a metrics row every `log_every` steps, hooks (held-out
-  evaluation, checkpoints) every N steps and at the end.
+  evaluation, checkpoints) every N steps and at the end;
+- **preemption** (`fit`'s ``checkpoint``): SIGTERM or SIGUSR1 during `fit` lets the current step
+  finish, then a checkpoint is written (with the metrics accumulated since the last row, so
+  the resumed run logs the rows of an uninterrupted one) and `Preempted` is raised (exit status
+  75 from the ``videobert`` command, `utils.preempt`);
+- **inputs** (`fingerprint`, `check_inputs`): a run records fingerprints of what it trains on
+  (its data split, its vocabulary, its initialization); a resume with other ones is refused.
 """
 from __future__ import annotations
 
@@ -31,16 +37,19 @@ import json
 import logging
 import math
 import os
+import random
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..utils.config import Config
 from ..utils.io import atomic_write_text, read_json
+from ..utils.preempt import Preempted, StopRequest, signal_name
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +122,35 @@ def check_same_config(saved_path: Path, config: Config) -> None:
         raise ValueError(f"--resume: config differs from the run's {saved_path} (saved, given): {diff}")
 
 
+def fingerprint(*parts: Any) -> str:
+    """A short sha256 of `parts`: arrays and tensors by dtype, shape and bytes, anything else by
+    its JSON (keys sorted)."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, torch.Tensor):
+            part = part.detach().cpu().contiguous().numpy() if part.dtype != torch.bfloat16 else part.float().numpy()
+        if isinstance(part, np.ndarray):
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(json.dumps(part, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def check_inputs(recorded: Mapping[str, Any] | None, current: Mapping[str, str], out: Path,
+                 what: Mapping[str, str]) -> None:
+    """A resumed run trains on the inputs it started with: each fingerprint in `current` that
+    differs from the one `recorded` at the start is refused, naming what changed (`what`: the
+    words for each key). A fingerprint not recorded (a run from before they existed) is not checked."""
+    recorded = recorded or {}
+    changed = [what.get(k, k) for k, v in current.items() if k in recorded and recorded[k] != v]
+    if changed:
+        raise ValueError(f"--resume: {'; '.join(changed)} changed since the run in {out} started, so its steps "
+                         "would not continue the same training; restore them as they were, or start a new run "
+                         "with a new --out")
+
+
 # ---- checkpoints ---------------------------------------------------------------------------
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used: a missing or damaged file."""
@@ -139,6 +177,19 @@ def _write_checksums(d: Path) -> None:
 
 def _first_line(e: Exception) -> str:
     return (str(e).strip().splitlines() or [""])[0][:200]  # torch's messages run to paragraphs
+
+
+_MISMATCH_WORDS = ("size mismatch", "Missing key", "Unexpected key")
+
+
+def _is_shape_mismatch(e: Exception) -> bool:
+    return any(w in str(e) for w in _MISMATCH_WORDS + ("Error(s) in loading",))
+
+
+def _mismatch(e: Exception) -> str:
+    """The informative line of torch's load_state_dict error (its first line names only the class)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if any(w in ln for w in _MISMATCH_WORDS)]
+    return (lines[0] if lines else _first_line(e))[:200]
 
 
 def barrier(world: int) -> None:
@@ -188,9 +239,7 @@ class Checkpoints:
             except OSError as e:
                 raise failed(e) from e
         barrier(self.world)
-        rng = {"torch": torch.get_rng_state()}
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state()
+        rng = _rng_state()
         try:
             torch.save(rng, tmp / f"rng-{self.rank}.pt")
         except (OSError, RuntimeError) as e:
@@ -257,7 +306,8 @@ class Checkpoints:
         `CheckpointError` naming the file; another world size, ValueError."""
         from safetensors.torch import load_model
 
-        if not self.verify(ckpt):
+        verified = self.verify(ckpt)  # raises CheckpointError for a damaged file
+        if not verified:
             log.warning("%s has no %s (written by an older version): loading it unverified", ckpt, CHECKSUMS)
 
         def read(name: str, fn):
@@ -273,13 +323,49 @@ class Checkpoints:
         if state["world"] != self.world:
             raise ValueError(f"{ckpt} was written by {state['world']} processes; resume with the same number "
                              f"(now {self.world}) so the data order stays the same")
-        read("model.safetensors", lambda p: load_model(model, str(p), device=str(device)))
+        try:
+            load_model(model, str(ckpt / "model.safetensors"), device=str(device))
+        except Exception as e:
+            if verified and isinstance(e, RuntimeError) and _is_shape_mismatch(e):
+                # an intact checkpoint of another model: the run's inputs changed, not the file
+                raise ValueError(f"--resume: {ckpt / 'model.safetensors'} is intact (its checksum matches) but "
+                                 f"holds a model of another shape than this run builds ({_mismatch(e)}): the "
+                                 "vocabulary, --init or --size changed since the run started; resume with the "
+                                 "inputs it started with, or start a new run with a new --out") from None
+            raise CheckpointError(f"{ckpt / 'model.safetensors'} does not load "
+                                  f"({type(e).__name__}: {_first_line(e)})") from e
         read("state.pt", lambda p: (optimizer.load_state_dict(state["optimizer"]),
                                     scheduler.load_state_dict(state["scheduler"])))
-        torch.set_rng_state(rng["torch"])
-        if "cuda" in rng and torch.cuda.is_available():
-            torch.cuda.set_rng_state(rng["cuda"])
+        _set_rng_state(rng)
         return int(state["step"]), dict(state.get("extra") or {})
+
+
+def _rng_state() -> dict[str, Any]:
+    """torch's RNG state and the global numpy and Python ones (augmentations draw from those), as
+    tensors and numbers (`torch.load(weights_only=True)` reads them back)."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, py, py_gauss = random.getstate()
+    rng = {"torch": torch.get_rng_state(),
+           "numpy": {"keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)), "pos": int(pos),
+                     "has_gauss": int(has_gauss), "gauss": float(gauss)},
+           "python": {"version": int(version), "state": torch.tensor(py, dtype=torch.int64),
+                      "gauss": float("nan") if py_gauss is None else float(py_gauss)}}
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state()
+    return rng
+
+
+def _set_rng_state(rng: dict[str, Any]) -> None:
+    torch.set_rng_state(rng["torch"])
+    if "cuda" in rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state(rng["cuda"])
+    if "numpy" in rng:  # checkpoints written before these were saved hold torch's only
+        n = rng["numpy"]
+        np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    if "python" in rng:
+        p = rng["python"]
+        random.setstate((p["version"], tuple(int(x) for x in p["state"].tolist()),
+                         None if math.isnan(p["gauss"]) else p["gauss"]))
 
 
 # ---- metrics ------------------------------------------------------------------------------
@@ -358,40 +444,84 @@ class Every:
 def fit(step_fn: Callable[[int], tuple[torch.Tensor, int]], total: int, stat_names: Sequence[str], *,
         start: int = 0, scheduler=None, metrics: MetricsLog | None = None, log_every: int = 10,
         rate_name: str = "items_per_s", hooks: Sequence[Every] = (), progress: str | None = None,
-        world: int = 1, device: Any = "cpu") -> dict[str, float]:
+        world: int = 1, device: Any = "cpu", checkpoint: Callable[[int, dict], Any] | None = None,
+        resumed: Mapping[str, Any] | None = None, what: str = "training") -> dict[str, float]:
     """Run optimizer steps ``start .. total - 1`` through `step_fn` (see the module docstring).
 
     Every `log_every` steps (and after the last) the statistics since the last row are summed
     over the ranks and written to `metrics` as a "train" row, with the learning rate and
     `rate_name` (items per second); `hooks` run after that. `progress`: the progress bar's name
-    (None: no bar). Returns the last row's statistics."""
+    (None: no bar). Returns the last row's statistics.
+
+    Preemption: with `checkpoint` (``checkpoint(done, extra)`` saves a checkpoint after step
+    `done` with ``extra`` among its extras), a SIGTERM or SIGUSR1 makes the loop stop after the
+    step it is running (all ranks after the same step), save the checkpoint and raise `Preempted`.
+    The extra (key ``"fit"``) holds the statistics accumulated since the last metrics row; pass
+    the resumed checkpoint's extras as `resumed` so the resumed run's next row sums the same steps."""
     bar = None
     if progress:
-        from ..utils.progress import progress as reporter
+        from tqdm import tqdm
 
-        bar = reporter(total=total, initial=start, desc=progress, unit="step")
+        bar = tqdm(total=total, initial=start, desc=progress, unit="step")
     acc = torch.zeros(len(stat_names), 2, device=device)
     items, t0, last = 0, time.time(), {}
-    for step in range(start, total):
-        stats, n = step_fn(step)
-        acc += stats
-        items += n
-        done = step + 1
-        if bar is not None:
-            bar.update(1)
-        if done % log_every == 0 or done == total:
-            last = summarize(all_reduce(acc, world), stat_names)
-            rate = all_reduce(torch.tensor(float(items), device=device), world).item() / max(time.time() - t0, 1e-9)
-            if metrics is not None:
-                lr = {"lr": scheduler.get_last_lr()[0]} if scheduler is not None else {}
-                metrics.log(done, "train", {**last, **lr, rate_name: rate})
+    pending = (resumed or {}).get("fit")
+    if isinstance(pending, Mapping) and int(pending.get("step", -1)) == start:
+        if pending["acc"].shape == acc.shape and (world == 1 or torch.distributed.get_rank() == 0):
+            acc += pending["acc"].to(device)  # summed over the ranks when saved: counted once, on rank 0
+            items = int(pending.get("items", 0))
+    with StopRequest() if checkpoint is not None else _no_stop() as stop:
+        for step in range(start, total):
+            stats, n = step_fn(step)
+            acc += stats
+            items += n
+            done = step + 1
             if bar is not None:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in last.items() if k.startswith("loss")})
-            acc.zero_()
-            items, t0 = 0, time.time()
-        for hook in hooks:
-            if done % hook.n == 0 or done == total:
-                hook.fn(done)
+                bar.update(1)
+            if done % log_every == 0 or done == total:
+                last = summarize(all_reduce(acc, world), stat_names)
+                rate = all_reduce(torch.tensor(float(items), device=device), world).item() / max(time.time() - t0, 1e-9)
+                if metrics is not None:
+                    lr = {"lr": scheduler.get_last_lr()[0]} if scheduler is not None else {}
+                    metrics.log(done, "train", {**last, **lr, rate_name: rate})
+                if bar is not None:
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in last.items() if k.startswith("loss")})
+                acc.zero_()
+                items, t0 = 0, time.time()
+            for hook in hooks:
+                if done % hook.n == 0 or done == total:
+                    hook.fn(done)
+            if checkpoint is not None and done < total and _stop_requested(stop, world, device):
+                pending_acc = all_reduce(acc.clone(), world).cpu()
+                n_items = int(all_reduce(torch.tensor(float(items), device=device), world).item())
+                path = checkpoint(done, {"fit": {"step": done, "acc": pending_acc, "items": n_items}})
+                if bar is not None:
+                    bar.close()
+                name = signal_name(stop.signum) if stop.signum is not None else "a stop request"
+                raise Preempted(f"{what} stopped by {name} after step {done} of {total}; checkpoint written"
+                                f"{f' to {path}' if path else ''}; continue with --resume", done, stop.signum)
     if bar is not None:
         bar.close()
     return last
+
+
+class _no_stop:
+    signum = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def _stop_requested(stop, world: int, device) -> bool:
+    """Whether any rank received a stop signal (every rank then stops after the same step)."""
+    flag = 1.0 if stop.signum is not None else 0.0
+    if world > 1:
+        t = torch.tensor(flag, device=device)
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        flag = t.item()
+        if flag and stop.signum is None:
+            stop.signum = -1  # another rank's signal
+    return flag > 0

@@ -41,6 +41,7 @@ from ..data import (
 from ..model import VideoBERT
 from ..utils.config import save_config
 from ..utils.io import read_json
+from ..utils.lock import holding_lock
 from .config import PretrainConfig
 from .engine import (
     CheckpointError,
@@ -50,8 +51,10 @@ from .engine import (
     all_reduce,
     barrier,
     check_finite,
+    check_inputs,
     check_run_dir,
     check_same_config,
+    fingerprint,
     fit,
     lr_scheduler,
     optimizer_step,
@@ -265,15 +268,42 @@ def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device
     return model, stream, held, train_ids, held_ids
 
 
+INPUTS = {"split": "the corpus's training/held-out split (videos added, removed or re-ingested)",
+          "vocab": "the visual vocabulary (re-fitted)",
+          "text_init": "the text initialization (--init's weights or WordPiece vocabulary)"}
+
+
+def _input_fingerprints(model: VideoBERT, train_ids: list[str], held_ids: list[str]) -> dict[str, str]:
+    """Fingerprints of what the run trains on: its split, its vocabulary's tree, and the fresh
+    model's text part (every weight but the rows of the [SEP_VIDEO] and visual tokens)."""
+    vocab, tok = model.vocab, model.tokenizer
+    text = []
+    for name, t in model.bert.state_dict().items():
+        text += [name, t[: tok.num_text] if t.ndim and t.shape[0] == tok.vocab_size else t]
+    return {"split": fingerprint(sorted(train_ids), sorted(held_ids)),
+            "vocab": fingerprint(vocab.normalize, *vocab.centroids, *vocab.parents),
+            "text_init": fingerprint(*text)}
+
+
+def _recorded_inputs(out: Path) -> dict | None:
+    path = out / "run.json"
+    try:
+        info = read_json(path) if path.is_file() else None
+    except ValueError:
+        return None
+    return info.get("inputs") if isinstance(info, dict) else None
+
+
 def _write_run_info(out: Path, cfg: PretrainConfig, corpus: Corpus, vocab_dir: Path, world: int, n_train: int,
-                    n_held: int, held_ids: list[str] | None = None) -> None:
+                    n_held: int, held_ids: list[str] | None = None, inputs: dict | None = None) -> None:
     from ..utils.io import atomic_write_json
 
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.json")
     atomic_write_json(out / "run.json", {"corpus": str(corpus.root), "vocab": str(vocab_dir), "world_size": world,
                                         "train_videos": n_train, "heldout_videos": n_held,
-                                        "total_steps": cfg.max_steps, "heldout_video_ids": held_ids or []})
+                                        "total_steps": cfg.max_steps, "heldout_video_ids": held_ids or [],
+                                        "inputs": inputs or {}})
 
 
 def _resolve(given: PretrainConfig, stream, held, world: int, rank: int, saved_path: Path | None):
@@ -328,10 +358,14 @@ def _train_step(ddp, model: VideoBERT, opt, sched, stream: BatchStream, step: in
     return acc, tokens
 
 
+@holding_lock(lambda corpus, out, *a, **k: out, "videobert pretrain", "use another --out", rank_zero=True)
 def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool = False, progress: bool = False,
              force: bool = False) -> Path:
     """Pretrain VideoBERT on `corpus` into run directory `out`; returns the final model dir (``out/model``).
-    `force`: accept a `vocab_dir` fitted on a corpus ingested with other feature settings."""
+    `force`: accept a `vocab_dir` fitted on a corpus ingested with other feature settings.
+    One process (rank 0) writes `out` at a time (`utils.lock`); a resumed run must find the inputs
+    it started with (`_input_fingerprints`); SIGTERM/SIGUSR1 stop it after the current step with
+    a checkpoint (`train.engine.fit`, `utils.preempt.Preempted`)."""
     corpus = corpus if isinstance(corpus, Corpus) else Corpus(corpus)
     out = Path(out)
     vocab_dir = Path(vocab_dir) if vocab_dir is not None else corpus.root / "vocab"
@@ -350,15 +384,18 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
         ddp = nn.parallel.DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
     opt, sched = _optimizer(model, cfg, total)
     ckpts = Checkpoints(out, cfg.keep_checkpoints, rank, world)
-    step = 0
+    step, extra = 0, {}
+    inputs = _input_fingerprints(model, train_ids, held_ids)
+    if resume:  # before the checkpoint: a changed vocabulary is named as such, not as a bad checkpoint
+        check_inputs(_recorded_inputs(out), inputs, out, INPUTS)
     resumed = ckpts.resume(model.bert, opt, sched, device) if resume else None
     if resumed:
-        step, _, ckpt = resumed
+        step, extra, ckpt = resumed
         log.info("resumed from %s (step %d of %d)", ckpt, step, total)
     else:
         torch.manual_seed(cfg.seed + 1000 + rank)  # dropout differs across ranks, reproducibly
     if rank == 0:
-        _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids), held_ids)
+        _write_run_info(out, cfg, corpus, vocab_dir, world, len(train_ids), len(held_ids), held_ids, inputs)
     metrics = MetricsLog(out, cfg.tensorboard, step) if rank == 0 else None
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and cfg.bf16 else nullcontext())
 
@@ -371,7 +408,8 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     hooks.append(Every(cfg.save_every, lambda done: ckpts.save(done, model.bert, opt, sched)))
     fit(lambda s: _train_step(ddp, model, opt, sched, stream, s, cfg, rank, world, device, autocast), total, STATS,
         start=step, scheduler=sched, metrics=metrics, log_every=cfg.log_every, rate_name="tokens_per_s", hooks=hooks,
-        progress="pretrain" if progress and rank == 0 else None, world=world, device=device)
+        progress="pretrain" if progress and rank == 0 else None, world=world, device=device,
+        checkpoint=lambda done, x: ckpts.save(done, model.bert, opt, sched, x), resumed=extra, what="pretraining")
     for st in (stream, held):
         if st is not None:
             st.close()

@@ -26,14 +26,17 @@ from ..train.engine import (
     Every,
     MetricsLog,
     check_finite,
+    check_inputs,
     check_run_dir,
     check_same_config,
+    fingerprint,
     fit,
     lr_scheduler,
     optimizer_step,
 )
 from ..utils.config import save_config
-from ..utils.io import atomic_write_json
+from ..utils.io import atomic_write_json, read_json
+from ..utils.lock import holding_lock
 from .config import IMAGENET_MEAN, IMAGENET_STD, DistillConfig, StudentArch
 from .data import GRID_KEYS, BatchMixer, ClipAugment, ClipSet, FrameCache, load_clips, one_hot, to_input
 from .losses import DistillationLoss, quantization_scale, teacher_soft_targets
@@ -152,6 +155,11 @@ def _student_info(corpus: Corpus, vocab_dir: Path, vocab, grid: dict, config: Di
     }
 
 
+INPUTS = {"split": "the corpus's training/held-out split (videos added, removed or re-ingested)",
+          "vocab": "the visual vocabulary (re-fitted)"}
+
+
+@holding_lock(lambda corpus_dir, vocab_dir, out_dir, *a, **k: out_dir, "videobert distill", "use another --out")
 def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfig(), progress: bool = False,
             resume: bool = False) -> dict:
     """Train the student; returns the held-out evaluation (also written to OUT/eval.json).
@@ -167,6 +175,11 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     grid = {k: corpus.config[k] for k in GRID_KEYS}
 
     train_ids, heldout_ids = split_videos(corpus.video_ids(), config.heldout)
+    inputs = {"split": fingerprint(train_ids, heldout_ids),
+              "vocab": fingerprint(vocab.normalize, *vocab.centroids, *vocab.parents)}
+    if resume and (out / "inputs.json").is_file():  # the run's own, recorded when it started
+        check_inputs(read_json(out / "inputs.json"), inputs, out, INPUTS)
+    atomic_write_json(out / "inputs.json", inputs)
     atomic_write_json(out / "split.json", {"train": train_ids, "heldout": heldout_ids})
     cache = FrameCache(out / "frames", config.img_size, config.frames, grid)
     train = load_clips(corpus, vocab_dir, train_ids, cache, progress, features=config.mode == "soft", vocab=vocab)
@@ -186,16 +199,18 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     opt, sched = _optimizer(model, config, steps_per_epoch)
     ckpts = Checkpoints(out, keep=1)
     resumed = ckpts.resume(model, opt, sched, device) if resume else None
-    start = resumed[0] if resumed else 0
+    start, extra = (resumed[0], resumed[1]) if resumed else (0, {})
     if resumed:
         log.info("resuming from %s at epoch %d", resumed[2], start // steps_per_epoch)
-    order = np.arange(n)
+    order, order_epoch = np.arange(n), -1
 
     def step_fn(step: int) -> tuple[torch.Tensor, int]:
-        nonlocal order
+        nonlocal order, order_epoch
         epoch, s = divmod(step, steps_per_epoch)
-        if s == 0:  # checkpoints fall on epoch ends, so a resumed run starts here too
-            order = _seed_epoch(config.seed, epoch).permutation(n)
+        if s == 0:  # an epoch's start: its batch order, and the RNGs seeded for its augmentations
+            order, order_epoch = _seed_epoch(config.seed, epoch).permutation(n), epoch
+        elif epoch != order_epoch:  # resumed mid-epoch (preempted): the same order; the RNGs came from the checkpoint
+            order, order_epoch = np.random.default_rng([config.seed, epoch]).permutation(n), epoch
         rows = order[s * config.batch_size : (s + 1) * config.batch_size]
         x, coarse_t, teacher_t = _student_batch(train, rows, model, coarse_of, centroids, scale, mean, std,
                                                 augment, mixer, config)
@@ -210,7 +225,8 @@ def distill(corpus_dir, vocab_dir, out_dir, config: DistillConfig = DistillConfi
     metrics = MetricsLog(out, start_step=start)
     fit(step_fn, config.epochs * steps_per_epoch, ["loss"], start=start, scheduler=sched, metrics=metrics,
         log_every=steps_per_epoch, rate_name="clips_per_s", progress="distill" if progress else None,
-        hooks=[Every(steps_per_epoch, lambda done: ckpts.save(done, model, opt, sched))])
+        hooks=[Every(steps_per_epoch, lambda done: ckpts.save(done, model, opt, sched))],
+        checkpoint=lambda done, x: ckpts.save(done, model, opt, sched, x), resumed=extra, what="distillation")
     metrics.close()
 
     save_student(model, out, _student_info(corpus, vocab_dir, vocab, grid, config))

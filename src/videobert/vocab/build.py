@@ -19,6 +19,7 @@ import numpy as np
 from ..corpus import Corpus, CorpusError, VideoRecord
 from ..utils.config import Config
 from ..utils.io import atomic_save_npy
+from ..utils.lock import holding_lock
 from .batched_kmeans import fit_tree_batched
 from .hkmeans import fit_tree
 from .vocabulary import NORMALIZE, VisualVocab, normalize_features, token_path
@@ -267,11 +268,32 @@ def _update_exemplars(rec: VideoRecord, x: np.ndarray, tok: np.ndarray, leaf_cen
                            "start": float(rec.clip_starts[i]), "source": rec.source}
 
 
+def _locked_out(corpus_root, config=None, out=None, *args, **kwargs) -> Path:
+    """The vocabulary directory `build_vocab` locks (`utils.lock`), once `corpus_root` is known to be a corpus."""
+    Corpus(corpus_root).manifest  # a clear error (and no folder made) for a directory that is not a corpus
+    return Path(out) if out is not None else default_out(corpus_root)
+
+
+def _clean_temp_files(out: Path) -> None:
+    """Remove the atomic-write temp files (``.NAME.*.tmp``) a killed run left in `out` and its token
+    shards; called holding `out`'s lock, so none of them belongs to a running writer."""
+    n = 0
+    for d in [out, *sorted((out / "tokens").glob("*"))]:
+        for f in d.glob(".*.tmp") if d.is_dir() else ():
+            f.unlink(missing_ok=True)
+            n += 1
+    if n:
+        log.info("removed %d temp file(s) left by an interrupted run in %s", n, out)
+
+
+@holding_lock(_locked_out, "videobert vocab", "use another --out, or wait and re-run to reuse its vocabulary")
 def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | os.PathLike | None = None,
                 progress: bool = False, workers: int = 1, executor: str = "local") -> VisualVocab:
     """Fit (or reuse a matching vocabulary in `out`) and assign the whole corpus; for a corpus a
-    distilled student tokenized at ingest, adopt the student's vocabulary and tokens instead."""
+    distilled student tokenized at ingest, adopt the student's vocabulary and tokens instead.
+    One writer at a time (`utils.lock`): a second `build_vocab` of the same `out` is refused."""
     out = Path(out) if out is not None else default_out(corpus_root)
+    _clean_temp_files(out)
     if Corpus(corpus_root).config.get("tokenizer"):
         return adopt_student(corpus_root, out, progress)
     if (out / "vocab.json").is_file():

@@ -1,0 +1,68 @@
+"""Preemption: SIGTERM and SIGUSR1 ask a training loop to stop after its current step.
+
+A cluster scheduler preempts a job with SIGTERM (Slurm, Kubernetes; Slurm's ``--signal=USR1@N``
+sends SIGUSR1 ahead of it). Inside `StopRequest` those signals only record the request; the
+training loop (`train.engine.fit`) sees it after the step it is running, writes a checkpoint and
+raises `Preempted`, which the ``videobert`` command turns into exit status `EXIT_PREEMPTED`
+(75, EX_TEMPFAIL: "try again"; ``--resume`` continues exactly where it stopped). A process
+killed before it could checkpoint exits with the signal's own status instead (143 for SIGTERM).
+No torch here: `videobert.cli` imports it to catch `Preempted`.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+log = logging.getLogger(__name__)
+
+EXIT_PREEMPTED = 75
+SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGUSR1", None)) if s is not None)
+
+
+class Preempted(Exception):
+    """Training stopped on a preemption signal, after writing a checkpoint; ``status`` is the exit status."""
+
+    status = EXIT_PREEMPTED
+
+    def __init__(self, message: str, step: int | None = None, signum: int | None = None):
+        super().__init__(message)
+        self.step, self.signum = step, signum
+
+
+def signal_name(signum: int | None) -> str:
+    try:
+        return signal.Signals(signum).name
+    except (TypeError, ValueError):
+        return f"signal {signum}"
+
+
+class StopRequest:
+    """``with StopRequest() as stop:`` ... ``if stop.signum is not None:`` stop after this step.
+
+    Handlers are installed only in the main thread (Python delivers signals there); elsewhere
+    the signals keep their previous behaviour. The previous handlers are restored on exit."""
+
+    def __init__(self, signals=SIGNALS):
+        self.signals = tuple(signals)
+        self.signum: int | None = None
+        self._old: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.signum is None:
+            log.warning("%s received: stopping after the current step, with a checkpoint", signal_name(signum))
+        self.signum = signum
+
+    def __enter__(self) -> "StopRequest":
+        if threading.current_thread() is threading.main_thread():
+            for s in self.signals:
+                try:
+                    self._old[s] = signal.signal(s, self._handle)
+                except (OSError, ValueError):  # not settable here
+                    pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, old in self._old.items():
+            signal.signal(s, old)
+        self._old.clear()
