@@ -6,15 +6,27 @@
     r.videos[0].cues     # (Cue(text, start, end, step), ...): the narration, as in the .vtt
     load_ground_truth("runs/synth") == r
     generate("runs/studio", SynthConfig(videos=16, style="studio"))  # another look and narrator
+    generate("runs/hard", SynthConfig(videos=64, style="hard"))  # 12 x 20 labels, long tails, loose narration
 
-Styles (`STYLES`): "kitchen" (default) and "studio", a held-out look and narration with the
-same labels, for checking transfer; see `generator`'s docstring.
+Styles (`STYLES`): "kitchen" (default), "studio", a held-out look and narration with the
+same labels, for checking transfer, and "hard" (more labels, long-tailed steps, held-out
+verb-noun pairs, loose narration, distractors, lighting); see `generator`'s docstring.
 
 Modules: `script` (what happens when, and what is said), `render` (pixels), `audio`
 (espeak-ng narration), `generator` (files on disk, config, split, resume), `cli`.
 """
-from .generator import STYLES, SynthConfig, SynthResult, SynthVideo, generate, load_ground_truth, to_vtt
-from .script import NOUNS, VERBS, Cue, Step
+from .generator import (
+    HELDOUT_FILE,
+    STYLES,
+    SynthConfig,
+    SynthResult,
+    SynthVideo,
+    generate,
+    load_ground_truth,
+    read_heldout_pairs,
+    to_vtt,
+)
+from .script import HARD_NOUNS, HARD_VERBS, NOUNS, VERBS, Cue, Step
 
 __all__ = ["STYLES", "SynthConfig", "SynthResult", "SynthVideo", "generate", "load_ground_truth", "to_vtt",
-           "VERBS", "NOUNS", "Step", "Cue"]
+           "HELDOUT_FILE", "read_heldout_pairs", "VERBS", "NOUNS", "HARD_VERBS", "HARD_NOUNS", "Step", "Cue"]

@@ -8,6 +8,7 @@ Output directory::
       annotations.json         YouCook II format: the steps' true visual intervals, by subset
       ground_truth.json        per video: steps (verb, noun, start, end), narration cues, idle stretches
       verbs.txt, nouns.txt     the label vocabularies, one per line
+      heldout_pairs.txt        with held-out pairs (the hard style): "VERB NOUN" per line
       synth_config.json        the resolved SynthConfig (+ whether audio was used)
 
 Every video is a pure function of (config, index): its script and pixels come from random
@@ -15,8 +16,8 @@ generators seeded with (seed, index), so videos can be made in any order or in p
 and a re-run skips finished videos (mp4 then vtt, each written atomically; the vtt marks
 a finished video) and rewrites the ground truth from the scripts alone.
 
-`style` picks one of two looks and narrators (`STYLES`), with the same labels, annotation
-sentences and step-timing distribution:
+`style` picks one of three looks and narrators (`STYLES`); the first two have the same labels,
+annotation sentences and step-timing distribution:
 
 - "kitchen" (default): the corpus the pipeline is tuned on. A plain grey counter, the object
   large and centred in its saturated colour, grey props; the narrator says "now let's cut the
@@ -28,6 +29,17 @@ sentences and step-timing distribution:
   zero-shot template in 1 of 19 steps), other filler talk, 1.5x the narration lag (+-1.5 s at
   the default narration_lag) and the en-gb espeak-ng voice. Its random streams differ from the
   kitchen's, so the same seed does not repeat the kitchen's step sequences.
+
+- "hard": a world hard enough to tell methods apart (docs/reproduction.md). 12 verbs x 20
+  nouns (script.HARD_VERBS, HARD_NOUNS; each verb a motion, each noun a look of its own),
+  steps drawn from Zipf laws (long tails), 10% of the verb-noun pairs held out of the training
+  videos (listed in ``heldout_pairs.txt``; every annotation says ``heldout_pair``; a validation
+  video's step is one of them a quarter of the time), narration that names the whole step in
+  only 40% of the steps (else the verb alone, the noun alone or nothing), previews of the next
+  step, off-topic lines that may name other nouns, 2x the lag, up to two other objects in view,
+  a plain or patterned backdrop with zoom, offset and lighting drawn per video. Its split is
+  prefix-stable: video i is the same video, in the same subset, in a corpus of any size.
+  Each of these is an option usable with any style (`KNOBS`; None: the style's value).
 
 `details` (default on) gives every step a size, a colour and (3 in 4 steps) a destination
 that show in the picture; the annotation sentence names them ("cut the big green tomato and
@@ -51,17 +63,43 @@ from ..utils.config import Config
 from ..utils.io import atomic_write_json, atomic_write_text, read_json
 from .audio import RATE, Narrator, espeak_path
 from .render import LOOKS, Scene
-from .script import NARRATIONS, NOUNS, VERBS, Cue, Script, Step, make_script
+from .script import (
+    NARRATIONS,
+    NOUNS,
+    VERBS,
+    VOCABULARIES,
+    Cue,
+    Loose,
+    PairSampler,
+    Script,
+    Step,
+    heldout_pairs,
+    make_script,
+)
 
 log = logging.getLogger(__name__)
 
 # Fields that do not change any video's content: a re-run may change them.
 _FREE_FIELDS = ("videos", "val_fraction")
 
-STYLES = ("kitchen", "studio")  # see the module docstring; render.LOOKS and script.NARRATIONS hold them
+STYLES = ("kitchen", "studio", "hard")  # see the module docstring; render.LOOKS and script.NARRATIONS hold them
 # Random streams per style: (script, scene) entries of the seed; the kitchen's are the original 0, 1.
-_STREAMS = {"kitchen": (0, 1), "studio": (10, 11)}
+_STREAMS = {"kitchen": (0, 1), "studio": (10, 11), "hard": (20, 21)}
 _DETAILS_STREAM = 5  # added to the script's: the details' own generator, so the rest is as without
+_EXTRA_STREAM = 7  # added to the scene's: distractors' and lighting's own generator
+_RANKS_STREAM, _HELDOUT_STREAM = 98, 99  # per seed (not per video): the Zipf rankings, the held-out pairs
+
+# The options that make a corpus hard, per style (a field left at None takes its style's value).
+# "kitchen" and "studio" have them all off: their corpora are exactly what they were before.
+KNOBS = ("zipf", "heldout_pairs", "heldout_share", "full_mention", "preview_prob", "offtopic_prob",
+         "distractors", "lighting")
+STYLE_KNOBS = {
+    "kitchen": dict(zipf=0.0, heldout_pairs=0.0, heldout_share=0.0, full_mention=1.0, preview_prob=0.0,
+                    offtopic_prob=0.0, distractors=0, lighting=0.0),
+    "hard": dict(zipf=1.0, heldout_pairs=0.1, heldout_share=0.25, full_mention=0.4, preview_prob=0.25,
+                 offtopic_prob=0.35, distractors=2, lighting=0.25),
+}
+STYLE_KNOBS["studio"] = STYLE_KNOBS["kitchen"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +114,16 @@ class SynthConfig(Config):
         "filler_prob": "chance of filler talk after a step's sentence", "audio": "speak the narration with espeak-ng",
         "crf": "libx264 quality (lower is better)", "style": "look and narrator",
         "details": "sizes, colours and destinations in the picture, the narration and the annotations",
+        "zipf": "steps' verbs and nouns drawn with P(rank r) ~ 1/r**ZIPF (0: uniform); none: the style's (hard: 1)",
+        "heldout_pairs": "share of the verb-noun pairs never in a training video (listed in heldout_pairs.txt); "
+                         "none: the style's (hard: 0.1)",
+        "heldout_share": "chance that a validation video's step is a held-out pair; none: the style's (hard: 0.25)",
+        "full_mention": "share of steps whose sentence names verb and noun (else the verb alone, the noun alone "
+                        "or silence); none: the style's (hard: 0.4)",
+        "preview_prob": "chance of a line naming the next step during this one; none: the style's (hard: 0.25)",
+        "offtopic_prob": "chance of an off-topic line after a step; none: the style's (hard: 0.35)",
+        "distractors": "up to N other objects in view during a step; none: the style's (hard: 2)",
+        "lighting": "per-video lighting change (gain, colour cast, offset); none: the style's (hard: 0.25)",
     }
     videos: int = 8
     seed: int = 0
@@ -96,6 +144,26 @@ class SynthConfig(Config):
     # steps with a size, a colour and a destination that show in the picture, named in the
     # annotation sentence and mentioned by the narrator (script.py); False: "VERB the NOUN" only
     details: bool = True
+    # What makes the "hard" style hard, each usable with any style; None: the style's (STYLE_KNOBS)
+    zipf: float | None = None
+    heldout_pairs: float | None = None
+    heldout_share: float | None = None
+    full_mention: float | None = None
+    preview_prob: float | None = None
+    offtopic_prob: float | None = None
+    distractors: int | None = None
+    lighting: float | None = None
+
+    def knob(self, name: str):
+        """The option's value, or its style's where it is None."""
+        v = getattr(self, name)
+        return STYLE_KNOBS[self.style][name] if v is None else v
+
+    @property
+    def prefix_split(self) -> bool:
+        """Whether the split is prefix-stable (`validation_indices`): with held-out pairs a
+        video's script depends on its subset, which must then not depend on the number of videos."""
+        return self.style == "hard" or self.knob("heldout_pairs") > 0
 
     def validate(self) -> None:
         if self.style not in STYLES:
@@ -123,6 +191,19 @@ class SynthConfig(Config):
             self.fail("narration_lag", self.narration_lag, "must be >= 0")
         if not 0 <= self.crf <= 51:
             self.fail("crf", self.crf, "must be in [0, 51]")
+        if self.style not in STYLE_KNOBS:
+            return
+        if not 0 <= self.knob("zipf") <= 4:
+            self.fail("zipf", self.zipf, "must be in [0, 4] (0: uniform, 1: Zipf's law)")
+        if not 0 <= self.knob("heldout_pairs") <= 0.5:
+            self.fail("heldout_pairs", self.heldout_pairs, "must be in [0, 0.5] (every verb and noun keeps half its pairs)")
+        for name in ("heldout_share", "full_mention", "preview_prob", "offtopic_prob"):
+            if not 0.0 <= self.knob(name) <= 1.0:
+                self.fail(name, getattr(self, name), "must be a probability in [0, 1]")
+        if not 0 <= self.knob("distractors") <= 4:
+            self.fail("distractors", self.distractors, "must be in [0, 4] (free slots at the frame's edges)")
+        if not 0 <= self.knob("lighting") <= 0.5:
+            self.fail("lighting", self.lighting, "must be in [0, 0.5]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +224,7 @@ class SynthResult:
     videos: tuple[SynthVideo, ...]
     verbs: tuple[str, ...] = VERBS
     nouns: tuple[str, ...] = NOUNS
+    heldout_pairs: tuple[tuple[str, str], ...] = ()  # (verb, noun) pairs only in validation videos
 
     def video_path(self, video_id: str) -> Path:
         return self.out_dir / f"{video_id}.mp4"
@@ -159,24 +241,66 @@ def video_id(index: int) -> str:
     return f"synth_{index:04d}"
 
 
+def vocabulary(config: SynthConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The style's verbs and nouns (the zero-shot labels)."""
+    return VOCABULARIES[config.style]
+
+
+def heldout_pairs_for(config: SynthConfig) -> tuple[tuple[str, str], ...]:
+    """The (verb, noun) pairs held out of the training videos: a function of the seed and the style."""
+    share = config.knob("heldout_pairs")
+    if share <= 0:
+        return ()
+    verbs, nouns = vocabulary(config)
+    return heldout_pairs(verbs, nouns, share, np.random.default_rng([config.seed, _HELDOUT_STREAM, _STREAMS[config.style][0]]))
+
+
 def script_for(config: SynthConfig, index: int) -> Script:
     stream = _STREAMS[config.style][0]
     rng = np.random.default_rng([config.seed, index, stream])
     details = np.random.default_rng([config.seed, index, stream + _DETAILS_STREAM]) if config.details else None
+    pairs = None
+    verbs, nouns = vocabulary(config)
+    held = heldout_pairs_for(config)
+    if config.knob("zipf") > 0 or held or (verbs, nouns) != (VERBS, NOUNS):
+        ranks = np.random.default_rng([config.seed, _RANKS_STREAM, stream])
+        pairs = PairSampler(verbs, nouns, config.knob("zipf"), ranks, held, bool(held) and is_validation(config, index),
+                            config.knob("heldout_share"))
+    loose = Loose(config.knob("full_mention"), config.knob("preview_prob"), config.knob("offtopic_prob"))
     return make_script(rng, config.fps, config.steps_min, config.steps_max, config.step_seconds,
                        config.idle_prob, config.idle_seconds, config.narration_lag, config.filler_prob,
-                       NARRATIONS[config.style], details, LOOKS[config.style].colour_names())
+                       NARRATIONS[config.style], details, LOOKS[config.style].colour_names(), pairs, loose)
 
 
 def scene_for(config: SynthConfig, index: int) -> Scene:
     """The video's renderer, in the config's style, with its own seeded generator."""
     rng = np.random.default_rng([config.seed, index, _STREAMS[config.style][1]])
-    return Scene(config.width, config.height, config.fps, rng, LOOKS[config.style])
+    extra = np.random.default_rng([config.seed, index, _STREAMS[config.style][1] + _EXTRA_STREAM])
+    return Scene(config.width, config.height, config.fps, rng, LOOKS[config.style], extra,
+                 config.knob("distractors"), config.knob("lighting"))
+
+
+def is_validation(config: SynthConfig, index: int) -> bool:
+    if config.prefix_split:
+        return _in_prefix_validation(config, index)
+    return index in validation_indices(config)
+
+
+def _in_prefix_validation(config: SynthConfig, index: int) -> bool:
+    """Video i is in validation when floor((i + 1) * f + u) > floor(i * f + u), u a seeded offset
+    in [0, 1): f of every 1/f videos, and the same for video i whatever the number of videos,
+    so that a corpus of 4N videos holds the N-video corpus unchanged."""
+    f = config.val_fraction
+    u = float(np.random.default_rng([config.seed, 2, _STREAMS[config.style][0]]).random())
+    return bool(np.floor((index + 1) * f + u) > np.floor(index * f + u))
 
 
 def validation_indices(config: SynthConfig) -> set[int]:
     """Deterministic split by video: the round(videos * val_fraction) videos with the smallest
-    seeded draw (at least one of each subset when val_fraction > 0 and there are >= 2 videos)."""
+    seeded draw (at least one of each subset when val_fraction > 0 and there are >= 2 videos).
+    With a prefix-stable split (the hard style, or held-out pairs): `_prefix_validation`."""
+    if config.prefix_split:
+        return {i for i in range(config.videos) if _in_prefix_validation(config, i)}
     n = config.videos
     k = round(n * config.val_fraction)
     if config.val_fraction > 0 and n >= 2:
@@ -225,7 +349,8 @@ def generate(out_dir: str | os.PathLike, config: SynthConfig, workers: int = 1, 
     for i in range(config.videos):
         s = script_for(config, i)
         videos.append(SynthVideo(video_id(i), "validation" if i in val else "training", s.duration, s.steps, s.cues, s.idles))
-    result = SynthResult(out, config, audio, tuple(videos))
+    verbs, nouns = vocabulary(config)
+    result = SynthResult(out, config, audio, tuple(videos), verbs, nouns, heldout_pairs_for(config))
     _write_ground_truth(result)
     return result
 
@@ -238,7 +363,8 @@ def _check_resume(out: Path, config: SynthConfig, audio: bool) -> None:
     old.setdefault("style", "kitchen")  # written before styles existed: all kitchen
     old.setdefault("details", False)  # written before details existed: plain steps
     new = {**config.to_dict(), "audio_used": audio}
-    diff = {k: (old.get(k), v) for k, v in new.items() if k not in _FREE_FIELDS and old.get(k) != v}
+    free = ("videos",) if config.prefix_split else _FREE_FIELDS  # there the split shapes the scripts
+    diff = {k: (old.get(k), v) for k, v in new.items() if k not in free and old.get(k) != v}
     if diff:
         raise ValueError(f"{out} holds videos made with a different synth config; differences "
                          f"(existing, requested): {diff}. Use a new output directory.")
@@ -344,10 +470,20 @@ def _write_ground_truth(r: SynthResult) -> None:
     out = r.out_dir
     atomic_write_text(out / "verbs.txt", "\n".join(r.verbs) + "\n")
     atomic_write_text(out / "nouns.txt", "\n".join(r.nouns) + "\n")
+    held = set(r.heldout_pairs)
+
+    def annotation(j: int, s: Step) -> dict:
+        a = {"id": j, "segment": [s.start, s.end], "sentence": s.sentence}
+        if held:  # with held-out pairs, each step says whether it is one (only in validation videos)
+            a["heldout_pair"] = (s.verb, s.noun) in held
+        return a
+
+    if held:
+        atomic_write_text(out / HELDOUT_FILE, "".join(f"{v} {n}\n" for v, n in r.heldout_pairs))
     atomic_write_json(out / "annotations.json", {"database": {
         v.video_id: {
             "subset": v.subset, "duration": v.duration, "recipe_type": "synthetic",
-            "annotations": [{"id": j, "segment": [s.start, s.end], "sentence": s.sentence} for j, s in enumerate(v.steps)],
+            "annotations": [annotation(j, s) for j, s in enumerate(v.steps)],
         } for v in r.videos}})
     atomic_write_json(out / "ground_truth.json", {"audio": r.audio, "videos": [{
         "video_id": v.video_id, "subset": v.subset, "duration": v.duration,
@@ -373,4 +509,21 @@ def load_ground_truth(out_dir: str | os.PathLike) -> SynthResult:
     ) for v in gt["videos"])
     verbs = tuple((out / "verbs.txt").read_text().split())
     nouns = tuple((out / "nouns.txt").read_text().split())
-    return SynthResult(out, SynthConfig.from_dict(cfg), bool(gt["audio"]), videos, verbs, nouns)
+    return SynthResult(out, SynthConfig.from_dict(cfg), bool(gt["audio"]), videos, verbs, nouns,
+                       read_heldout_pairs(out / HELDOUT_FILE) if (out / HELDOUT_FILE).is_file() else ())
+
+
+HELDOUT_FILE = "heldout_pairs.txt"
+
+
+def read_heldout_pairs(path: str | os.PathLike) -> tuple[tuple[str, str], ...]:
+    """The (verb, noun) pairs of a `heldout_pairs.txt` ("VERB NOUN" per line)."""
+    pairs = []
+    for k, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError(f"{path}:{k}: expected 'VERB NOUN', got {line!r}")
+        pairs.append((parts[0], parts[1]))
+    return tuple(pairs)

@@ -122,7 +122,28 @@ STUDIO = Look(
     dests={"in the bowl": ((30, 140, 120), (110, 200, 180)), "on the plate": ((35, 35, 40), (90, 90, 100)),
            "in the pot": ((190, 110, 60), (230, 160, 110))},
 )
-LOOKS = {"kitchen": KITCHEN, "studio": STUDIO}
+_HARD_VARIANTS = {
+    **KITCHEN.variants,
+    "apple": (("green", (150, 205, 60)), ("red", (200, 30, 45))),
+    "lemon": (("yellow", (250, 245, 120)), ("green", (120, 190, 60))),
+    "banana": (("yellow", (240, 205, 70)), ("brown", (150, 110, 50))),
+    "mushroom": (("brown", (185, 150, 120)), ("white", (235, 230, 220))),
+    "garlic": (("white", (235, 215, 225)), ("purple", (170, 110, 170))),
+    "cucumber": (("green", (35, 95, 45)), ("yellow", (210, 200, 90))),
+    "lettuce": (("green", (160, 220, 120)), ("red", (150, 40, 70))),
+    "corn": (("yellow", (240, 190, 40)), ("white", (240, 235, 200))),
+    "fish": (("silver", (140, 165, 195)), ("pink", (235, 150, 150))),
+    "chicken": (("golden", (205, 135, 60)), ("pink", (240, 175, 165))),
+    "rice": (("white", (245, 245, 235)), ("brown", (170, 130, 80))),
+    "butter": (("yellow", (250, 230, 140)), ("white", (245, 240, 225))),
+}
+# The "hard" style: 20 nouns and 12 verbs (the kitchen's props and colours for the first 8 and 6),
+# a plain counter or a patterned backdrop per video, a smaller object, per-video zoom and offset.
+HARD = dataclasses.replace(
+    KITCHEN, name="hard", nouns={n: v[0][1] for n, v in _HARD_VARIANTS.items()}, backdrop="mixed",
+    size=0.6, jitter=0.06, zoom=(0.8, 1.2), offset=(0.12, 0.1), variants=_HARD_VARIANTS)
+LOOKS = {"kitchen": KITCHEN, "studio": STUDIO, "hard": HARD}
+DISTRACTOR_SLOTS = ((0.86, 0.2), (0.12, 0.84), (0.88, 0.84), (0.5, 0.9))  # fractions of (W, H); the dest is at (0.15, 0.2)
 
 
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -199,9 +220,135 @@ def noun_sprite(noun: str, size: int, rng: np.random.Generator, colours: dict[st
         for _ in range(9):
             hx, hy, hr = rng.uniform(-0.3, 0.85), rng.uniform(-0.3, 0.8), rng.uniform(0.015, 0.04)
             rgb[(u - hx) ** 2 + (v - hy) ** 2 < hr] = (190, 130, 15)
+    elif noun in _HARD_SPRITES:
+        rgb, mask = _HARD_SPRITES[noun](size, col, rng)
     else:
         raise ValueError(f"unknown noun {noun!r}; known: {sorted(colours)}")
     return rgb.astype(np.uint8), mask
+
+
+# ---- the "hard" style's further nouns: a shape, a texture and an accent each ---------------------
+def _apple(size, col, rng):  # round, a dimple and stem on top, a leaf, faint vertical streaks
+    u, v = _grid(size, size)
+    mask = (u * u + (v - 0.05) ** 2 < 0.85) & ~((np.abs(u) < 0.18) & (v < -0.72))
+    rgb = _finish((1.05 - 0.3 * (u * u + v * v)) * (1 + 0.08 * np.sin(u * 14)), col, rng)
+    stem = (np.abs(u - 0.02) < 0.05) & (v < -0.6) & (v > -1)
+    leaf = ((u - 0.3) ** 2 / 0.05 + (v + 0.8) ** 2 / 0.01) < 1
+    rgb[stem], rgb[leaf] = (90, 60, 30), (40, 140, 40)
+    return rgb, mask | stem | leaf
+
+
+def _lemon(size, col, rng):  # a wide ellipse with pointed tips and a dimpled skin
+    u, v = _grid(int(size * 0.75), int(size * 1.35))
+    mask = (np.abs(u) ** 1.6 + np.abs(v) ** 2) < 0.9 * (1 - 0.15 * np.abs(u) ** 6)
+    dimples = 1 - 0.12 * ((np.sin(u * 31) * np.sin(v * 29)) > 0.6)
+    return _finish(dimples * (1.1 - 0.3 * v * v), col, rng), mask
+
+
+def _banana(size, col, rng):  # a crescent with brown tips
+    u, v = _grid(int(size * 0.7), int(size * 1.6))
+    outer = u * u + (v + 0.9) ** 2 < 1.9 ** 2 / 1.6
+    inner = u * u + (v + 1.35) ** 2 < 1.7 ** 2 / 1.5
+    mask = outer & ~inner & (v > -0.95)
+    rgb = _finish(1.05 - 0.2 * np.abs(u) + 0.1 * np.sin(v * 9), col, rng)
+    rgb[mask & (np.abs(u) > 0.85)] = (90, 60, 25)
+    return rgb, mask
+
+
+def _mushroom(size, col, rng):  # a domed cap with pale spots over a cream stem
+    u, v = _grid(size, size)
+    cap = (u * u + (v + 0.05) ** 2 / 0.5 < 0.85) & (v < 0.05)
+    stem = (np.abs(u) < 0.25) & (v >= 0.05) & (v < 0.9)
+    rgb = _finish(1.05 - 0.3 * u * u, col, rng)
+    for _ in range(6):
+        sx, sy = rng.uniform(-0.6, 0.6), rng.uniform(-0.5, -0.1)
+        rgb[cap & ((u - sx) ** 2 + (v - sy) ** 2 < 0.012)] = (245, 240, 225)
+    rgb[stem] = (235, 225, 200)
+    return rgb, cap | stem
+
+
+def _garlic(size, col, rng):  # a squat bulb of cloves (dark seams), a narrow neck, roots below
+    u, v = _grid(size, size)
+    body = u * u / 0.8 + (v - 0.2) ** 2 / 0.45 < 1
+    neck = (np.abs(u) < 0.12 + 0.1 * (v + 0.9)) & (v < -0.3) & (v > -0.95)
+    roots = (v > 0.82) & (np.abs(u) < 0.3) & (np.sin(u * 40) > 0)
+    seams = np.abs(np.sin(u * 5.5 / np.sqrt(np.maximum(1 - (v - 0.2) ** 2, 0.1)))) < 0.15
+    rgb = _finish(np.where(seams, 0.72, 1.0) * (1.05 - 0.2 * u * u), col, rng)
+    rgb[roots] = (150, 130, 100)
+    return rgb, body | neck | roots
+
+
+def _cucumber(size, col, rng):  # long and thin, with pale speckles and faint long stripes
+    u, v = _grid(int(size * 0.5), int(size * 2.0))
+    mask = (np.abs(u) ** 2.5 + np.abs(v) ** 2) < 0.9
+    rgb = _finish((1.0 + 0.12 * (np.sin(v * 12) > 0.7)) * (1.1 - 0.35 * v * v), col, rng)
+    for _ in range(25):
+        x, y = rng.uniform(-0.8, 0.8), rng.uniform(-0.6, 0.6)
+        rgb[(u - x) ** 2 * 8 + (v - y) ** 2 * 40 < 0.1] = (200, 225, 170)
+    return rgb, mask
+
+
+def _lettuce(size, col, rng):  # a ruffled round head with radial veins
+    u, v = _grid(size, int(size * 1.15))
+    r, a = np.sqrt(u * u + v * v), np.arctan2(v, u)
+    mask = r < 0.85 + 0.1 * np.sin(11 * a)
+    veins = np.abs(np.sin(7 * a)) < 0.12
+    return _finish(np.where(veins, 1.25, 0.95 + 0.1 * np.sin(r * 20)), col, rng), mask
+
+
+def _corn(size, col, rng):  # a long cob of kernels in a grid, green husk leaves at one end
+    u, v = _grid(int(size * 0.55), int(size * 1.8))
+    cob = (np.abs(u) ** 2 + np.abs(v) ** 3) < 0.8
+    husk = (u < -0.55) & (np.abs(v) < 0.9) & (np.abs(v) > 0.5 * (u + 1)) & (np.sin(v * 8) > -0.5)
+    kernels = ((np.sin(v * 28) > -0.2) & (np.sin(u * 14) > -0.3)).astype(np.float32)
+    rgb = _finish(0.7 + 0.4 * kernels, col, rng)
+    rgb[husk] = (90, 160, 60)
+    return rgb, cob | husk
+
+
+def _fish(size, col, rng):  # a long body with scales, an eye and a tail fin
+    u, v = _grid(int(size * 0.7), int(size * 1.7))
+    body = (u * u / 0.6 + (v - 0.15) ** 2 / 0.55) < 1
+    tail = (v < -0.65) & (np.abs(u) < 1.1 * (-0.6 - v))
+    scales = 1 - 0.18 * ((np.sin(u * 20 + np.sin(v * 20)) * np.sin(v * 20)) > 0.5)
+    rgb = _finish(scales * (1.15 - 0.4 * u * u), col, rng)
+    rgb[(u + 0.1) ** 2 + (v - 0.6) ** 2 < 0.012] = (20, 20, 25)
+    return rgb, body | tail
+
+
+def _chicken(size, col, rng):  # a drumstick: a golden meaty end and a white bone with a knob
+    u, v = _grid(int(size * 0.8), int(size * 1.5))
+    meat = (u * u / 0.75 + (v - 0.3) ** 2 / 0.4) < 1
+    bone = (np.abs(u) < 0.13) & (v < -0.1) & (v > -0.82)
+    knob = (np.abs(u) - 0.15) ** 2 + (v + 0.85) ** 2 < 0.03
+    rgb = _finish((1.1 - 0.35 * (u * u + (v - 0.3) ** 2)) * (1 + 0.1 * np.sin(u * 9 + v * 7)), col, rng)
+    rgb[(bone | knob) & ~meat] = (240, 235, 220)
+    return rgb, meat | bone | knob
+
+
+def _rice(size, col, rng):  # a dome-shaped heap of grains
+    u, v = _grid(int(size * 0.7), int(size * 1.4))
+    mask = (u * u + ((v - 0.9) / 1.7) ** 2 < 1) & (v < 0.9)
+    rgb = _finish(1.0 - 0.15 * v, col, rng)
+    for _ in range(int(size * 1.5)):
+        x, y = rng.uniform(-0.9, 0.9), rng.uniform(-0.7, 0.85)
+        rgb[(u - x) ** 2 * 300 + (v - y) ** 2 * 200 < 1] = tuple(int(c * 0.8) for c in col)
+    return rgb, mask
+
+
+def _butter(size, col, rng):  # a flat block, half in silver foil
+    u, v = _grid(int(size * 0.6), int(size * 1.5))
+    mask = (np.abs(u) < 0.92) & (np.abs(v) < 0.95)
+    rgb = _finish(np.where(u < -0.75, 0.8, 1.05), col, rng)
+    foil = mask & (v > 0.1)
+    rgb[foil] = (190, 195, 205)
+    rgb[foil & (np.sin(v * 30 + u * 10) > 0.6)] = (150, 155, 165)
+    return rgb, mask
+
+
+_HARD_SPRITES = {"apple": _apple, "lemon": _lemon, "banana": _banana, "mushroom": _mushroom, "garlic": _garlic,
+                 "cucumber": _cucumber, "lettuce": _lettuce, "corn": _corn, "fish": _fish, "chicken": _chicken,
+                 "rice": _rice, "butter": _butter}
 
 
 @functools.lru_cache(maxsize=8)
@@ -293,10 +440,29 @@ class Scene:
     """One video's set: the backdrop (and, for a patterned look, the framing) fixed per video,
     the rest varied per step; `look` picks the style's colours and geometry."""
 
-    def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator, look: Look = KITCHEN):
+    def __init__(self, width: int, height: int, fps: int, rng: np.random.Generator, look: Look = KITCHEN,
+                 extra: np.random.Generator | None = None, distractors: int = 0, lighting: float = 0.0):
+        """`extra`: the generator of the options below (its own, so that without them the scene
+        draws what it always drew); `distractors`: up to this many other nouns stand still at the
+        frame's edges during a step; `lighting`: per-video gain (+-lighting), colour cast
+        (+-lighting/2 per channel) and offset (+-24 * lighting levels) over every frame."""
         self.W, self.H, self.fps, self.rng, self.look = width, height, fps, rng, look
         self.nouns = dict(look.nouns)  # the current step's noun colours (set per step)
         self.zoom, self.ox, self.oy = 1.0, 0.0, 0.0  # camera: size scale, centre offset (fractions)
+        if (distractors or lighting) and extra is None:
+            raise ValueError("distractors and lighting need their own generator (extra=)")
+        self.extra, self.distractors, self.light = extra, distractors, None
+        if lighting:
+            gain = (1 + extra.uniform(-lighting, lighting)) * (1 + extra.uniform(-lighting / 2, lighting / 2, 3))
+            self.light = (gain.astype(np.float32), np.float32(extra.uniform(-24, 24) * lighting))
+        if look.backdrop == "mixed":  # per video: a plain counter of a random muted colour, or a pattern
+            if rng.random() < 0.5:
+                look = dataclasses.replace(look, backdrop="plain", counter=tuple(int(c) for c in rng.uniform(90, 200, 3)))
+            else:
+                look = dataclasses.replace(look, backdrop="patterned")
+            self.look = look
+            self.zoom = float(rng.uniform(*look.zoom))
+            self.ox, self.oy = (float(x) for x in rng.uniform(-1, 1, 2) * look.offset)
         if look.backdrop == "plain":
             # A muted, mid-grey counter (low saturation, low contrast) with a soft vertical gradient.
             counter = np.array(look.counter) * rng.uniform(0.9, 1.06) + rng.uniform(-6, 6, 3)
@@ -305,8 +471,9 @@ class Scene:
             self.base = np.clip(img, 0, 255).astype(np.uint8)
         elif look.backdrop == "patterned":
             self.base = patterned_backdrop(width, height, rng)
-            self.zoom = float(rng.uniform(*look.zoom))
-            self.ox, self.oy = (float(x) for x in rng.uniform(-1, 1, 2) * look.offset)
+            if self.look.name != "hard":  # the studio's framing (the hard style drew its own above)
+                self.zoom = float(rng.uniform(*look.zoom))
+                self.ox, self.oy = (float(x) for x in rng.uniform(-1, 1, 2) * look.offset)
         else:
             raise ValueError(f"unknown backdrop {look.backdrop!r}; known: plain, patterned")
 
@@ -330,7 +497,28 @@ class Scene:
             breath = np.sin(2 * np.pi * i / (2.5 * self.fps))  # hands move a pixel or so
             paste(f, hand, cx - dx, cy + self.u(0.25) + breath)
             paste(f, hand, cx + dx, cy + self.u(0.25) - breath)
-            yield f
+            yield self._lit(f)
+
+    def _lit(self, f: np.ndarray) -> np.ndarray:
+        if self.light is None:
+            return f
+        gain, offset = self.light
+        return np.clip(f.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
+
+    def _distractors(self, noun: str) -> list[tuple[Sprite, float, float]]:
+        """1..`distractors` other nouns (the look's), small, at free edge slots: (sprite, x, y)."""
+        if not self.distractors:
+            return []
+        rng = self.extra
+        others = [n for n in self.look.nouns if n != noun]
+        k = int(rng.integers(1, self.distractors + 1))
+        slots = rng.permutation(len(DISTRACTOR_SLOTS))[:k]
+        out = []
+        for j in slots:
+            other = others[rng.integers(len(others))]
+            sprite = noun_sprite(other, self.u(0.24 * rng.uniform(0.85, 1.15)), rng, self.look.nouns)
+            out.append((sprite, self.W * DISTRACTOR_SLOTS[j][0], self.H * DISTRACTOR_SLOTS[j][1]))
+        return out
 
     def step(self, verb: str, noun: str, n: int, size: str | None = None, colour: str | None = None,
              dest: str | None = None) -> Iterator[np.ndarray]:
@@ -350,10 +538,13 @@ class Scene:
         px = self.u(self.look.size * SIZE_SCALE[size] * rng.uniform(0.9, 1.1))
         speed = rng.uniform(0.8, 1.25)  # motions' rate varies per step
         flip = rng.random() < 0.5  # mirror the whole step
+        others = self._distractors(noun)
         for f in draw(noun, px, speed, n):
             if prop is not None:  # the destination stands in a corner, in front of the work surface
                 paste(f, prop, self.W * 0.15, self.H * 0.2)
-            yield f[:, ::-1] if flip else f
+            for sprite, x, y in others:
+                paste(f, sprite, x, y)
+            yield self._lit(f[:, ::-1] if flip else f)
 
     def _container(self, dest: str | None) -> Sprite | None:
         if dest is None:
@@ -510,4 +701,114 @@ class Scene:
             dots(f, bx[on], by[on], self.look.fry[0], radius=max(1, self.u(0.02)))
             sy = cy - R * 0.5 - ((steam_p + 0.6 * speed * t) % 1.0) * self.u(0.45)  # steam rises
             dots(f, steam_x + 2 * np.sin(sy * 0.3), sy, self.look.fry[1], radius=1)
+            yield f
+
+    # ---- the "hard" style's further verbs ----------------------------------------------------------
+    def _mash(self, noun, size, speed, n):  # in a bowl, squashed flat again and again by a masher
+        bg, cx, cy = self.background()
+        paste(bg, _box(self.u(0.9), self.u(1.15), self.look.bowl[0], rim=self.look.bowl[1], power=2), cx, cy)
+        rgb, a = noun_sprite(noun, size, self.rng, self.nouns)
+        h = a.shape[0]
+        for i in range(n):
+            press = 0.5 - 0.5 * np.cos(2 * np.pi * 1.2 * speed * i / self.fps)  # 0 up .. 1 pressed
+            squash = 1 - 0.45 * press * min(1.0, 0.4 + i / max(n, 1))  # flatter as the step goes on
+            rows = np.minimum((np.arange(max(2, int(h * squash))) / squash).astype(int), h - 1)
+            f = bg.copy()
+            paste(f, (rgb[rows], a[rows]), cx, cy + h * (1 - squash) / 2)
+            top = cy + h / 2 - h * squash
+            line(f, (cx - self.u(0.15), top), (cx + self.u(0.15), top), self.look.tool, radius=max(1, self.u(0.02)))
+            line(f, (cx, top), (cx, top - self.u(0.4)), self.look.tool, radius=max(1, self.u(0.015)))
+            yield f
+
+    def _grate(self, noun, size, speed, n):  # rubbed up and down a grater, shreds pile up below
+        bg, cx, cy = self.background()
+        gw, gh = self.u(0.28), self.u(0.8)
+        grater = _box(gh, gw, self.look.tool, rim=(70, 70, 75), power=12)
+        grater[0][::max(2, self.u(0.05)), ::max(2, self.u(0.05))] = (40, 40, 45)  # its holes
+        gx = cx - self.u(0.2)
+        paste(bg, grater, gx, cy)
+        obj = noun_sprite(noun, int(size * 0.7), self.rng, self.nouns)
+        shreds: list[tuple[float, float]] = []
+        skin = self.nouns[noun]
+        for i in range(n):
+            y = cy + 0.3 * gh * np.sin(2 * np.pi * 1.5 * speed * i / self.fps)
+            f = bg.copy()
+            if i % 3 == 0:
+                shreds.append((gx + self.rng.uniform(-gw / 2, gw / 2), self.H - self.rng.uniform(1, self.u(0.12))))
+            if shreds:
+                xs, ys = np.array(shreds).T
+                dots(f, xs, ys, skin, radius=max(1, self.u(0.01)))
+            paste(f, obj, gx + gw / 2 + obj[1].shape[1] / 2 - self.u(0.05), y)
+            yield f
+
+    def _sprinkle(self, noun, size, speed, n):  # on a plate, a shaker above it shakes, grains fall
+        bg, cx, cy = self.background()
+        fill, rim = self.look.dests.get("on the plate", ((245, 245, 240), (185, 185, 190)))
+        paste(bg, _box(self.u(0.5), self.u(1.1), fill, rim=rim, power=2), cx, cy + self.u(0.12))
+        obj = noun_sprite(noun, int(size * 0.8), self.rng, self.nouns)
+        paste(bg, obj, cx, cy + self.u(0.05))
+        shaker = _box(self.u(0.22), self.u(0.12), self.look.tool, rim=(60, 60, 65), power=6)
+        k = 30
+        gx, g0 = self.rng.uniform(-1, 1, k), self.rng.uniform(0, 1, k)
+        for i in range(n):
+            t = i / self.fps
+            sx = cx + self.u(0.12) * np.sin(2 * np.pi * 2.0 * speed * t)
+            f = bg.copy()
+            top = cy - self.u(0.42)
+            fall = (g0 + 1.2 * speed * t) % 1.0
+            dots(f, sx + gx * self.u(0.08) * (1 + fall), top + fall * self.u(0.45), (30, 30, 30), radius=0)
+            dots(f, sx - gx * self.u(0.06) * (1 + fall), top + ((fall + 0.5) % 1.0) * self.u(0.45), (250, 250, 250),
+                 radius=0)
+            paste(f, shaker, sx, top - self.u(0.08))
+            yield f
+
+    def _roll(self, noun, size, speed, n):  # rolled back and forth across a board, turning as it goes
+        bg, cx, cy = self.background()
+        fill, rim, grain = self.look.board
+        board = _box(self.u(0.6), int(self.W * 0.95 * self.zoom), fill, rim=rim, power=10)
+        board[0][:, ::4] = grain
+        paste(bg, board, cx, cy + self.u(0.15))
+        obj = noun_sprite(noun, int(size * 0.75), self.rng, self.nouns)
+        radius = max(obj[1].shape) / 2
+        amp = self.W * 0.25
+        for i in range(n):
+            x = amp * np.sin(2 * np.pi * 0.6 * speed * i / self.fps)
+            f = bg.copy()
+            paste(f, rotate(obj, x / radius), cx + x, cy)
+            yield f
+
+    def _flip(self, noun, size, speed, n):  # tossed up out of a pan, turning over in the air
+        bg, cx, cy = self.background()
+        R = self.u(0.42)
+        fill, rim, handle = self.look.pan
+        paste(bg, _box(R, 2 * R, fill, rim=rim, power=4), cx, cy + self.u(0.28))
+        line(bg, (cx + R, cy + self.u(0.28)), (cx + R + self.u(0.3), cy + self.u(0.2)), handle, radius=max(1, self.u(0.02)))
+        obj = noun_sprite(noun, int(size * 0.75), self.rng, self.nouns)
+        for i in range(n):
+            phase = (0.9 * speed * i / self.fps) % 1.0
+            up = np.sin(np.pi * phase)  # 0 in the pan .. 1 at the top
+            f = bg.copy()
+            paste(f, rotate(obj, np.pi * phase), cx, cy + self.u(0.1) - up * self.u(0.45))
+            yield f
+
+    def _bake(self, noun, size, speed, n):  # in an oven behind glass, a glow pulsing, browning slowly
+        bg, cx, cy = self.background()
+        oven = _box(self.u(0.95), self.u(1.3), (45, 42, 40), rim=(110, 110, 115), power=12)
+        paste(bg, oven, cx, cy)
+        win = _box(self.u(0.6), self.u(0.95), (70, 50, 35), power=10)
+        paste(bg, win, cx, cy)
+        rgb, a = noun_sprite(noun, int(size * 0.6), self.rng, self.nouns)
+        brown = np.array([120, 70, 30], np.float32)
+        wh, ww = win[1].shape
+        for i in range(n):
+            t = i / self.fps
+            done = min(1.0, i / max(n, 1))
+            cur = (rgb.astype(np.float32) * (1 - 0.5 * done) + brown * 0.5 * done).astype(np.uint8)
+            f = bg.copy()
+            glow = 0.5 + 0.5 * np.sin(2 * np.pi * 0.8 * speed * t)
+            y0, x0 = int(round(cy - wh / 2)), int(round(cx - ww / 2))
+            region = f[max(y0, 0):y0 + wh, max(x0, 0):x0 + ww]
+            region[:] = np.clip(region.astype(np.float32) + glow * np.array([70, 30, 0], np.float32), 0, 255).astype(np.uint8)
+            paste(f, (cur, a), cx, cy + self.u(0.05))
+            line(f, (cx - ww / 2, cy + wh / 2 - 2), (cx + ww / 2, cy + wh / 2 - 2), (150, 150, 155), radius=1)  # the rack
             yield f
