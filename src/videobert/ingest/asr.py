@@ -38,7 +38,9 @@ VAD_PAD_MS = 200  # speech padding kept around each stretch of speech the VAD fi
 
 def read_audio(path: str) -> np.ndarray | None:
     """The first audio stream as mono 16 kHz int16 samples, or None when there is none."""
-    with av.open(str(path)) as container:
+    from .shards import open_container  # a shard member (SHARD.tar#KEY.mp4): its KEY.m4a when it has one
+
+    with open_container(path, audio=True) as container:
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]

@@ -7,7 +7,12 @@ Cleaning: HTML/VTT tags (``<i>``, ``<c>``, inline ``<00:00:01.500>`` timestamps,
 ASS overrides (``{\\an8}``) and HTML entities are removed. Cues are ordered by start time
 (overlapping cues are kept). YouTube-style rolling captions, where each cue repeats the line
 already shown by the previous cue and adds one, are de-duplicated: a line identical to a
-line of the previous cue is not emitted again. A malformed cue timing line raises
+line of the previous cue is not emitted again. YouTube's automatic captions also time each
+word (``word<00:00:01.234><c> next</c>``): in a file with such inline timestamps, a line that
+carries them gives its words their own times (a word lasts until the next word starts, the
+line's last word until its cue ends; the line's first word starts with its cue), the repeated
+untimed copies of those lines are dropped, and whitespace-only lines belong to the cue body as
+WebVTT says (YouTube starts cues with a line holding one space). A malformed cue timing line raises
 `CaptionError` naming the file and line. A file that is not UTF-8 is read as Windows-1252
 (else Latin-1) with a warning.
 """
@@ -33,11 +38,13 @@ class Cue:
     start: float
     end: float
     lines: tuple[str, ...]
+    raw: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # body lines as written (word timings)
 
 
 CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt")
 _TS = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)[.,](\d{1,3})$")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+_INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})>")  # a word's start in YouTube's automatic captions
 
 
 def find_captions(video_path: str | Path, captions_dir: str | Path | None = None, names: tuple[str, ...] = ()) -> Path | None:
@@ -89,6 +96,9 @@ def parse_cues(path: str | Path) -> list[Cue]:
     text = read_caption_text(path)
     cues: list[Cue] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Word-timed (YouTube automatic) captions: only an empty line ends a cue, as WebVTT says; other
+    # files keep ending cues at whitespace-only lines too (hand-made .srt files have such separators).
+    timed = bool(_INLINE_TS.search(text))
     i = 0
     while i < len(lines):
         if "-->" not in lines[i]:
@@ -105,10 +115,10 @@ def parse_cues(path: str | Path) -> list[Cue]:
             raise CaptionError(f"{path}:{lineno}: cue ends before it starts: {timing.strip()!r}")
         i += 1
         body = []
-        while i < len(lines) and lines[i].strip() and "-->" not in lines[i]:
-            body.append(clean_line(lines[i]))
+        while i < len(lines) and (lines[i].strip() or (timed and lines[i])) and "-->" not in lines[i]:
+            body.append(lines[i])
             i += 1
-        cues.append(Cue(start, end, tuple(b for b in body if b)))
+        cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))
     if not cues and text.strip() and not text.lstrip().startswith("WEBVTT"):
         raise CaptionError(f"{path}: no cues found (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm' lines)")
     cues.sort(key=lambda c: (c.start, c.end))
@@ -127,8 +137,46 @@ def dedupe_rolling(cues: list[Cue]) -> list[Cue]:
     return out
 
 
-def caption_words(path: str | Path) -> list[Word]:
+def _timed_line_words(raw: str, start: float, end: float) -> list[Word]:
+    """The words of one word-timed line of cue [start, end]: text before the first inline
+    timestamp starts at `start`; each timestamp starts the text after it, which lasts until the
+    next timestamp (the last until `end`). Times are clamped into the cue and never go back."""
+    parts = _INLINE_TS.split(raw)  # [text, time, text, time, text, ...]
+    times = [start]
+    for ts in parts[1::2]:
+        try:
+            t = parse_timestamp(ts)
+        except ValueError:  # e.g. 00:61:00.000: keep the previous time
+            t = times[-1]
+        times.append(min(max(t, times[-1]), end))
     words: list[Word] = []
-    for c in dedupe_rolling(parse_cues(path)):
+    for k, piece in enumerate(parts[0::2]):
+        words.extend(words_from_text(clean_line(piece), times[k], times[k + 1] if k + 1 < len(times) else end))
+    return words
+
+
+def timed_caption_words(cues: list[Cue]) -> list[Word]:
+    """Words of YouTube's automatic captions: word-timed lines give their words' own times; an
+    untimed line that repeats a line of the previous cue (the rolling copy) is dropped, another
+    untimed line (e.g. ``[Music]``) is spread over its cue."""
+    words: list[Word] = []
+    prev: tuple[str, ...] = ()
+    for c in cues:
+        for raw in c.raw:
+            if _INLINE_TS.search(raw):
+                words.extend(_timed_line_words(raw, c.start, c.end))
+            elif (line := clean_line(raw)) and line not in prev:
+                words.extend(words_from_text(line, c.start, c.end))
+        if c.lines:
+            prev = c.lines
+    return words
+
+
+def caption_words(path: str | Path) -> list[Word]:
+    cues = parse_cues(path)
+    if any(_INLINE_TS.search(r) for c in cues for r in c.raw):
+        return timed_caption_words(cues)
+    words: list[Word] = []
+    for c in dedupe_rolling(cues):
         words.extend(words_from_text(" ".join(c.lines), c.start, c.end))
     return words

@@ -26,7 +26,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Decode videos to 20 fps, cut 30-frame clips, extract clip features and timed sentences "
         "(captions, annotations or ASR) into a sharded corpus. Re-running skips finished videos.",
     )
-    p.add_argument("videos", nargs="+", metavar="VIDEOS", help="video files, folders (recursive) or .txt lists of paths")
+    p.add_argument("videos", nargs="+", metavar="VIDEOS", help="video files, folders (recursive), .txt lists of paths, or video2dataset "
+                                                          "shards: .tar files or brace patterns, quoted, such as "
+                                                          "'shards/{00000..00009}.tar' (docs/formats.md)")
     p.add_argument("--out", required=True, metavar="CORPUS", help="corpus directory (created or resumed)")
     p.add_argument("--backbone", default=d.backbone, help=BACKBONE_HELP)
     p.add_argument("--weights", default=None,
@@ -48,8 +50,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
     p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt files")
     p.add_argument("--annotations", metavar="JSON", help="YouCook II-style annotation JSON (sentences with segments)")
+    p.add_argument("--captions-json", dest="captions_json", metavar="JSON",
+                   help="HowTo100M-style caption JSON ({video_id: {text: [...], start: [...], end: [...]}}, e.g. "
+                        "raw_caption.json), matched by video id / file stem / shard key; after caption files and "
+                        "shard subtitles, before --annotations (docs/formats.md)")
     p.add_argument("--text", choices=TEXT_SOURCES, default=d.text,
-                   help="where sentences come from: auto = the first that exists of captions, annotations, --asr; "
+                   help="where sentences come from: auto = the first that exists of captions, shard subtitles, "
+                        "--captions-json, annotations, shard Whisper transcript, shard .txt caption, --asr; "
                         "asr = speech recognition only, captions and annotations ignored (default: %(default)s)")
     p.add_argument("--asr", choices=ASR_ENGINES, default=d.asr,
                    help="speech recognition for videos without captions/annotations (default: %(default)s)")
@@ -106,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
     config = IngestConfig(
         backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
         frames=args.frames, pool=args.pool,
-        text=args.text, captions_dir=args.captions, annotations=args.annotations, asr=args.asr, asr_model=args.asr_model,
+        text=args.text, captions_dir=args.captions, annotations=args.annotations, captions_json=args.captions_json,
+        asr=args.asr, asr_model=args.asr_model,
         batch_size=args.batch_size, device=args.device, precision=args.precision, threads=args.threads,
     )
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,

