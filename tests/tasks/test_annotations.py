@@ -3,14 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from videobert.tasks.annotations import (
-    clip_range,
-    extract_labels,
-    extract_verb_noun,
-    label_segment,
-    load_youcook,
-    read_labels,
-)
+from videobert.tasks.annotations import clip_range, load_youcook, read_labels
 
 
 def write_youcook(path, videos):
@@ -47,23 +40,6 @@ def test_clip_range_overlapping_clips():
     assert clip_range(starts, 3.0, 4.5) == (2, 3)  # touching boundaries do not overlap
     assert clip_range(starts, 0.0, 100.0) == (0, 10)
     assert clip_range(starts, 50.0, 60.0) == (0, 0)
-
-
-def test_verb_noun_extraction():
-    assert extract_verb_noun("Now let's add the salt to the bowl") == ("add", "salt")
-    assert extract_verb_noun("then cut tomatoes into pieces") == ("cut", "tomatoes")
-    assert extract_verb_noun("pour some oil in a pan") == ("pour", "oil")
-    assert extract_verb_noun("the end") == (None, None)
-    verbs, nouns = extract_labels(["add the salt", "add the pepper", "cut the salt", "stir it", "add salt"], min_count=2)
-    assert verbs == ["add"]  # cut and stir seen once
-    assert nouns == ["salt"]
-
-
-def test_label_segment_and_phrases():
-    verbs, nouns = ["add", "cut"], ["oil", "olive oil", "pan"]
-    assert label_segment("next add the olive oil to the pan", verbs, nouns) == (0, 1)  # longest phrase wins
-    assert label_segment("add oil", verbs, nouns) == (0, 0)
-    assert label_segment("whisk the eggs", verbs, nouns) == (None, None)
 
 
 def test_read_labels(tmp_path):

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..corpus import Corpus, CorpusError, is_valid_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from .cache import choose_cache
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +82,18 @@ class Explorer:
                  vocab_dir: str | os.PathLike | None = None, progress: bool = False, device: str | None = None):
         from ..vocab import VisualVocab
 
-        self.corpus = Corpus(corpus_root)
+        # every path absolute (against the working directory): Flask's send_file would resolve a
+        # relative one against the package folder
+        self.corpus = Corpus(Path(corpus_root).absolute())
         self.corpus.manifest  # a clear error for a directory that is not a corpus
-        self.vocab_dir = Path(vocab_dir) if vocab_dir else self.corpus.root / "vocab"
+        self.vocab_dir = Path(vocab_dir).absolute() if vocab_dir else self.corpus.root / "vocab"
         self.vocab = VisualVocab.load(self.vocab_dir)
-        self.annotations = Path(annotations) if annotations else None
+        self.annotations = Path(annotations).absolute() if annotations else None
         if self.annotations is not None and not self.annotations.is_file():
             raise FileNotFoundError(f"annotation file {self.annotations} does not exist")
-        self.cache = Path(cache_dir) if cache_dir else self.corpus.root / ".explore-cache"
-        self.model_path = Path(model_path) if model_path else None
+        # CORPUS/.explore-cache, or a user cache directory for a read-only corpus; locked (explore.cache)
+        self.cache, self._cache_lock = choose_cache(self.corpus.root, cache_dir)
+        self.model_path = Path(model_path).absolute() if model_path else None
         if self.model_path is not None and not self.model_path.is_dir():
             raise FileNotFoundError(f"model directory {self.model_path} does not exist")
         self.device = device
@@ -206,7 +210,8 @@ class Explorer:
         """Majority verb / noun of each word over the annotated training steps (`tasks.wordlabels`)."""
         if self.annotations is None:
             return {}
-        from ..tasks.annotations import CorpusSegment, clip_range, extract_labels, load_youcook
+        from ..tasks.annotations import CorpusSegment, clip_range, load_youcook
+        from ..tasks.labels import label_lists
         from ..tasks.wordlabels import word_labels
 
         segs = [s for s in load_youcook(self.annotations, "training") if s.video_id in videos]
@@ -215,8 +220,11 @@ class Explorer:
             lo, hi = clip_range(np.asarray(videos[s.video_id]["clip_starts"]), s.start, s.end, clip_seconds)
             if hi > lo:
                 located.append(CorpusSegment(s, lo, hi))
-        verbs, nouns = extract_labels([s.sentence for s in segs], min_count=1)
-        if not located or not verbs or not nouns:
+        if not located:
+            return {}
+        found = label_lists(segs, verbs=200, nouns=200)  # every common verb / noun may label a word
+        verbs, nouns = list(found.verbs), list(found.nouns)
+        if not verbs or not nouns:
             return {}
         wl = word_labels(located, lambda vid: np.asarray(videos[vid]["tokens"]), verbs, nouns)
         out = {}
@@ -375,17 +383,17 @@ class Explorer:
         return self.cache / f"model-{fp}"
 
     def label_lists(self) -> tuple[list[str], list[str]]:
-        """Zero-shot verbs and nouns: from the annotations' training captions, else the transcripts."""
-        from ..tasks.annotations import extract_labels, load_youcook
+        """Zero-shot verbs and nouns: the most common of the annotations' training captions, else of the
+        transcripts, by part-of-speech tagging (`tasks.labels`; eval's 45 verbs and 100 nouns)."""
+        from ..tasks.annotations import load_youcook
+        from ..tasks.labels import count_labels
 
         if self.annotations is not None:
             sents = [s.sentence for s in load_youcook(self.annotations, "training")]
         else:
             sents = [s["text"] for v in self.videos.values() for s in v["sentences"]]
-        verbs, nouns = extract_labels(sents, min_count=2, max_labels=200)
-        if len(verbs) < 2 or len(nouns) < 2:
-            verbs, nouns = extract_labels(sents, min_count=1, max_labels=200)
-        return verbs, nouns
+        found = count_labels(sents)
+        return list(found.verbs), list(found.nouns)
 
     def _model_leaves(self, video_id: str) -> np.ndarray:
         _ = self.model

@@ -5,27 +5,15 @@ The real file looks like ``{"database": {VIDEO_ID: {"subset": "training"|"valida
 "sentence": "..."}]}}}``. A segment maps to the corpus clips that *overlap* it (clip i
 covers ``[clip_starts[i], clip_starts[i] + clip_seconds)``).
 
-Label extraction (used when no --verbs/--nouns files are given), from training captions:
-
-* words = lower-cased ``[a-z']+`` runs of the sentence;
-* leading fillers (``now``, ``then``, ``next``, ``let's``, ``we``, ``you``, ...) are dropped;
-  the **verb** is the first remaining word (YouCook captions are imperative: "add the
-  salt ...");
-* the **noun** is the word after the first determiner (``the``/``a``/``an``/``some``) that
-  follows the verb, else the next word that is not a stop word;
-* a word becomes a label when it is seen at least ``min_count`` times (most frequent first,
-  at most ``max_labels``).
-
-Given label lists, a segment's verb is its first non-filler word if that is a verb label,
-and its noun is the first noun label (a word or a multi-word phrase) after the verb.
-Segments without a verb (noun) label are left out of the verb (noun) accuracy.
+Verb / noun labels come from a part-of-speech tagger and dependency parser (`tasks.labels`);
+label files (``verbs.txt``, ``nouns.txt``: one label per line, ``#`` comments) are read by
+`read_labels`.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -41,7 +29,6 @@ FILLERS = frozenset(
     "now then next first firstly finally after afterwards and so lets let's let us we you i "
     "will ll can just also please okay ok".split()
 )
-DETERMINERS = frozenset("the a an some".split())
 STOP_WORDS = frozenset(
     "the a an some of to in into on onto with and or for from it its it's this that these those "
     "all up over out off at by is are be well then again".split()
@@ -131,44 +118,6 @@ def words(sentence: str) -> list[str]:
     return re.findall(r"[a-z]+(?:'[a-z]+)?", sentence.lower())
 
 
-def _content_start(ws: list[str]) -> int:
-    i = 0
-    while i < len(ws) and ws[i] in FILLERS:
-        i += 1
-    return i
-
-
-def extract_verb_noun(sentence: str) -> tuple[str | None, str | None]:
-    """(verb, noun) candidates of one caption by the rule in the module docstring."""
-    ws = words(sentence)
-    i = _content_start(ws)
-    if i >= len(ws) or ws[i] in STOP_WORDS:
-        return None, None
-    verb, rest = ws[i], ws[i + 1 :]
-    for j, w in enumerate(rest):
-        if w in DETERMINERS and j + 1 < len(rest) and rest[j + 1] not in STOP_WORDS:
-            return verb, rest[j + 1]
-    noun = next((w for w in rest if w not in STOP_WORDS), None)
-    return verb, noun
-
-
-def extract_labels(sentences: Iterable[str], min_count: int = 2, max_labels: int | None = None) -> tuple[list[str], list[str]]:
-    """Verb and noun label vocabularies from captions, most frequent first."""
-    verbs, nouns = Counter(), Counter()
-    for s in sentences:
-        v, n = extract_verb_noun(s)
-        if v:
-            verbs[v] += 1
-        if n:
-            nouns[n] += 1
-
-    def top(c: Counter) -> list[str]:
-        keep = [w for w, k in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if k >= min_count]
-        return keep[:max_labels] if max_labels else keep
-
-    return top(verbs), top(nouns)
-
-
 def read_labels(path: str | Path) -> list[str]:
     """One label per line (a word or a phrase); blank lines and '#' comments ignored."""
     path = Path(path)
@@ -180,16 +129,3 @@ def read_labels(path: str | Path) -> list[str]:
     if len(labels) < 2:
         raise ValueError(f"{path}: need at least 2 labels, found {len(labels)}")
     return labels
-
-
-def label_segment(sentence: str, verbs: list[str], nouns: list[str]) -> tuple[int | None, int | None]:
-    """Indices of the sentence's verb and noun labels (None where it has none)."""
-    ws = words(sentence)
-    i = _content_start(ws)
-    verb = verbs.index(ws[i]) if i < len(ws) and ws[i] in verbs else None
-    noun_seqs = [(n.split(), k) for k, n in enumerate(nouns)]
-    for j in range(i + 1, len(ws)):
-        hits = [(len(seq), k) for seq, k in noun_seqs if ws[j : j + len(seq)] == seq]
-        if hits:
-            return verb, max(hits)[1]  # the longest phrase starting here
-    return verb, None

@@ -8,6 +8,9 @@ Features of a segment:
   ``[CLS] now let's [MASK] the [MASK] to the [MASK], and then [MASK] the [MASK]. [>] video [SEP]``;
   the mean of the last-layer outputs over the video tokens and the mean over the masked
   tokens (2H numbers).
+* **VideoBERT only** (variant ``videobert_only``, the paper's "VideoBERT" row): the same 2H
+  numbers as the global token, and the last-layer outputs of the video tokens (at most
+  `max_clips`, evenly subsampled) in place of the per-clip S3D features: no S3D anywhere.
 
 The captioner is a small `torch.nn.Transformer` encoder-decoder. Encoder input: one global
 token (a projection of ``[VideoBERT video mean, VideoBERT mask mean, S3D mean]``, or of the
@@ -24,8 +27,9 @@ it has learned no more than "find a similar-looking training step".
 
 Metrics: BLEU-1..4, METEOR, ROUGE-L and CIDEr from pycocoevalcap (the COCO caption
 evaluation) on lower-cased word/number tokens; METEOR runs Java and is reported as
-unavailable (with the reason) where Java is missing or fails. Scores are fractions (the
-paper prints BLEU/METEOR/ROUGE-L x 100).
+unavailable (with the reason) where Java is missing or fails. Scores are fractions in
+report.json; the table is the paper's Table 3 layout: BLEU-3, BLEU-4, METEOR and ROUGE-L
+x 100, CIDEr as the paper prints it (not x 100: its VideoBERT + S3D row reads 0.55).
 
 A trained captioner is a directory: ``captioner.safetensors`` (weights),
 ``captioner.json`` (config, feature sizes, output pieces, the VideoBERT model it used),
@@ -57,7 +61,7 @@ from .metrics import markdown_table
 log = logging.getLogger(__name__)
 
 CAPTION_TEMPLATE = "now let's [MASK] the [MASK] to the [MASK], and then [MASK] the [MASK]."
-VARIANTS = ("videobert", "s3d")
+VARIANTS = ("videobert", "s3d", "videobert_only")
 PERFECT = "perfect (the reference itself)"  # the row that shows each metric's top on these references
 PAD, BOS, EOS = 0, 1, 2
 
@@ -65,7 +69,7 @@ PAD, BOS, EOS = 0, 1, 2
 @dataclasses.dataclass(frozen=True)
 class CaptionerConfig(Config):
     CHOICES = {"variant": VARIANTS}
-    HELP = {"variant": "VideoBERT + S3D features, or S3D features only",
+    HELP = {"variant": "VideoBERT + S3D features, S3D features only, or VideoBERT only",
             "template": "the text VideoBERT reads beside the video for its features"}
     variant: str = "videobert"  # "videobert" (VideoBERT + S3D features) or "s3d" (S3D only)
     template: str = CAPTION_TEMPLATE
@@ -109,8 +113,10 @@ class SegmentFeatures:
 
 @torch.no_grad()
 def videobert_features(model: Any, videos: Sequence[Sequence[int]], template: str = CAPTION_TEMPLATE,
-                       batch_size: int = 32) -> torch.Tensor:
-    """Mean last-layer output over the video tokens and over the masks, concatenated. (N, 2H)"""
+                       batch_size: int = 32, states: list | None = None) -> torch.Tensor:
+    """Mean last-layer output over the video tokens and over the masks, concatenated. (N, 2H)
+
+    `states`: a list to which each video's last-layer outputs at its video tokens (n_i, H) are appended."""
     tok = model.tokenizer
     text = fill_template(tok, template).text_ids
     items = [tok.build(text, list(v)) for v in videos]
@@ -120,6 +126,8 @@ def videobert_features(model: Any, videos: Sequence[Sequence[int]], template: st
             ids = torch.as_tensor(items[i0 + b]["input_ids"], device=o.hidden_states.device)
             h = o.hidden_states[b, : len(ids)].float()  # (T, H)
             is_video = ids >= tok.visual_offset
+            if states is not None:
+                states.append(h[is_video].cpu())
             out.append(torch.cat([h[is_video].mean(0), h[ids == tok.mask_id].mean(0)]).cpu())
     return torch.stack(out)
 
@@ -135,11 +143,17 @@ def segment_features(
         keep = subsample(range(len(feats)), config.max_clips)
         clips.append(torch.from_numpy(feats[keep]))
     glob = torch.stack([c.mean(0) for c in clips])  # (N, D)
-    if config.variant == "videobert":
+    if config.variant != "s3d":
         if model is None or video_tokens is None:
-            raise ValueError("the videobert captioner variant needs a VideoBERT model")
+            raise ValueError(f"the {config.variant} captioner variant needs a VideoBERT model")
         videos = [subsample(video_tokens(s.segment.video_id)[s.lo : s.hi], config.max_video_tokens) for s in segments]
-        glob = torch.cat([videobert_features(model, videos, config.template), glob], 1)  # (N, 2H + D)
+        states: list[torch.Tensor] = []
+        vb = videobert_features(model, videos, config.template, states=states)  # (N, 2H)
+        if config.variant == "videobert":
+            glob = torch.cat([vb, glob], 1)  # (N, 2H + D)
+        else:  # VideoBERT only: its video-token outputs replace the clip features
+            glob = vb
+            clips = [h[subsample(range(len(h)), config.max_clips)] for h in states]
     return SegmentFeatures(clips, glob)
 
 
@@ -420,13 +434,27 @@ def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
 @dataclasses.dataclass(frozen=True)
 class CaptionResult:
     rows: tuple[CaptionScores, ...]
+    reference: str | None = None  # "youcook2": the paper's rows beside ours (tasks.paper)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rows": [r.to_dict() for r in self.rows]}
+        return {"rows": [r.to_dict() for r in self.rows], "reference": self.reference}
 
     def markdown(self) -> str:
-        header = ["method", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
-        text = f"Captioning on {self.rows[0].n} validation segments.\n\n" + markdown_table(header, [r.row() for r in self.rows]) + "\n"
+        """The paper's Table 3 layout: BLEU-3, BLEU-4, METEOR, ROUGE-L x 100 and CIDEr as printed there."""
+        from .paper import TABLE3, TABLE3_NOTE, cell
+
+        def x100(v: float | None) -> str:
+            return "n/a" if v is None else f"{100 * v:.2f}"
+
+        header = ["method", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
+        rows = [[r.name, x100(r.bleu3), x100(r.bleu4), x100(r.meteor), x100(r.rouge_l), f"{r.cider:.2f}"]
+                for r in self.rows]
+        rows += [[name, *(cell(v, 2) for v in values)] for name, values in TABLE3.get(self.reference or "", [])]
+        text = (f"Captioning on {self.rows[0].n} validation segments (BLEU-3, BLEU-4, METEOR and ROUGE-L x 100; "
+                "CIDEr not x 100, as the paper prints it; BLEU-1/2 in report.json).\n\n"
+                + markdown_table(header, rows) + "\n")
+        if self.reference in TABLE3_NOTE:
+            text += f"\n{TABLE3_NOTE[self.reference]}\n"
         if any(r.name.startswith("nearest training caption") for r in self.rows):
             text += ("\nNearest training caption: each validation segment gets the caption of the training "
                      "segment whose mean clip feature is nearest (cosine), a floor the captioners must beat.\n")

@@ -36,10 +36,11 @@ def _force_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--verbs", help="verb labels, one per line (default: extracted from training captions)")
-    p.add_argument("--nouns", help="noun labels, one per line (default: extracted from training captions)")
-    p.add_argument("--min-label-count", type=int, default=2, help="extraction: keep words seen this often")
-    p.add_argument("--max-labels", type=int, default=None, help="extraction: keep at most this many per kind")
+    p.add_argument("--verbs", help="verb labels, one per line (default: the most common verbs of the training "
+                                   "captions by part-of-speech tagging; `videobert labels` writes such files)")
+    p.add_argument("--nouns", help="noun labels, one per line (default: the most common nouns, as --verbs)")
+    p.add_argument("--num-verbs", type=int, default=45, help="without --verbs: keep this many verbs (the paper's 45) (default: %(default)s)")
+    p.add_argument("--num-nouns", type=int, default=100, help="without --nouns: keep this many nouns (the paper's 100) (default: %(default)s)")
 
 
 def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
@@ -61,7 +62,7 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
 NO_ANNOTATIONS = ("forecast", "retrieval", "alignment", "text2video")
 # Each task's flags are generated from its config (utils.cli), so no default is written twice:
 # `eval NAME --field`, and `eval all --NAME-field` (the tasks' field names collide).
-CONFIG_SKIP = {"caption": ("variant",)}  # eval trains both captioner variants
+CONFIG_SKIP = {"caption": ("variant",)}  # eval trains every captioner variant
 
 
 def _task_prefix(args: argparse.Namespace, name: str) -> str:
@@ -88,12 +89,13 @@ def _eval(args: argparse.Namespace) -> int:
     data = load_eval_data(args.model, args.corpus, args.annotations, args.device, args.force)
     verbs = nouns = None
     if any(TASKS[n].needs_labels for n in which):
-        verbs, nouns = label_sets(data, args.verbs, args.nouns, args.min_label_count, args.max_labels)
+        verbs, nouns = label_sets(data, args.verbs, args.nouns, args.num_verbs, args.num_nouns)
     # text-to-video prompts fill the zero-shot template: --template, or the zero-shot config's
     template = configs["zeroshot"].template if "zeroshot" in configs else getattr(args, "template", EvalInputs.template)
     inputs = EvalInputs(data, verbs, nouns, out_dir=Path(args.out) if getattr(args, "out", None) else None,
                         annotations=args.annotations, template=template,
-                        beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=progress)
+                        beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=progress,
+                        reference=getattr(args, "reference", None))
     return _finish(run_tasks(which, inputs, configs), args, configs)
 
 
@@ -123,7 +125,7 @@ def _add_eval(sub) -> None:
         "retrieval": "text -> segment ranking by caption likelihood (default) or the alignment head (R@1/5/10, median rank)",
         "alignment": "held-out accuracy of the alignment head: own video vs. another video / another time",
         "text2video": "generate visual words for every verb-noun prompt; score them by their majority labels",
-        "caption": ("train VideoBERT+S3D and S3D-only captioners; score them and the nearest-training-caption "
+        "caption": ("train features-only, VideoBERT-only and VideoBERT+features captioners; score them and the nearest-training-caption "
                     "baseline (caption of the training segment with the nearest mean clip feature): "
                     "BLEU-1..4/METEOR/ROUGE-L/CIDEr"),
         "all": "every evaluation; writes report.json, report.md, report.html",
@@ -137,9 +139,14 @@ def _add_eval(sub) -> None:
         if name == "text2video":
             from .zeroshot import PAPER_TEMPLATE
 
-            q.add_argument("--template", default=PAPER_TEMPLATE, help="the zero-shot template the prompts fill")
+            q.add_argument("--template", default=PAPER_TEMPLATE, help="the zero-shot template the prompts fill (default: %(default)r)")
+        if name in ("zeroshot", "caption", "all"):
+            from .paper import REFERENCES
+
+            q.add_argument("--reference", choices=REFERENCES, default=None,
+                           help="print the paper's rows beside ours (youcook2: Tables 1 and 3, YouCook II validation)")
         if name in ("caption", "all"):
-            q.add_argument("--beam", type=int, default=1, help="caption beam size (1 = greedy)")
+            q.add_argument("--beam", type=int, default=1, help="caption beam size (1 = greedy) (default: %(default)s)")
             q.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
         for task in (TASKS if name == "all" else [name]):
             add_config_arguments(q, TASKS[task].config, CONFIG_SKIP.get(task, ()),
@@ -200,16 +207,18 @@ def _forecast(args: argparse.Namespace) -> int:
 
 def _add_forecast(sub) -> None:
     p = sub.add_parser("forecast", help="top-k next visual tokens of a video after a time point, as a PNG strip")
-    p.add_argument("model")
+    p.add_argument("model", help="pretrained VideoBERT directory (RUN/model)")
     p.add_argument("video", help="video file (ingested with the model's config), or a corpus video id with --corpus")
     p.add_argument("--corpus", help="read VIDEO's features from this corpus instead of ingesting a file")
     _force_arg(p)
     p.add_argument("--at", type=float, default=None, help="time point in seconds (default: the end)")
-    p.add_argument("--k", type=int, default=3)
-    p.add_argument("--context", type=int, default=16)
+    p.add_argument("--k", type=int, default=3, help="how many of the most likely next visual words to show "
+                                                   "(default: %(default)s)")
+    p.add_argument("--context", type=int, default=16, help="observed visual words the model reads before the "
+                                                         "forecast (default: %(default)s)")
     p.add_argument("--out", help="PNG strip: the last observed tokens, then the top-k forecasts")
-    p.add_argument("--size", type=int, default=96, help="tile size in pixels")
-    p.add_argument("--device", default=None)
+    p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
+    p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     p.set_defaults(func=_forecast)
 
 
@@ -233,17 +242,21 @@ def _text2video(args: argparse.Namespace) -> int:
 
 def _add_text2video(sub) -> None:
     p = sub.add_parser("text2video", help="generate visual tokens from a sentence (iterative masked filling)")
-    p.add_argument("model")
-    p.add_argument("text")
-    p.add_argument("--length", type=int, default=8, help="visual tokens to generate")
-    p.add_argument("--samples", type=int, default=1, help=">1: sample with temperature/top-k instead of greedy")
-    p.add_argument("--steps", type=int, default=0, help="filling iterations (0 = one position per iteration)")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--top-k", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("model", help="pretrained VideoBERT directory (RUN/model)")
+    p.add_argument("text", help="the sentence, e.g. \"cut the tomato\"")
+    p.add_argument("--length", type=int, default=8, help="visual words to generate (default: %(default)s)")
+    p.add_argument("--samples", type=int, default=1,
+                   help=">1: sample with temperature/top-k instead of greedy (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=0,
+                   help="filling iterations (0 = one position per iteration) (default: %(default)s)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="sampling temperature (with --samples > 1) (default: %(default)s)")
+    p.add_argument("--top-k", type=int, default=20,
+                   help="sample among the k most likely words (0: all) (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default: %(default)s)")
     p.add_argument("--out", help="PNG strip (one row per sample); the tokens go to the same name .json")
-    p.add_argument("--size", type=int, default=96)
-    p.add_argument("--device", default=None)
+    p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
+    p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     p.set_defaults(func=_text2video)
 
 
@@ -282,7 +295,7 @@ def _caption(args: argparse.Namespace) -> int:
     from ..corpus import Corpus
     from .annotations import CorpusSegment, Segment, clip_range
 
-    model = load_model(model_path, args.device) if (cfg.variant == "videobert" or not args.corpus) else None
+    model = load_model(model_path, args.device) if (cfg.variant != "s3d" or not args.corpus) else None
 
     if args.corpus:
         from .common import check_model_corpus
@@ -330,22 +343,23 @@ def _add_caption(sub) -> None:
     add_config_arguments(t, CaptionerConfig)
     add_progress_argument(t)
     e = csub.add_parser("eval", help="BLEU/METEOR/ROUGE-L/CIDEr on the validation segments")
-    e.add_argument("captioner")
-    e.add_argument("--corpus", required=True)
-    e.add_argument("--annotations", required=True)
+    e.add_argument("captioner", help="captioner directory (from `videobert caption train`)")
+    e.add_argument("--corpus", required=True, help="corpus directory (from `videobert ingest`)")
+    e.add_argument("--annotations", required=True,
+                   help="YouCook II style annotation JSON: its validation captions are the references")
     e.add_argument("--out", help="directory for caption_eval.json")
     e.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
     q = csub.add_parser("predict", help="caption one segment of a video")
-    q.add_argument("captioner")
+    q.add_argument("captioner", help="captioner directory (from `videobert caption train`)")
     q.add_argument("video", help="video file, or a corpus video id with --corpus")
-    q.add_argument("--corpus")
-    q.add_argument("--start", type=float, default=0.0)
+    q.add_argument("--corpus", help="read VIDEO's features from this corpus instead of ingesting a file")
+    q.add_argument("--start", type=float, default=0.0, help="segment start in seconds (default: %(default)s)")
     q.add_argument("--end", type=float, default=None, help="default: the end of the video")
     for c in (e, q):
         _force_arg(c)
         c.add_argument("--model", help="VideoBERT model (default: the one the captioner was trained with)")
-        c.add_argument("--beam", type=int, default=1)
-        c.add_argument("--device", default=None)
+        c.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy) (default: %(default)s)")
+        c.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     p.set_defaults(func=_caption)
 
 

@@ -40,6 +40,7 @@ class EvalInputs:
     beam: int = 1  # caption decoding
     meteor: bool = True
     progress: bool = False
+    reference: str | None = None  # "youcook2": the paper's rows beside ours (tasks.paper)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +99,7 @@ def titles() -> dict[str, str]:
 def _zeroshot(x: EvalInputs, cfg: ZeroShotConfig):
     from .report import run_zeroshot
 
-    return run_zeroshot(x.data, x.verbs, x.nouns, cfg)
+    return dataclasses.replace(run_zeroshot(x.data, x.verbs, x.nouns, cfg), reference=x.reference)
 
 
 def _forecast(x: EvalInputs, cfg: ForecastConfig):
@@ -130,7 +131,8 @@ def _text2video(x: EvalInputs, cfg: TextToVideoConfig):
 def _caption(x: EvalInputs, cfg: CaptionerConfig):
     from .report import run_caption
 
-    return run_caption(x.data, x.out_dir, cfg, x.beam, progress=x.progress, meteor=x.meteor)
+    return dataclasses.replace(run_caption(x.data, x.out_dir, cfg, x.beam, progress=x.progress, meteor=x.meteor),
+                               reference=x.reference)
 
 
 register(Task("zeroshot", "Zero-shot action classification", ZeroShotConfig, _zeroshot, needs_labels=True))

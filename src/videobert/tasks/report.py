@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..corpus import Corpus
 from ..utils.io import atomic_write_json, atomic_write_text
-from .annotations import CorpusSegment, Segment, extract_labels, load_youcook, locate_segments, read_labels
+from .annotations import CorpusSegment, Segment, load_youcook, locate_segments, read_labels
 from .common import VideoTokens, check_model_corpus, load_model
 
 log = logging.getLogger(__name__)
@@ -74,21 +74,26 @@ def load_eval_data(model_path: str, corpus_path: str, annotations: str | None, d
 
 
 def label_sets(data: EvalData, verbs_file: str | None, nouns_file: str | None,
-               min_count: int = 2, max_labels: int | None = None) -> tuple[list[str], list[str]]:
-    """Label vocabularies from files, else extracted from the training captions."""
+               num_verbs: int = 45, num_nouns: int = 100) -> tuple[list[str], list[str]]:
+    """Label vocabularies from files, else the most common verbs / nouns of the training captions
+    by part-of-speech tagging (`tasks.labels`, the paper's 45 and 100)."""
     if verbs_file and nouns_file:
         return read_labels(verbs_file), read_labels(nouns_file)
+    from .labels import label_lists
+
     source = data.train
     if not source:
         log.warning("no training segments: extracting labels from the validation captions")
         source = data.val
-    verbs, nouns = extract_labels([s.segment.sentence for s in source], min_count, max_labels)
-    verbs = read_labels(verbs_file) if verbs_file else verbs
-    nouns = read_labels(nouns_file) if nouns_file else nouns
+    found = label_lists(source, num_verbs, num_nouns)
+    verbs = read_labels(verbs_file) if verbs_file else list(found.verbs)
+    nouns = read_labels(nouns_file) if nouns_file else list(found.nouns)
     if len(verbs) < 2 or len(nouns) < 2:
-        raise ValueError(f"label extraction found {len(verbs)} verbs and {len(nouns)} nouns (need >= 2 each); "
-                         "give --verbs/--nouns files or lower --min-label-count")
-    log.info("labels from training captions: %d verbs, %d nouns", len(verbs), len(nouns))
+        raise ValueError(f"label extraction found {len(verbs)} verbs and {len(nouns)} nouns in {found.captions} "
+                         "captions (need >= 2 each); give --verbs/--nouns files (`videobert labels` writes them)")
+    cover = found.coverage()
+    log.info("labels from %d captions: %d verbs (covering %.0f%% of the captions), %d nouns (%.0f%%)",
+             found.captions, len(verbs), 100 * cover[0], len(nouns), 100 * cover[1])
     return verbs, nouns
 
 
@@ -207,7 +212,7 @@ def train_or_load_captioner(data: EvalData, config, out_dir: str | Path, progres
 
 def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1, progress: bool = False,
                 meteor: bool = True):
-    """Train (or reuse) the VideoBERT + S3D and the S3D-only captioners; score both on validation,
+    """Train (or reuse) the S3D-only, VideoBERT-only and VideoBERT + S3D captioners; score them on validation,
     beside the nearest-training-caption baseline (by mean clip feature) and the perfect score
     (each reference scored as its own prediction: CIDEr's top depends on the captions' lengths)."""
     from .captioning import (
@@ -225,7 +230,9 @@ def run_caption(data: EvalData, out_dir: str | Path, config=None, beam: int = 1,
     refs = [s.segment.sentence for s in data.val]
     # variant "s3d" is the paper's name for "the clip features only", whichever backbone made them
     feats_name = _backbone_name(data.corpus)
-    for variant, name in (("s3d", f"{feats_name} features only"), ("videobert", f"VideoBERT + {feats_name}")):
+    variants = (("s3d", f"{feats_name} features only"), ("videobert_only", "VideoBERT only"),
+                ("videobert", f"VideoBERT + {feats_name}"))  # the paper's Table 3 rows, in its order
+    for variant, name in variants:
         cfg = config.replace(variant=variant)
         tc = train_or_load_captioner(data, cfg, Path(out_dir) / "captioners" / variant, progress)
         feats = segment_features(data.corpus, data.val, cfg, data.model, data.tokens)

@@ -1,7 +1,8 @@
 """What each visual word shows: the majority verb / noun of its training clips.
 
 Every clip of a training video is labelled with the (verb, noun) of the annotated step it lies
-in, or with *nothing* where no step covers it (an empty counter, a pause). A visual word's
+in (its verb / noun by the part-of-speech rule of `tasks.labels`), or with *nothing* where no
+step covers it (an empty counter, a pause) or where the step's verb / noun is not a label. A visual word's
 label is the most common label of its clips, nothing included, so a word that is mostly an
 empty counter is labelled nothing and never counts as showing an action.
 
@@ -16,7 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .annotations import CorpusSegment, label_segment
+from .annotations import CorpusSegment
+from .labels import segment_labels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,12 +47,13 @@ def word_labels(train: Sequence[CorpusSegment], tokens: Callable[[str], np.ndarr
     votes_v: dict[int, Counter] = {}
     votes_n: dict[int, Counter] = {}
     usage: Counter = Counter()
+    labels = dict(zip(map(id, train), segment_labels(train, verbs, nouns)))  # one batch of parses
     for vid, segs in sorted(by_video.items()):
         toks = np.asarray(tokens(vid))
         lv: list[int | None] = [None] * len(toks)
         ln: list[int | None] = [None] * len(toks)
         for s in segs:
-            v, n = label_segment(s.segment.sentence, list(verbs), list(nouns))
+            v, n = labels[id(s)]
             for c in range(s.lo, min(s.hi, len(toks))):
                 lv[c], ln[c] = v, n
         for c, t in enumerate(toks.tolist()):
@@ -78,8 +81,7 @@ def segment_reference(labels: WordLabels, segments: Sequence[CorpusSegment],
     top_n = Counter(n for n in labels.noun.values() if n is not None).most_common(1)
     hits = np.zeros(2)
     n = np.zeros(2)
-    for s in segments:
-        truth = label_segment(s.segment.sentence, list(labels.verbs), list(labels.nouns))
+    for s, truth in zip(segments, segment_labels(segments, labels.verbs, labels.nouns)):
         words = np.asarray(tokens(s.segment.video_id))[s.lo : s.hi].tolist()
         for d, (table, fallback) in enumerate(((labels.verb, top_v), (labels.noun, top_n))):
             if truth[d] is None:
@@ -100,13 +102,14 @@ def nearest_neighbour_bound(corpus, train: Sequence[CorpusSegment], val: Sequenc
     def clips(segs):
         xs, ys, owner = [], [], []
         feats: dict[str, np.ndarray] = {}
+        truth = segment_labels(segs, verbs, nouns)
         for i, s in enumerate(segs):
             vid = s.segment.video_id
             if vid not in feats:
                 feats[vid] = np.asarray(corpus.read(vid).features, dtype=np.float32)
             f = feats[vid][s.lo : s.hi]
             xs.append(f / np.linalg.norm(f, axis=1, keepdims=True).clip(1e-8))
-            ys += [label_segment(s.segment.sentence, list(verbs), list(nouns))] * len(f)
+            ys += [truth[i]] * len(f)
             owner += [i] * len(f)
         return (np.concatenate(xs) if xs else np.zeros((0, 1), np.float32)), ys, np.asarray(owner)
 
