@@ -8,7 +8,8 @@
 - The visual vocabulary and the ingest config travel with the model, so a saved model alone
   tokenizes a raw video (`tokenize_video`).
 
-Saved directory layout::
+Saved directory layout (one self-contained folder; a Hugging Face Hub model repository holds the
+same files plus a model card, `videobert.model.hub`)::
 
     MODEL/videobert.json        format tag, sizes, init, the ingest config (a dict)
     MODEL/bert/                 HF `save_pretrained` (config.json + model.safetensors)
@@ -214,16 +215,32 @@ class VideoBERT(nn.Module):
         })
         return d
 
+    def push_to_hub(self, repo_id: str, **kwargs):
+        """Save this model to a temporary folder and upload it to the Hub model `repo_id` with a
+        generated model card (`videobert.model.hub.push_to_hub`: private, token, branch, ...)."""
+        import tempfile
+
+        from .hub import push_to_hub
+
+        with tempfile.TemporaryDirectory(prefix="videobert-push-") as tmp:
+            return push_to_hub(self.save_pretrained(Path(tmp) / "model"), repo_id, find_report_=False, **kwargs)
+
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike, device=None) -> "VideoBERT":
-        """Load a saved model directory (or a pretraining run directory holding ``model/``)."""
+    def from_pretrained(cls, directory: str | os.PathLike, device=None, *, revision: str | None = None,
+                        token: str | bool | None = None, cache_dir: str | os.PathLike | None = None,
+                        force_download: bool = False, local_files_only: bool = False) -> "VideoBERT":
+        """Load a saved model directory (or a pretraining run directory holding ``model/``), or a
+        Hugging Face Hub model id ``"user/name"`` (downloaded into the Hub's cache; `revision` pins a
+        branch, tag or commit; ``HF_HUB_OFFLINE=1`` reads the cache only; see `videobert.model.hub`)."""
         from transformers import BertForPreTraining
 
         from ..utils.lazy import quiet_transformers
         from ..vocab import VisualVocab
+        from .hub import resolve_model_dir
 
         quiet_transformers()
-        d = Path(directory)
+        d = resolve_model_dir(directory, revision=revision, token=token, cache_dir=cache_dir,
+                              force_download=force_download, local_files_only=local_files_only)
         if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
             d = d / "model"
         if not (d / "videobert.json").is_file():
@@ -238,6 +255,7 @@ class VideoBERT(nn.Module):
         bert = BertForPreTraining.from_pretrained(str(d / "bert"))
         info = {k: meta[k] for k in ("init", "size", "visual_init", "visual_init_power", "align_pool") if k in meta}
         model = cls(bert, tok, vocab, meta.get("ingest_config", {}), info)
+        model.name_or_path = str(directory)
         model.eval()
         if device is not None:
             model.to(device)
