@@ -112,3 +112,58 @@ def test_annotations(tmp_path):
     bad = write(tmp_path, "bad.json", json.dumps({"database": {"abc": {"annotations": [{"segment": [5]}]}}}))
     with pytest.raises(ValueError, match="annotation 0"):
         annotation_sentences(str(bad), "abc")
+
+
+YT_AUTO = """WEBVTT
+Kind: captions
+Language: en
+
+00:00:00.030 --> 00:00:02.500 align:start position:0%
+\x20
+hey<00:00:00.539><c> guys</c><00:00:00.750><c> welcome</c><00:00:01.020><c> back</c>
+
+00:00:02.500 --> 00:00:02.510 align:start position:0%
+hey guys welcome back
+\x20
+
+00:00:02.510 --> 00:00:05.000 align:start position:0%
+hey guys welcome back
+to<00:00:03.000><c> my</c><00:00:03.240><c> kitchen</c>
+
+00:00:05.000 --> 00:00:05.010 align:start position:0%
+to my kitchen
+\x20
+
+00:00:05.010 --> 00:00:07.900 align:start position:0%
+to my kitchen
+[Music]
+
+00:00:07.900 --> 00:00:07.910 align:start position:0%
+[Music]
+\x20
+
+00:00:07.910 --> 00:00:10.000 align:start position:0%
+[Music]
+today<00:00:08.400><c> we</c><00:00:08.700><c> make</c><00:00:09.100><c> bread</c>
+"""
+
+
+def test_youtube_automatic_captions_keep_word_times(tmp_path):
+    words = caption_words(write(tmp_path, "auto.en.vtt", YT_AUTO))
+    assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in words] == [
+        ("hey", 0.03, 0.539), ("guys", 0.539, 0.75), ("welcome", 0.75, 1.02), ("back", 1.02, 2.5),
+        ("to", 2.51, 3.0), ("my", 3.0, 3.24), ("kitchen", 3.24, 5.0),
+        ("[Music]", 5.01, 7.9),  # an untimed new line: spread over its cue
+        ("today", 7.91, 8.4), ("we", 8.4, 8.7), ("make", 8.7, 9.1), ("bread", 9.1, 10.0),
+    ]  # each word once: the rolling copies of the lines are dropped
+    sents = split_sentences(words, pause=0.6, max_words=5)
+    assert [(s.text, s.start, s.end) for s in sents][:2] == [
+        ("hey guys welcome back to", 0.03, 3.0), ("my kitchen [Music] today we", 3.0, 8.7)]
+
+
+def test_manual_vtt_with_a_stray_inline_timestamp_keeps_cue_spreading(tmp_path):
+    """Only word-timed lines take their words' times; other cues of such a file are spread as before."""
+    words = caption_words(write(tmp_path, "m.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nslice the onion\n\n"
+                                                   "00:00:03.000 --> 00:00:05.000\nthen<00:00:04.000><c> fry</c>\n"))
+    assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in words] == [
+        ("slice", 1.0, 1.769), ("the", 1.769, 2.231), ("onion", 2.231, 3.0), ("then", 3.0, 4.0), ("fry", 4.0, 5.0)]

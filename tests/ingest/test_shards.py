@@ -16,7 +16,7 @@ import pytest
 from videobert.corpus import Corpus
 from videobert.ingest import ingest, ingest_video, pipeline, shards
 from videobert.ingest.asr import read_audio
-from videobert.ingest.decode import ClipReader, DecodeError
+from videobert.ingest.decode import ClipReader
 from videobert.ingest.inputs import assign_ids, expand_inputs
 
 
