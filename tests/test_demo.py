@@ -44,10 +44,15 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
     assert "other video negatives" in sections["Linguistic-visual alignment"]
     assert "most frequent words" in sections["Text-to-video"]
 
-    # a re-run reuses every finished stage
+    # a re-run reuses every finished stage, and the report keeps the first run's stage timings
+    first = json.loads((out / "report.json").read_text())["stage_seconds"]
+    assert "stage seconds" in report["meta"] and "{" not in report["meta"]["stage seconds"]
     again = Demo(out, DemoConfig.tiny_config(), progress=False, say=lambda s: None)
     again.run()
-    assert again.timings["pretrain"] < 5 and again.timings["eval"] < 5
+    assert again.seconds_this_run["pretrain"] < 5 and again.seconds_this_run["eval"] < 5
+    rerun = json.loads((out / "report.json").read_text())["stage_seconds"]
+    for stage in ("synth", "ingest", "vocab", "pretrain", "eval"):
+        assert rerun[stage] == first[stage] > 0
 
 
 def test_demo_refuses_a_directory_made_with_another_config(tmp_path):

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -127,7 +127,9 @@ class Demo:
         self.model_dir = self.run_dir / "model"
         self.eval_dir = self.out / "eval"
         self.pics_dir = self.out / "pictures"
-        self.timings: dict[str, float] = {}
+        self.timings: dict[str, float] = {}  # per stage: the time of the run that did its work
+        self.seconds_this_run: dict[str, float] = {}
+        self.reused = False  # set by a stage that found its work already done
 
     def run(self) -> Path:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -139,19 +141,27 @@ class Demo:
                 raise ValueError(f"{self.out} holds a demo made with another configuration ({prev}); "
                                  "use another --out directory or delete it")
         save_config(self.cfg, prev)
+        timings_path = self.out / "stage_seconds.json"
+        kept = read_json(timings_path) if timings_path.is_file() else {}
         stages = [("synth", self.synth), ("ingest", self.ingest), ("vocab", self.vocab),
                   ("pretrain", self.pretrain), ("eval", self.evaluate), ("report", self.report)]
         for i, (name, fn) in enumerate(stages, 1):
             t0 = time.time()
             self.say(f"[{i}/{len(stages)}] {name} ...")
+            self.reused = False
             detail = fn()
-            self.timings[name] = time.time() - t0
-            self.say(f"[{i}/{len(stages)}] {name} done in {self.timings[name]:.1f} s{': ' + detail if detail else ''}")
+            took = self.seconds_this_run[name] = time.time() - t0
+            # a stage that found its work done keeps the time of the run that did it (the report's timings)
+            self.timings[name] = kept[name] if self.reused and name in kept else took
+            if name != "report":
+                atomic_write_json(timings_path, {**kept, **self.timings})
+            self.say(f"[{i}/{len(stages)}] {name} done in {took:.1f} s{': ' + detail if detail else ''}")
         return self.out / "report.html"
 
     def synth(self) -> str:
         from .synth import SynthConfig, generate
 
+        self.reused = (self.synth_dir / "annotations.json").is_file()
         scfg = SynthConfig(videos=self.cfg.videos, seed=self.cfg.seed, val_fraction=self.cfg.val_fraction,
                            **({"steps_min": 2, "steps_max": 3, "step_seconds": (3.0, 4.5), "width": 64,
                                "height": 48, "audio": False} if self.cfg.tiny else {}))
@@ -168,6 +178,7 @@ class Demo:
         icfg = IngestConfig(backbone=self.cfg.backbone, weights=weights, size=self.cfg.crop, seed=self.cfg.seed,
                             device="cpu", **text)
         summary = ingest([self.synth_dir], self.corpus_dir, icfg, workers=self.cfg.workers, progress=self.progress)
+        self.reused = summary.done == 0 and summary.failed == 0
         if summary.failed:
             raise RuntimeError(f"{summary.failed} synthetic videos failed to ingest; see {self.corpus_dir}/failures.json")
         corpus = Corpus(self.corpus_dir)
@@ -182,6 +193,7 @@ class Demo:
     def vocab(self) -> str:
         from .vocab import VocabConfig, build_vocab
 
+        self.reused = (self.vocab_dir / "vocab.json").is_file()
         vocab = build_vocab(self.corpus_dir, VocabConfig(levels=self.cfg.levels, k=self.cfg.k, seed=self.cfg.seed),
                             self.vocab_dir, progress=self.progress)
         return f"{vocab.num_tokens} visual words"
@@ -189,7 +201,8 @@ class Demo:
     def pretrain(self) -> str:
         from .train import PretrainConfig, pretrain
 
-        if (self.model_dir / "config.json").is_file():
+        if (self.model_dir / "videobert.json").is_file():  # written last by save_pretrained
+            self.reused = True
             return "reusing the trained model"
         steps = self.cfg.max_steps or 6000  # the cadence below; the run itself picks its length when 0
         pcfg = PretrainConfig(init=self.cfg.init, size=self.cfg.model_size, max_steps=self.cfg.max_steps,
@@ -208,6 +221,7 @@ class Demo:
 
         done = self.eval_dir / "results.json"
         if done.is_file():
+            self.reused = True
             return "reusing the evaluation results"
         annotations = str(self.synth_dir / "annotations.json")
         data = load_eval_data(str(self.model_dir), str(self.corpus_dir), annotations, "cpu")
@@ -241,13 +255,15 @@ class Demo:
             "features": self.cfg.features,
             "text": self.cfg.text_source,
             "vocabulary": f"hierarchical k-means {self.cfg.levels} x {self.cfg.k} on L2-normalized features",
-            "model": f"init={self.cfg.init}, size={self.cfg.model_size}, {self._steps()} steps (library defaults)",
+            "model": f"init={self.cfg.init}, size={self.cfg.model_size} (the demo's; the library's default is "
+                     f"base), {self._steps()} steps (pretraining recipe: the library's defaults)",
             "videos": f"{self.cfg.videos} synthetic ({self.cfg.val_fraction:.0%} validation)",
-            "stage seconds": {k: round(v, 1) for k, v in self.timings.items()},
+            "stage seconds": format_timings(self.timings),
         }
-        atomic_write_json(self.out / "report.json", {"meta": meta, **results})
+        atomic_write_json(self.out / "report.json", {"meta": meta, "stage_seconds": self.timings, **results})
+        notes = loss_trend_notes(self.run_dir / "metrics.jsonl")
         atomic_write_text(self.out / "report.html", render_html(meta, results["reference"], tables, pics, titles(),
-                                                                results.get("zeroshot")))
+                                                                results.get("zeroshot"), notes))
         return str(self.out / "report.html")
 
     def _steps(self) -> int:
@@ -273,9 +289,9 @@ class Demo:
         model = load_model(self.model_dir, device="cpu")
         size = 80
         for text in ("now let me show you how to cut the tomato", "let's stir the egg"):
-            leaves = generate(model, text, TextToVideoConfig(length=6, seed=self.cfg.seed))
-            img = strip([exemplar_frame(vocab, int(t), size) for t in np.ravel(leaves)[:6]],
-                        [f"#{int(t)}" for t in np.ravel(leaves)[:6]])
+            leaves = [int(t) for t in np.ravel(generate(model, text, TextToVideoConfig(seed=self.cfg.seed)))]
+            img = strip([exemplar_frame(vocab, t, size) for t in leaves], [f"word {t}" for t in leaves],
+                        title=f"{len(leaves)} visual words generated for the sentence, in order (greedy)")
             out[f"Text to video: \u201c{text}\u201d"] = _b64(img)
         gt = read_json(self.synth_dir / "annotations.json")["database"]
         val = [v for v, e in sorted(gt.items()) if e["subset"] == "validation"][:2]
@@ -285,9 +301,12 @@ class Demo:
             observed = [int(t) for t in toks[max(cut - 4, 0):cut]]
             pred = forecast(model, observed, k=3)
             imgs = [exemplar_frame(vocab, t, size) for t in observed] + [exemplar_frame(vocab, t, size) for t, _ in pred]
-            labels = [f"seen #{t}" for t in observed] + [f"next? #{t} p={p:.2f}" for t, p in pred]
+            labels = [f"seen {t}" for t in observed] + [f"guess {r}: word {t} p={p:.2f}" for r, (t, p) in
+                                                        enumerate(pred, 1)]
             actual = int(toks[cut]) if cut < len(toks) else None
-            out[f"Forecast in {vid} at {cut * 1.5:.1f} s (true next word #{actual})"] = _b64(strip(imgs, labels))
+            title = (f"{len(observed)} observed visual words, then the model's top {len(pred)} guesses for the next "
+                     f"one (true next: word {actual})")
+            out[f"Forecast in {vid} at {cut * 1.5:.1f} s (true next word #{actual})"] = _b64(strip(imgs, labels, title))
         return out
 
 
@@ -342,6 +361,39 @@ def _loss_curve(metrics: Path) -> str | None:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def format_timings(timings: dict[str, float]) -> str:
+    """``synth 49 s, ingest 1 min 51 s, ...; total 9 min 0 s`` (the report's "stage seconds")."""
+    from .utils.progress import format_seconds
+
+    parts = [f"{k} {format_seconds(v)}" for k, v in timings.items()]
+    return ", ".join(parts) + (f"; total {format_seconds(sum(timings.values()))}" if parts else "")
+
+
+def loss_trend_notes(metrics: Path, rise: float = 0.1) -> list[str]:
+    """A note per loss whose held-out value rose (by more than `rise`, relative, from its lowest)
+    while the training value over the same steps fell: the model fits the training videos in a
+    way that does not carry to the held-out ones (few held-out videos make it noisy, too)."""
+    if not metrics.is_file():
+        return []
+    rows = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+    notes = []
+    for key in sorted({k for r in rows for k in r if k.startswith("loss") and isinstance(r.get(k), (int, float))}):
+        held = [(r["step"], r[key]) for r in rows if r.get("split") == "heldout" and key in r]
+        train = [(r["step"], r[key]) for r in rows if r.get("split", "train") == "train" and key in r]
+        if len(held) < 3 or len(train) < 2:
+            continue
+        best_step, best = min(held, key=lambda sv: sv[1])
+        last_step, last = held[-1]
+        train_at_best = min(train, key=lambda sv: abs(sv[0] - best_step))[1]
+        train_last = min(train, key=lambda sv: abs(sv[0] - last_step))[1]
+        if best > 0 and last > best * (1 + rise) and train_last < train_at_best:
+            notes.append(f"Held-out {key} rose from {best:.3f} (step {best_step}) to {last:.3f} (step {last_step}) "
+                         f"while the training {key} fell from {train_at_best:.3f} to {train_last:.3f}: this head "
+                         f"overfits the training videos (the held-out value is also noisy with few held-out "
+                         f"videos); the evaluations below read the final model.")
+    return notes
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.0%}" if b > 0 else "n/a"
 
@@ -352,7 +404,7 @@ S3D_WARNING = ("Features come from a randomly initialized S3D (pretrained weight
 
 
 def render_html(meta: dict, ref: dict, tables: list[str], pictures: dict[str, str], titles: dict,
-                zeroshot: dict | None = None) -> str:
+                zeroshot: dict | None = None, notes: Sequence[str] = ()) -> str:
     """The demo's page: the zero-shot references first, then every task's tables, then the pictures
     (through the one report renderer, tasks.report.render_page)."""
     from .tasks.report import render_page
@@ -373,14 +425,14 @@ def render_html(meta: dict, ref: dict, tables: list[str], pictures: dict[str, st
            f"| {zeroshot['noun_top1'] / ref['chance_noun']:.1f}x |" if zeroshot else ""))
     sections = [("Zero-shot against what the features allow", reference)]
     sections += [(titles.get(key, key), table) for key, table in zip(TASKS, tables)]
-    warnings = [S3D_WARNING] if meta.get("backbone") == "s3d" else []
+    warnings = ([S3D_WARNING] if meta.get("backbone") == "s3d" else []) + list(notes)
     return render_page("videobert demo", meta, sections, pictures, warnings)
 
 
 # ---- CLI ------------------------------------------------------------------------------------
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "demo", help="the whole pipeline on a synthetic narrated corpus (offline, 10-20 min on 2 CPU cores)",
+        "demo", help="the whole pipeline on a synthetic narrated corpus (offline; about 9-10 min on 2 CPU cores)",
         description="synth -> ingest -> vocab -> pretrain -> eval -> report. Finished stages are reused on a "
                     "re-run, so an interrupted demo resumes. Opens nothing: look at DIR/report.html.")
     p.add_argument("--out", default="videobert-demo", help="output directory (default: %(default)s)")
@@ -399,9 +451,12 @@ def add_parser(sub) -> None:
                    help="--text asr engine: whisper = the tiny.en shipped by `videobert[whisper-offline]`, "
                         "offline (default: %(default)s)")
     p.add_argument("--init", default=d.init, help="text initialization: scratch | minilm | DIR (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of every stage (default: %(default)s)")
     p.add_argument("--workers", type=int, default=d.workers, help="ingest processes (default: %(default)s)")
     p.add_argument("--tiny", action="store_true", help="a seconds-scale run (what the test suite uses)")
+    from .utils.progress import add_progress_argument
+
+    add_progress_argument(p)
     p.set_defaults(func=_cli)
 
 
@@ -416,7 +471,7 @@ def _cli(args) -> int:
     if not args.verbose:  # the demo prints one line per stage; the stages' own INFO logs are noise here
         lib.setLevel(logging.WARNING)
     try:
-        report = Demo(args.out, cfg).run()
+        report = Demo(args.out, cfg, progress=not args.no_progress).run()
     finally:
         lib.setLevel(level)
     print(f"report: {report}")

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("--vocab", default=None, help="vocabulary directory (default: CORPUS/vocab)")
     p.add_argument("--cache", default=None, help="cache directory (default: CORPUS/.explore-cache)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default: %(default)s)")
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     p.add_argument("--export", metavar="DIR", default=None,
                    help="write static HTML of the vocabulary and video pages to DIR (no server, no model)")

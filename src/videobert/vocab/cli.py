@@ -35,7 +35,8 @@ def add_parser(subparsers) -> None:
     assign = p.add_argument_group("assignment (every clip walks the tree; the same tokens with any of these)")
     assign.add_argument("--workers", type=int, default=1, help="worker processes for the assignment (default 1)")
     assign.add_argument("--executor", choices=["local", "ray"], default="local",
-                        help="local process pool, or a Ray cluster (RAY_ADDRESS; needs videobert[dist]), as ingest")
+                        help="local process pool, or a Ray cluster (RAY_ADDRESS; needs videobert[dist]), as ingest "
+                             "(default: %(default)s)")
     from ..utils.progress import add_progress_argument
 
     add_progress_argument(assign)

@@ -74,8 +74,35 @@ def exemplar_frame(vocab: VisualVocab, leaf: int, size: int = 128) -> Image.Imag
         return placeholder(size, f"cannot decode {source.name}: {e}")
 
 
-def grid(images: Sequence[Image.Image], labels: Sequence[str], cols: int, pad: int = 4) -> Image.Image:
-    """Equal-sized tiles in rows of `cols`, each with its label (one line) underneath."""
+def label_font(tile: int) -> ImageFont.ImageFont:
+    """A readable font for labels under `tile`-pixel tiles: 13-16 px (PIL's bitmap default is 11)."""
+    try:
+        return ImageFont.load_default(size=max(13, min(16, tile // 7)))
+    except TypeError:  # Pillow < 10.1: the fixed bitmap font only
+        return ImageFont.load_default()
+
+
+def wrap_label(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    """`text` in lines no wider than `width` pixels (at spaces; a long word is cut)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(lines[-1] + " " + word, font=font) <= width:
+            lines[-1] += " " + word
+            continue
+        while len(word) > 1 and draw.textlength(word, font=font) > width:
+            cut = 1
+            while cut < len(word) and draw.textlength(word[: cut + 1], font=font) <= width:
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        lines.append(word)
+    return lines or [""]
+
+
+def grid(images: Sequence[Image.Image], labels: Sequence[str], cols: int, pad: int = 8,
+         title: str | None = None) -> Image.Image:
+    """Equal-sized tiles in rows of `cols`, each with its label underneath (wrapped to the tile's
+    width, so neighbouring labels never run together), and an optional `title` (wrapped) on top."""
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     if not images:
@@ -83,29 +110,48 @@ def grid(images: Sequence[Image.Image], labels: Sequence[str], cols: int, pad: i
     w, h = images[0].size
     cols = max(1, min(cols, len(images)))
     rows = -(-len(images) // cols)
-    cell_w, cell_h = w + pad, h + LABEL_HEIGHT + pad
-    sheet = Image.new("RGB", (cols * cell_w + pad, rows * cell_h + pad), BACKGROUND)
+    font = label_font(w)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    line_h = int(sum(font.getmetrics()) if hasattr(font, "getmetrics") else LABEL_HEIGHT) + 2
+    wrapped = [wrap_label(measure, label, font, w) for label in labels]
+    label_h = max(len(lines) for lines in wrapped) * line_h
+    cell_w, cell_h = w + pad, h + label_h + pad
+    width = cols * cell_w + pad
+    title_lines = wrap_label(measure, title, font, width - 2 * pad) if title else []
+    top = len(title_lines) * line_h + (pad if title_lines else 0)
+    sheet = Image.new("RGB", (width, top + rows * cell_h + pad), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
-    for i, (img, label) in enumerate(zip(images, labels)):
-        x, y = pad + (i % cols) * cell_w, pad + (i // cols) * cell_h
+    for k, line in enumerate(title_lines):
+        draw.text((pad, pad + k * line_h), line, fill=(255, 255, 255), font=font)
+    for i, (img, lines) in enumerate(zip(images, wrapped)):
+        x, y = pad + (i % cols) * cell_w, top + pad + (i // cols) * cell_h
         sheet.paste(img.convert("RGB").resize((w, h)), (x, y))
-        draw.text((x, y + h + 1), label, fill=(235, 235, 235), font=font)
+        for k, line in enumerate(lines):
+            draw.text((x, y + h + 1 + k * line_h), line, fill=(235, 235, 235), font=font)
     return sheet
 
 
-def strip(images: Sequence[Image.Image], labels: Sequence[str]) -> Image.Image:
+def strip(images: Sequence[Image.Image], labels: Sequence[str], title: str | None = None) -> Image.Image:
     """One row of labelled tiles (e.g. a token sequence)."""
-    return grid(images, labels, cols=len(images))
+    return grid(images, labels, cols=len(images), title=title)
 
 
 def contact_sheet(vocab: VisualVocab, top: int = 48, size: int = 128, cols: int = 8) -> Image.Image:
-    """The `top` most used tokens (by clip count), most used first, each labelled 'id n=count'."""
+    """The `top` most used tokens (by clip count), most used first, each labelled 'word ID: N clips',
+    under a title that says what the tiles are."""
     used = [int(i) for i in sorted(range(vocab.num_tokens), key=lambda i: (-vocab.counts[i], i)) if vocab.counts[i] > 0]
     if not used:
         raise ValueError("the vocabulary has no usage counts yet; run `videobert vocab CORPUS` to assign the corpus first")
     leaves = used[:top]
-    return grid([exemplar_frame(vocab, i, size) for i in leaves], [f"{i} n={vocab.counts[i]}" for i in leaves], cols)
+    title = (f"The {len(leaves)} most used of {len(used)} visual words, most used first. Each tile: the middle "
+             f"frame of the word's exemplar clip (the clip nearest its centroid); label: word id and the number of "
+             f"clips assigned to it.")
+    return grid([exemplar_frame(vocab, i, size) for i in leaves],
+                [f"word {i}: {_clips(int(vocab.counts[i]))}" for i in leaves], cols, title=title)
+
+
+def _clips(n: int) -> str:
+    return f"{n} clip" if n == 1 else f"{n} clips"
 
 
 def save_png(img: Image.Image, path: str | os.PathLike) -> Path:
