@@ -1,4 +1,4 @@
-"""`videobert pretrain CORPUS --out RUN`: thin CLI over `videobert.train.pretrain`.
+"""Pretrain VideoBERT on a corpus (with its visual vocabulary) into RUN; RUN/model is the model.
 
 Single process: ``videobert pretrain CORPUS --out RUN --init minilm``. Every `PretrainConfig`
 field is a flag (generated from the config, so defaults are written once); ``--config FILE``
@@ -16,7 +16,8 @@ from ..utils.io import read_json
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("pretrain", help="pretrain VideoBERT (text-only, video-only, video-text objectives)",
+    p = subparsers.add_parser("pretrain", help="pretrain VideoBERT: masked visual words (video only) and "
+                                               "video-text pairs (masked words, alignment, text-to-video)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", help="corpus directory written by `videobert ingest`")
     p.add_argument("--out", required=True, help="run directory (checkpoints, metrics, RUN/model)")
