@@ -316,39 +316,43 @@ def model_card(model_dir: str | os.PathLike, *, repo_id: str | None = None, repo
     hub = _hub()
     d = check_model_dir(model_dir)
     meta = read_json(d / "videobert.json")
-    ing = meta.get("ingest_config") or {}
-    voc = _read(d / "visual_vocab" / "vocab.json")
-    vcfg = voc.get("config") or {}
-    run_dir = d.parent
-    run = _read(run_dir / "run.json") if (run_dir / "run.json").is_file() else {}
-    pcfg = _read(run_dir / "config.json") if run else {}
+    run = _read(d.parent / "run.json") if (d.parent / "run.json").is_file() else {}
+    pcfg = _read(d.parent / "config.json") if run else {}
     report_path = Path(report) if report else (find_report(d) if find else None)
     rep = _read(report_path) if report_path else {}
     if report_path and not rep:
         raise ValueError(f"{report_path}: not an evaluation report (expected the report.json of `videobert eval all`)")
-    name = repo_id or d.name
+    lines = [*_card_intro(repo_id or d.name, bool(repo_id)), *_card_data(meta, run, datasets),
+             *_card_features(meta, _read(d / "visual_vocab" / "vocab.json")), *_card_model(meta, run, pcfg),
+             *_card_evaluation(rep, report_path), *CITATION]
+    data = hub.ModelCardData(**card_metadata(meta, license=license, datasets=datasets, tags=tags))
+    return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines)
 
-    lines = [f"# {name}", "",
-             "A [VideoBERT](https://arxiv.org/abs/1904.01766) joint video-language model made with the "
-             "`videobert` package: a BERT over text WordPieces and visual words (hierarchical "
-             "k-means clusters of clip features), pretrained on narrated videos. It fills in masked words and "
-             "visual words, scores whether a sentence and a video segment belong together, and through them "
-             "does zero-shot action classification, forecasting, retrieval and captioning.", "",
-             "## Use", "", "It needs the `videobert` Python package (in its source tree: `pip install -e '.[hub]'`).", "",
-             "```python", "import videobert", "",
-             f"model = videobert.load_model({json.dumps(name if repo_id else 'path/to/' + name)})"
-             "  # revision=\"...\" pins a version",
-             "tokens = model.tokenize_video(\"clip.mp4\")  # visual words, features computed as in training",
-             "```", "",
-             "The folder is self-contained: `bert/` (weights, safetensors), `text_tokenizer/` + "
-             "`joint_tokenizer.json` (the joint tokenizer), `visual_vocab/` (the visual vocabulary's centroids "
-             "and tree, no pickles), `videobert.json` (sizes and the feature settings). Loading runs no code "
-             "from the repository. The command line takes the id wherever it takes a model folder, e.g. "
-             f"`videobert eval all {name if repo_id else 'MODEL'} --corpus CORPUS --annotations A.json --out eval`.",
-             ""]
 
-    # training data
-    lines += ["## Training data", ""]
+def _card_intro(name: str, on_hub: bool) -> list[str]:
+    return [f"# {name}", "",
+            "A [VideoBERT](https://arxiv.org/abs/1904.01766) joint video-language model made with the "
+            "`videobert` package: a BERT over text WordPieces and visual words (hierarchical "
+            "k-means clusters of clip features), pretrained on narrated videos. It fills in masked words and "
+            "visual words, scores whether a sentence and a video segment belong together, and through them "
+            "does zero-shot action classification, forecasting, retrieval and captioning.", "",
+            "## Use", "", "It needs the `videobert` Python package (in its source tree: `pip install -e '.[hub]'`).", "",
+            "```python", "import videobert", "",
+            f"model = videobert.load_model({json.dumps(name if on_hub else 'path/to/' + name)})"
+            "  # revision=\"...\" pins a version",
+            "tokens = model.tokenize_video(\"clip.mp4\")  # visual words, features computed as in training",
+            "```", "",
+            "The folder is self-contained: `bert/` (weights, safetensors), `text_tokenizer/` + "
+            "`joint_tokenizer.json` (the joint tokenizer), `visual_vocab/` (the visual vocabulary's centroids "
+            "and tree, no pickles), `videobert.json` (sizes and the feature settings). Loading runs no code "
+            "from the repository. The command line takes the id wherever it takes a model folder, e.g. "
+            f"`videobert eval all {name if on_hub else 'MODEL'} --corpus CORPUS --annotations A.json --out eval`.",
+            ""]
+
+
+def _card_data(meta: dict, run: dict, datasets: Sequence[str]) -> list[str]:
+    ing = meta.get("ingest_config") or {}
+    lines = ["## Training data", ""]
     corpus = run.get("corpus")
     if corpus:
         n_train, n_held = run.get("train_videos"), run.get("heldout_videos")
@@ -369,11 +373,11 @@ def model_card(model_dir: str | os.PathLike, *, repo_id: str | None = None, repo
             src += f" or the annotations {_code(Path(str(ing['annotations'])).name)}"
         if ing.get("asr") not in (None, "none"):
             src += f", else speech recognition ({_code(ing.get('asr'))})"
-    lines += [f"- Text: {src}.", ""]
+    return [*lines, f"- Text: {src}.", ""]
 
-    # features
-    lines += ["## Features: how a video becomes visual words", "",
-              "| setting | value |", "|---|---|"]
+
+def _card_features(meta: dict, voc: dict) -> list[str]:
+    ing, vcfg = meta.get("ingest_config") or {}, voc.get("config") or {}
     feat = [("clips", f"{_f(ing.get('clip_frames'))} frames at {_f(ing.get('fps'))} fps"),
             ("backbone", ing.get("backbone")), ("weights", ing.get("weights")), ("input size (px)", ing.get("size")),
             ("frames per clip (frame backbones)", ing.get("frames")), ("pooling", ing.get("pool")),
@@ -382,49 +386,52 @@ def model_card(model_dir: str | os.PathLike, *, repo_id: str | None = None, repo
             ("vocabulary", f"hierarchical k-means, {vcfg.get('levels', '?')} levels x {vcfg.get('k', '?')} "
                            f"= {meta.get('num_visual', voc.get('num_tokens', '?'))} visual words"),
             ("feature dimension", voc.get("feature_dim"))]
-    lines += [f"| {k} | {_code(v)} |" for k, v in feat if v is not None]
-    lines.append("")
+    lines = ["## Features: how a video becomes visual words", "", "| setting | value |", "|---|---|",
+             *(f"| {k} | {_code(v)} |" for k, v in feat if v is not None), ""]
     if ing.get("tokenizer"):
         lines += [f"The clips were tokenized by a distilled student ({_code(ing['tokenizer'])}), which this folder "
                   "does not hold: `tokenize_video` needs that student at the same path.", ""]
+    return lines
 
-    # model and pretraining
-    lines += ["## Model and pretraining", "", "| setting | value |", "|---|---|",
-              f"| initialization | {_code(meta.get('init'))}{' (' + str(meta['size']) + ')' if meta.get('size') else ''} |",
-              f"| layers x hidden | {_f(meta.get('num_layers'))} x {_f(meta.get('hidden_size'))} |",
-              f"| vocabulary | {_f(meta.get('num_text'))} text + [>] + {_f(meta.get('num_visual'))} visual = "
-              f"{_f(meta.get('vocab_size'))} |",
-              f"| alignment head reads | {_code(meta.get('align_pool', 'cls'))} |"]
+
+def _card_model(meta: dict, run: dict, pcfg: dict) -> list[str]:
+    size = f" ({meta['size']})" if meta.get("size") else ""
+    lines = ["## Model and pretraining", "", "| setting | value |", "|---|---|",
+             f"| initialization | {_code(meta.get('init'))}{size} |",
+             f"| layers x hidden | {_f(meta.get('num_layers'))} x {_f(meta.get('hidden_size'))} |",
+             f"| vocabulary | {_f(meta.get('num_text'))} text + [>] + {_f(meta.get('num_visual'))} visual = "
+             f"{_f(meta.get('vocab_size'))} |",
+             f"| alignment head reads | {_code(meta.get('align_pool', 'cls'))} |"]
     for key, label in (("max_steps", "steps"), ("batch_size", "batch size"), ("lr", "learning rate"),
                        ("seed", "seed")):
         if pcfg.get(key) is not None:
             lines.append(f"| {label} | {_code(pcfg[key])} |")
     if run.get("world_size"):
         lines.append(f"| processes | {_code(run['world_size'])} |")
-    lines.append("")
+    return [*lines, ""]
 
-    # evaluation
-    lines += ["## Evaluation", ""]
+
+def _card_evaluation(rep: dict, report_path: Path | None) -> list[str]:
     rows = report_rows(rep) if rep else []
-    if rows:
-        rmeta = rep.get("meta") or {}
-        on = [f"{k} {_code(Path(str(v)).name if k in ('corpus', 'annotations', 'model') else v)}"
-              for k, v in rmeta.items() if isinstance(v, (str, int, float)) and k in
-              ("corpus", "annotations", "videos", "features", "text")]
-        lines += [f"From {_code(report_path.name)} of `videobert {'demo' if (report_path.parent / 'demo_config.json').is_file() else 'eval all'}`"
-                  + (f" ({'; '.join(on)})" if on else "") + ", on videos pretraining did not see:", "",
-                  "| evaluation | result | reference |", "|---|---|---|",
-                  *(f"| {a} | {b} | {c} |" for a, b, c in rows), ""]
-    else:
-        lines += ["No evaluation report was found for this model. `videobert eval all MODEL --corpus CORPUS "
-                  "--annotations A.json --out RUN/eval` writes one, and `videobert push` puts its numbers here.", ""]
+    if not rows or report_path is None:
+        return ["## Evaluation", "", "No evaluation report was found for this model. `videobert eval all MODEL "
+                "--corpus CORPUS --annotations A.json --out RUN/eval` writes one, and `videobert push` puts its "
+                "numbers here.", ""]
+    rmeta = rep.get("meta") or {}
+    on = [f"{k} {_code(Path(str(v)).name if k in ('corpus', 'annotations') else v)}"
+          for k, v in rmeta.items() if isinstance(v, (str, int, float)) and k in
+          ("corpus", "annotations", "videos", "features", "text")]
+    by = "demo" if (report_path.parent / "demo_config.json").is_file() else "eval all"
+    return ["## Evaluation", "",
+            f"From {_code(report_path.name)} of `videobert {by}`" + (f" ({'; '.join(on)})" if on else "")
+            + ", on videos pretraining did not see:", "",
+            "| evaluation | result | reference |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in rows), ""]
 
-    lines += ["## Citation", "", "```bibtex", "@inproceedings{sun2019videobert,",
-              "  title={VideoBERT: A Joint Model for Video and Language Representation Learning},",
-              "  author={Sun, Chen and Myers, Austin and Vondrick, Carl and Murphy, Kevin and Schmid, Cordelia},",
-              "  booktitle={ICCV}, year={2019}", "}", "```", ""]
-    data = hub.ModelCardData(**card_metadata(meta, license=license, datasets=datasets, tags=tags))
-    return f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines)
+
+CITATION = ["## Citation", "", "```bibtex", "@inproceedings{sun2019videobert,",
+            "  title={VideoBERT: A Joint Model for Video and Language Representation Learning},",
+            "  author={Sun, Chen and Myers, Austin and Vondrick, Carl and Murphy, Kevin and Schmid, Cordelia},",
+            "  booktitle={ICCV}, year={2019}", "}", "```", ""]
 
 
 # ---- pushing ------------------------------------------------------------------------------------
