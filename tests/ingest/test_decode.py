@@ -168,3 +168,60 @@ def test_display_rotation_is_applied_and_recorded(tmp_path, how):
     left, right = frame[:, :12].mean(), frame[:, -12:].mean()
     assert left > 150 > 60 > right  # turned 90 degrees counterclockwise, as a player shows it
     assert abs(frame[:12].mean() - frame[-12:].mean()) < 10
+
+
+# ---- `frames`: only the positions a backbone reads are converted (issue 29) ---------------------
+@pytest.mark.parametrize("frames", [(5, 15, 25), (0, 0, 29), (29, 3)])
+def test_frames_option_gives_the_same_rows_as_full_clips(tmp_path, make_video, frames):
+    # 57 frames at 25 fps: one full clip and a 16-frame tail padded with its last frame.
+    path = make_video(tmp_path / "v.mp4", 25, 57)
+    full_r, full = read(path)
+    part_r, part = read(path, frames=frames)
+    assert len(part) == len(full) == 2
+    for a, b in zip(full, part):
+        assert b.shape == (len(frames), 32, 32, 3)
+        np.testing.assert_array_equal(b, a[list(frames)])  # bitwise, padded tail rows included
+    for attr in ("num_grid_frames", "num_clips", "last_clip_frames", "t0", "end"):
+        assert getattr(part_r, attr) == getattr(full_r, attr)
+
+
+def test_frames_option_converts_only_those_frames(tmp_path, make_video, monkeypatch):
+    path = make_video(tmp_path / "v.mp4", 25, 100)  # 4 s: 80 grid frames, 2 clips + a 20-frame tail
+    calls = []
+    orig = ClipReader._convert
+    monkeypatch.setattr(ClipReader, "_convert", lambda self, f: calls.append(1) or orig(self, f))
+    read(path)
+    all_calls, calls[:] = len(calls), []
+    read(path, frames=(5, 15, 25))
+    assert all_calls == 80
+    assert len(calls) == 3 * 2 + 2 + 1  # 3 a clip; the tail's positions 5 and 15, then its pad for 25
+
+
+@pytest.mark.parametrize("frames", [(), (30,), (-1, 3)])
+def test_frames_option_refuses_positions_outside_a_clip(tmp_path, frames):
+    with pytest.raises(ValueError, match="clip_frames=30"):
+        ClipReader(str(tmp_path / "v.mp4"), 32, frames=frames)
+
+
+@pytest.mark.parametrize("pool, n", [("mean", 3), ("mean+motion", 4)])
+def test_frame_backbone_features_are_bitwise_those_of_full_clips(tmp_path, make_video, pool, n):
+    """The decoder passing only the sampled frames must not change one bit of the features."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    import torch
+
+    from videobert.ingest.backbones import create_backbone
+    from videobert.ingest.pipeline import extract_features
+
+    torch.set_num_threads(1)
+    bb = create_backbone("efficientnet_lite0", "random", 32, "cpu", frames=n,
+                         pool=None if pool == "mean" else pool)
+    used = bb.clip_frame_indices(30)
+    assert len(used) == n
+    # constant rate with a padded tail, and variable frame rate (frames held across clips)
+    paths = [make_video(tmp_path / "c.mp4", 25, 90),
+             make_video(tmp_path / "vfr.mp4", pts_ms=[0, 40, 80, 900, 940, 1700, 2500, 2540, 3300, 4000])]
+    for path in paths:
+        full, _ = extract_features(ClipReader(str(path), 32, bb.resize), bb, batch_size=2)
+        part, _ = extract_features(ClipReader(str(path), 32, bb.resize, frames=used), bb, batch_size=2)
+        assert full.shape[0] >= 2
+        assert full.tobytes() == part.tobytes()

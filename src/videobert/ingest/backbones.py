@@ -8,6 +8,9 @@ Contract (docs/CONTRACTS.md): a `Backbone` is an ``nn.Module`` with
   meaning: an ``int`` resizes the short side (keeps the aspect), a ``(h, w)`` tuple resizes to
   exactly that size. The default (`Backbone.resize`) is the short side = ``input_size``;
 - ``preprocess(clips)``: uint8 ``(B, T, H, W, 3)`` -> the model's input tensor;
+- ``clip_frame_indices(clip_frames)``: the frames of a clip that ``preprocess`` reads (None, the
+  default: all). The decoder then converts only those and passes clips of just those frames, in
+  that order (``T = len(indices)``), so ``preprocess`` must accept both (`ClipReader`'s ``frames``);
 - ``forward(x) -> (B, feature_dim)``: one float feature per clip.
 
 Other packages add backbones with ``register_backbone(prefix, factory, default_weights)``; a
@@ -70,6 +73,10 @@ class Backbone(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.mean.device
+
+    def clip_frame_indices(self, clip_frames: int) -> list[int] | None:
+        """The frames of a `clip_frames`-frame clip that `preprocess` reads; None: every frame."""
+        return None
 
     def preprocess(self, clips: torch.Tensor) -> torch.Tensor:
         """uint8 (B, T, H, W, 3) -> float (B, 3, T, H, W), scaled to [0, 1] and normalized."""

@@ -19,7 +19,9 @@ all is an error (`too_short`).
 
 Frames are resized as the backbone's weights expect (``resize``: an int resizes the short
 side, an ``(h, w)`` tuple resizes to exactly that) and center-cropped to ``size x size``;
-only frames that land on the grid are converted. Only the current clip is held in memory.
+only frames that land on the grid are converted, and with ``frames`` (the clip positions a
+backbone reads, e.g. 3 of 30 for a frame backbone) only those: a clip is then just those frames,
+in that order. Only the current clip is held in memory.
 When a frame is shrunk 2x or more, H.264's in-loop deblocking is skipped (faster, and the
 resize smooths more than deblocking would).
 """
@@ -29,7 +31,7 @@ import logging
 import math
 import os
 from fractions import Fraction
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import av
 import av.logging
@@ -77,6 +79,11 @@ class ClipReader:
     ``num_grid_frames``, ``num_clips``, ``last_clip_frames`` (real frames in the last clip),
     and ``info`` (source width/height/fps/codec, and ``rotation``: the display rotation, in degrees
     counterclockwise, applied to the frames so they are upright as a player shows them) are set.
+
+    ``frames``: the positions within a clip (``0 <= i < clip_frames``, repeats allowed) that the
+    consumer reads; clips are then ``(len(frames), size, size, 3)``, row ``j`` being grid frame
+    ``frames[j]`` of the clip, and only those grid frames are colour-converted and resized. None:
+    every frame. The grid, the clip count and the padding of the last clip do not change.
     """
 
     def __init__(
@@ -87,7 +94,13 @@ class ClipReader:
         fps: int = 20,
         clip_frames: int = 30,
         min_last_clip_frames: int = 15,
+        frames: Sequence[int] | None = None,
     ):
+        if frames is not None:
+            frames = tuple(int(i) for i in frames)
+            if not frames or not all(0 <= i < clip_frames for i in frames):
+                raise ValueError(f"frames {frames!r}: need positions in [0, clip_frames={clip_frames})")
+        self.frames = frames
         self.path = str(path)
         self.size = size
         self.resize = size if resize is None else resize
@@ -206,27 +219,37 @@ class ClipReader:
                 "codec": stream.codec_context.name,
                 "container": container.format.name,
             }
-            clip = np.empty((self.clip_frames, self.size, self.size, 3), np.uint8)
+            # Rows of `clip`: every grid frame of a clip, or (with `frames`) each position read once;
+            # `take` orders them as asked. Positions nobody reads are not converted (row -1).
+            keep = sorted(set(self.frames)) if self.frames is not None else range(self.clip_frames)
+            row = [-1] * self.clip_frames
+            for r, i in enumerate(keep):
+                row[i] = r
+            take = None if self.frames is None else [row[i] for i in self.frames]
+            clip = np.zeros((len(keep), self.size, self.size, 3), np.uint8)
             n_in_clip = 0
             k = 0  # next grid frame index
             prev: tuple[Fraction, av.VideoFrame] | None = None
+            shown: av.VideoFrame | None = None  # the source frame of the latest grid frame
 
             def emit(upto: Fraction, frame: av.VideoFrame) -> Iterator[np.ndarray]:
                 # Grid frames k with t0 + k/fps < upto show `frame`.
-                nonlocal k, n_in_clip
+                nonlocal k, n_in_clip, shown
                 stop = math.ceil((upto - self.t0) * self.fps)
                 img = None
                 while k < stop:
-                    if img is None:
-                        img = self._convert(frame)
-                    clip[n_in_clip] = img
+                    if row[n_in_clip] >= 0:
+                        if img is None:
+                            img = self._convert(frame)
+                        clip[row[n_in_clip]] = img
+                    shown = frame
                     n_in_clip += 1
                     k += 1
                     if n_in_clip == self.clip_frames:
                         self.num_clips += 1
                         self.last_clip_frames = n_in_clip
                         n_in_clip = 0
-                        yield clip.copy()
+                        yield clip.copy() if take is None else clip[take]
 
             n_frames = 0
             for t, frame in self._frames(container):
@@ -250,10 +273,14 @@ class ClipReader:
             yield from emit(self.end, last)
             self.num_grid_frames = k
             if n_in_clip >= self.min_last_clip_frames:  # keep the tail, padded with its last frame
-                clip[n_in_clip:] = clip[n_in_clip - 1]
+                pad = [row[i] for i in range(n_in_clip, self.clip_frames) if row[i] >= 0]
+                if take is None:
+                    clip[n_in_clip:] = clip[n_in_clip - 1]
+                elif pad:  # that frame's position may not be one that was converted
+                    clip[pad] = self._convert(shown)
                 self.num_clips += 1
                 self.last_clip_frames = n_in_clip
-                yield clip.copy()
+                yield clip.copy() if take is None else clip[take]
             self.info["frames"] = n_frames
             self._check_truncation(container, stream)
             if self.num_clips == 0:

@@ -57,8 +57,14 @@ class EfficientNetLiteFrames(Backbone):
     def resize(self) -> int:
         return round(self.input_size * _RESIZE / _CROP)  # short side before the centre crop
 
+    def clip_frame_indices(self, clip_frames: int) -> list[int]:
+        """The `frames` evenly spaced frames of a clip: only these are decoded into pixels."""
+        return frame_indices(clip_frames, self.frames).tolist()
+
     def preprocess(self, clips: torch.Tensor) -> torch.Tensor:
-        """uint8 (B, T, H, W, 3) -> float (B, F, 3, H, W) of F evenly spaced frames, (x - 127) / 128."""
+        """uint8 (B, T, H, W, 3) -> float (B, F, 3, H, W) of F evenly spaced frames, (x - 127) / 128.
+        T is the clip's length, or F when the decoder passed only the sampled frames
+        (`clip_frame_indices`): frame_indices(F, F) is every frame, in order."""
         x = clips[:, frame_indices(clips.shape[1], self.frames)]  # (B, F, H, W, 3): pick before the copy
         x = x.to(self.device, non_blocking=True).permute(0, 1, 4, 2, 3).float()
         return x.sub_(_MEAN).div_(_STD)

@@ -213,8 +213,10 @@ def ingest_video(
     video_id = video_id or id_base(Path(path).stem)
     backbone = backbone if backbone is not None else get_backbone(config)
     sentences, text_source = video_text(path, video_id, config)
+    # Only the frames the backbone reads are converted (a frame backbone: 3 of 30); same features.
+    used = backbone.clip_frame_indices(config.clip_frames) if hasattr(backbone, "clip_frame_indices") else None
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
-                        config.fps, config.clip_frames, config.min_last_clip_frames)
+                        config.fps, config.clip_frames, config.min_last_clip_frames, frames=used)
     features, tokens = extract_features(reader, backbone, config.batch_size, config.precision)  # (N, D), (N,)
     return VideoRecord(
         video_id=video_id,
