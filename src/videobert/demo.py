@@ -5,7 +5,9 @@ synth -> ingest -> vocab -> pretrain -> eval (zero-shot, forecasting, retrieval,
 
 Every stage writes into its own folder under DIR and is skipped (or resumed) when it has
 already finished, so re-running the demo after an interruption picks up where it stopped.
-The features come from a *randomly initialized* S3D (no network here); the report says so.
+The clip features are real pretrained ones, offline: EfficientNet-Lite0 with the ImageNet
+weights that ship in a pip package (``--backbone s3d``: the paper's S3D, but randomly
+initialized, since its Kinetics weights need a download); the report says which.
 """
 from __future__ import annotations
 
