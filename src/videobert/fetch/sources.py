@@ -274,7 +274,7 @@ def iter_json_object(f: IO[str], wanted: set[str] | None = None, name: str = "",
                 return v
             except json.JSONDecodeError as e:
                 if not more():
-                    raise ValueError(f"{name}: not valid JSON near character {e.pos}: {e.msg}") from None
+                    raise ValueError(f"{name}: JSON ends early or is invalid ({e.msg}); a truncated download?") from None
 
     if skip_ws() != "{":
         raise ValueError(f"{name}: expected a JSON object {{VIDEO_ID: {{...}}}}")
@@ -282,6 +282,8 @@ def iter_json_object(f: IO[str], wanted: set[str] | None = None, name: str = "",
     if skip_ws() == "}":
         return
     while True:
+        if skip_ws() != '"':
+            raise ValueError(f"{name}: expected a string key near {buf[pos:pos + 20]!r}")
         key = value()
         if not isinstance(key, str):
             raise ValueError(f"{name}: expected a string key, got {key!r}")
