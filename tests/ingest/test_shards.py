@@ -59,7 +59,7 @@ def clip_bytes(tmp_path, make_video):
 
 
 @pytest.fixture
-def shard_dir(tmp_path, clip_bytes):
+def shard_dir(tmp_path, clip_bytes, make_video):
     """Two shards: every text source, a download video2dataset failed itself, a key with a success
     status but no media (in its .json), one listed only in the parquet, and a clip of a longer video."""
     pytest.importorskip("pyarrow")
@@ -79,7 +79,8 @@ def shard_dir(tmp_path, clip_bytes):
     clip_subs = [{"start": "00:00:09.000", "end": "00:00:10.500", "lines": {"en": ["stir the"]}},
                  {"start": "00:00:10.500", "end": "00:00:11.500", "lines": {"en": ["soup well."]}}]
     write_shard(d / "00001.tar", {
-        "000010000_00001": {"mp4": clip_bytes, "m4a": clip_bytes, "txt": "",
+        "000010000_00001": {"mp4": clip_bytes, "m4a": make_video(tmp_path / "a.mp4", 25, 75, audio=True).read_bytes(),
+                            "txt": "",
                             "json": meta("000010000_00001", clips=[["00:00:10.000", "00:00:12.000"]],
                                          clip_subtitles=clip_subs)},
     }, parquet=[("000010000_00001", "success")])
@@ -116,7 +117,8 @@ def test_member_decodes_like_the_file_it_holds(shard_dir, tmp_path, clip_bytes, 
     a, b = ClipReader(src, 32), ClipReader(str(tmp_path / "plain.mp4"), 32)
     assert all(np.array_equal(x, y) for x, y in zip(list(a), list(b), strict=True))
     assert (a.t0, a.end, a.num_clips) == (b.t0, b.end, 1)
-    assert read_audio(src).size == read_audio(str(tmp_path / "plain.mp4")).size > 16000  # the mp4's own audio
+    assert 40000 > read_audio(src).size == read_audio(str(tmp_path / "plain.mp4")).size > 16000  # the mp4's own audio
+    assert read_audio(f"{shard_dir / '00001.tar'}#000010000_00001.mp4").size > 40000  # its 3 s KEY.m4a
     rec = ingest_video(src, tiny_config, video_id="000000002")
     plain = ingest_video(tmp_path / "plain.mp4", tiny_config)
     assert rec.source == src and np.array_equal(rec.features, plain.features)
