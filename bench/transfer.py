@@ -54,6 +54,17 @@ def corpus(work: Path, style: str, videos: int, backbone: str = "s3d", details: 
     return synth, corp
 
 
+def references(data, verbs, nouns, segments=None) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(per-word vote, 1-NN on the clip features) verb / noun top-1 on `segments` (default: the
+    validation segments), both learned from the training segments of `data` (tasks.report.EvalData)."""
+    from videobert.tasks.wordlabels import nearest_neighbour_bound, segment_reference, word_labels
+
+    segments = data.val if segments is None else segments
+    labels = word_labels(data.train, data.tokens, verbs, nouns)
+    return (segment_reference(labels, segments, data.tokens),
+            nearest_neighbour_bound(data.corpus, data.train, segments, verbs, nouns))
+
+
 def evaluate(run: Path, corp: Path, synth: Path) -> dict:
     import torch
 
@@ -68,15 +79,12 @@ def evaluate(run: Path, corp: Path, synth: Path) -> dict:
         run_zeroshot,
     )
     from videobert.tasks.retrieval import RetrievalConfig
-    from videobert.tasks.wordlabels import nearest_neighbour_bound, segment_reference, word_labels
 
     torch.set_num_threads(2)
     data = load_eval_data(str(run / "model"), str(corp), str(synth / "annotations.json"), "cpu")
     verbs, nouns = read_labels(synth / "verbs.txt"), read_labels(synth / "nouns.txt")
     zs = run_zeroshot(data, verbs, nouns)
-    labels = word_labels(data.train, data.tokens, verbs, nouns)
-    ref = segment_reference(labels, data.val, data.tokens)
-    nn = nearest_neighbour_bound(data.corpus, data.train, data.val, verbs, nouns)
+    ref, nn = references(data, verbs, nouns)
     al = run_alignment(data.model, data.corpus, heldout_video_ids(data.corpus, str(run / "model"),
                                                                    str(synth / "annotations.json")), AlignmentConfig())
     r_mlm = run_retrieval(data, RetrievalConfig(scorer="mlm", max_segments=100))
