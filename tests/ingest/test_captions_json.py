@@ -16,6 +16,14 @@ RAW = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the index cache, not the user's
+    captions_json._index.cache_clear()
+    yield
+    captions_json._index.cache_clear()
+
+
 def write_raw(tmp_path, data=RAW, name="raw_caption.json"):
     p = tmp_path / name
     p.write_text(json.dumps(data, ensure_ascii=False))  # NaN as HowTo100M has it
@@ -33,6 +41,19 @@ def test_index_reads_each_entry_alone(tmp_path, monkeypatch, chunk):
     for vid, (offset, length) in idx.items():
         assert json.loads(data[offset: offset + length]) == json.loads(json.dumps(RAW[vid]))
     captions_json._index.cache_clear()
+
+
+def test_index_is_cached_on_disk_per_file_version(tmp_path, monkeypatch):
+    p = write_raw(tmp_path)
+    first = captions_index(p)
+    assert len(list((tmp_path / "cache" / "videobert" / "captions-json").glob("raw_caption-*.json"))) == 1
+    captions_json._index.cache_clear()  # e.g. a worker process: loads the cache instead of scanning
+    monkeypatch.setattr(captions_json, "_scan", lambda path: pytest.fail("scanned again"))
+    assert captions_index(p) == first
+    captions_json._index.cache_clear()
+    write_raw(tmp_path, {"new": {"text": ["x"], "start": [0], "end": [1]}})  # changed: indexed again
+    with pytest.raises(pytest.fail.Exception, match="scanned again"):
+        captions_index(p)
 
 
 def test_lines_merged_and_cut_then_words():

@@ -13,14 +13,18 @@ proportion to their length (as for a caption cue) and split into sentences by th
 lines) or whose times are not numbers are skipped.
 
 The full file is several GB, far too big to load into memory in every process, so it is scanned
-once per process into an index (video id -> byte offset and length of its entry), and each
-video's entry is read and decoded alone. A file that is not a JSON object of such entries raises
-`CaptionsJsonError` naming the file and the byte offset.
+into an index (video id -> byte offset and length of its entry), and each video's entry is read
+and decoded alone. The index is kept in memory per process and on disk in
+``$XDG_CACHE_HOME/videobert/captions-json/`` (default ``~/.cache``), keyed by the file's real
+path, size and modification time, so worker processes and later runs load it instead of scanning
+again (an unwritable cache only costs the scan). A file that is not a JSON object of such entries
+raises `CaptionsJsonError` naming the file and the byte offset.
 """
 from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
 import json
 import logging
 import math
@@ -48,9 +52,33 @@ def captions_index(path: str | os.PathLike) -> dict[str, tuple[int, int]]:
     return _index(str(p), st.st_size, st.st_mtime_ns)
 
 
+def _cache_file(path: str, size: int, mtime_ns: int) -> Path:
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "videobert" / "captions-json"
+    digest = hashlib.sha1(f"{os.path.realpath(path)}|{size}|{mtime_ns}".encode()).hexdigest()[:20]
+    return root / f"{Path(path).stem[:40]}-{digest}.json"
+
+
 @functools.lru_cache(maxsize=2)
 def _index(path: str, size: int, mtime_ns: int) -> dict[str, tuple[int, int]]:
-    del size, mtime_ns  # cache keys: a changed file is indexed again
+    """The index of one file version (lru and disk cache keys: a changed file is indexed again)."""
+    from ..utils.io import atomic_write_bytes
+
+    cache = _cache_file(path, size, mtime_ns)
+    try:
+        return {k: (int(v[0]), int(v[1])) for k, v in json.loads(cache.read_bytes())["index"].items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass  # not cached yet (or a damaged cache file): scan
+    index = _scan(path)
+    try:
+        atomic_write_bytes(cache, json.dumps({"path": os.path.realpath(path), "size": size, "mtime_ns": mtime_ns,
+                                              "index": index}, separators=(",", ":")).encode())
+    except OSError as e:
+        log.info("--captions-json index not cached (%s); each process scans %s", e, path)
+    return index
+
+
+def _scan(path: str) -> dict[str, tuple[int, int]]:
+    log.info("indexing --captions-json %s (once per file version)", path)
     dec = json.JSONDecoder()
     index: dict[str, tuple[int, int]] = {}
     utf8 = codecs.getincrementaldecoder("utf-8")()
