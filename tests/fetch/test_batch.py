@@ -14,6 +14,7 @@ from videobert.fetch import cli as fetch_cli
 FAST = ["--retries", "2", "--backoff", "0.01", "--socket-timeout", "0.5", "--workers", "4", "--no-progress"]
 GOOD = ["good", "flaky500", "busy429", "reset1"]
 BAD = {"gone": "http_status", "cut": "network_error", "stuck": "timeout", "junk": "invalid_media"}
+# a page whose video gets the id "later-1" from yt-dlp: while it fails, failures.json can only name it "later"
 
 
 def main(argv: list[str]) -> int:
@@ -33,11 +34,12 @@ def _failures(out):
 def first_run(server, tmp_path_factory):
     server.reset_counts()
     server.plan.update({"gone": ["404"], "flaky500": ["500", "ok"], "busy429": ["429", "ok"],
-                        "reset1": ["reset", "ok"], "cut": ["short"], "stuck": ["stall"], "junk": ["garbage"]})
+                        "reset1": ["reset", "ok"], "cut": ["short"], "stuck": ["stall"], "junk": ["garbage"],
+                        "later": ["503"]})
     root = tmp_path_factory.mktemp("fetch")
     lst = root / "urls.txt"
     lst.write_text("# a test list\n" + "\n".join(server.url(n) for n in [*GOOD, *BAD]) + "\n\n"
-                   + server.page_url("cook") + "\n")
+                   + server.page_url("cook") + "\n" + server.page_url("later") + "\n")
     out = root / "videos"
     rc = main(["fetch", "urls", str(lst), "--out", str(out), *FAST])
     return SimpleNamespace(rc=rc, out=out, list=lst, requests=dict(server.requests),
@@ -48,7 +50,7 @@ def first_run(server, tmp_path_factory):
 @pytest.fixture(scope="module")
 def second_run(first_run, server):
     server.reset_counts()
-    server.plan.update({"gone": ["ok"], "junk": ["ok"]})  # back online / fixed; cut and stuck still fail
+    server.plan.update({"gone": ["ok"], "junk": ["ok"], "later": ["ok"]})  # back online / fixed; cut and stuck still fail
     rc = main(["fetch", "urls", str(first_run.list), "--out", str(first_run.out), *FAST])
     return SimpleNamespace(rc=rc, requests=dict(server.requests), failures=_failures(first_run.out))
 
@@ -74,7 +76,8 @@ def test_page_captions_land_as_en_vtt(first_run):
 
 def test_failures_json_names_each_failure_with_its_reason(first_run):
     f = first_run.failures
-    assert {vid: e["kind"] for vid, e in f.items()} == BAD
+    assert {vid: e["kind"] for vid, e in f.items()} == {**BAD, "later": "http_status"}
+    assert f["later"]["http_status"] == 503 and f["later"]["attempts"] == 3
     assert f["gone"]["http_status"] == 404 and "404" in f["gone"]["reason"]
     assert f["gone"]["attempts"] == 1 and f["junk"]["attempts"] == 1  # not transient: no retry
     assert f["cut"]["attempts"] == 3 and f["stuck"]["attempts"] == 3  # transient: retried twice
@@ -97,6 +100,7 @@ def test_rerun_fetches_only_what_is_missing(first_run, second_run):
     assert second_run.requests["gone"] >= 1 and second_run.requests["junk"] >= 1
     assert (first_run.out / "gone.mp4").is_file() and (first_run.out / "junk.info.json").is_file()
     assert set(second_run.failures) == {"cut", "stuck"}  # an entry leaves when its video succeeds
+    assert (first_run.out / "later-1.en.vtt").is_file()  # "later" left although its video is "later-1"
 
 
 def test_output_folder_ingests(first_run, second_run, tmp_path):
@@ -107,7 +111,7 @@ def test_output_folder_ingests(first_run, second_run, tmp_path):
     summary = ingest([first_run.out], tmp_path / "corpus", cfg, progress=False)
     corpus = Corpus(tmp_path / "corpus")
     assert summary.failed == 0
-    assert sorted(corpus.video_ids()) == sorted([*GOOD, "cook-1", "gone", "junk"])
+    assert sorted(corpus.video_ids()) == sorted([*GOOD, "cook-1", "gone", "junk", "later-1"])
     rec = corpus.read("cook-1")
     assert [s.text for s in rec.sentences] == ["Cut the onion.", "Now fry it in the pan."]
     assert corpus.read("good").sentences == []

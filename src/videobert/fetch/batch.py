@@ -75,14 +75,18 @@ class FailureLog:
         if time.monotonic() - self.last >= FAILURES_EVERY_S:
             self.write()
 
-    def success(self, video_id: str) -> None:
+    def success(self, video_id: str, key: tuple | None = None) -> None:
+        """`key` (url, start, end): a failed entry of the same source leaves too, even under another
+        id (a URL's id is only known once yt-dlp has read its page)."""
         self.succeeded.add(video_id)
+        if key is not None:
+            self.succeeded.add(key)
         self.new.pop(video_id, None)
 
     def write(self) -> None:
         def gone(f: dict) -> bool:
             vid = f.get("video_id")
-            if vid in self.new or vid in self.succeeded:
+            if vid in self.new or vid in self.succeeded or (f.get("url"), f.get("start"), f.get("end")) in self.succeeded:
                 return True
             try:
                 return isinstance(vid, str) and is_complete(self.out, vid)
@@ -148,7 +152,7 @@ def fetch_items(items: Iterable[FetchItem], out: str | os.PathLike, cfg: FetchCo
             vid = index.get(item.key())
         if vid is not None and is_complete(out, vid):
             summary.skipped += 1
-            failures.success(vid)
+            failures.success(vid, item.key())
             continue
         name = item.video_id or guess_id(item.url) + section_suffix(item.start, item.end)
         if item.video_id and name in seen:
@@ -188,7 +192,7 @@ def fetch_items(items: Iterable[FetchItem], out: str | os.PathLike, cfg: FetchCo
 def _record(o: Outcome, summary: FetchSummary, failures: FailureLog) -> None:
     if o.ok:
         summary.done += 1
-        failures.success(o.video_id)
+        failures.success(o.video_id, (o.url, o.start, o.end))
         if o.attempts > 1:
             log.info("%s: fetched after %d attempts", o.video_id, o.attempts)
     else:

@@ -74,10 +74,15 @@ class Outcome:
     kind: str | None = None
     reason: str | None = None
     status: int | None = None
+    start: float | None = None
+    end: float | None = None
 
     def failure_entry(self) -> dict[str, Any]:
-        return {"video_id": self.video_id, "url": self.url, "kind": self.kind, "reason": self.reason,
-                "http_status": self.status, "attempts": self.attempts, "time": now_iso()}
+        entry = {"video_id": self.video_id, "url": self.url, "kind": self.kind, "reason": self.reason,
+                 "http_status": self.status, "attempts": self.attempts, "time": now_iso()}
+        if self.start is not None or self.end is not None:
+            entry.update(start=self.start, end=self.end)
+        return entry
 
 
 def now_iso() -> str:
@@ -354,7 +359,7 @@ def fetch_one(item: FetchItem, out: Path, cfg: FetchConfig, pool: YdlPool | None
             attempts += 1
             try:
                 final, vid = _attempt(item, out, workdir, cfg, pool)
-                return Outcome(vid, item.url, True, attempts, path=str(final))
+                return Outcome(vid, item.url, True, attempts, path=str(final), start=item.start, end=item.end)
             except Exception as e:  # every failure is classified and reported, none stops the batch
                 if not isinstance(e, FetchError) and type(e).__name__ != "DownloadError":
                     pool.drop()  # not one of yt-dlp's reported errors: its state is unknown
@@ -362,7 +367,8 @@ def fetch_one(item: FetchItem, out: Path, cfg: FetchConfig, pool: YdlPool | None
                 if not isinstance(e, FetchError):
                     log.debug("%s: attempt %d failed", item.url, attempts, exc_info=True)
             if not err.transient or attempts > cfg.retries:
-                return Outcome(vid, item.url, False, attempts, kind=err.kind, reason=err.reason, status=err.status)
+                return Outcome(vid, item.url, False, attempts, kind=err.kind, reason=err.reason, status=err.status,
+                               start=item.start, end=item.end)
             wait = min(cfg.max_backoff, cfg.backoff * 2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
             log.info("%s: %s (%s); retry %d/%d in %.1f s", vid, err.kind, err.reason, attempts, cfg.retries, wait)
             time.sleep(wait)
