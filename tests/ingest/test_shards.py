@@ -126,7 +126,8 @@ def test_member_decodes_like_the_file_it_holds(shard_dir, tmp_path, clip_bytes, 
                                   "url": "https://www.youtube.com/watch?v=000000002", "clip": None}
 
 
-def test_text_of_each_sample(shard_dir, tiny_config):
+def test_text_of_each_sample(shard_dir, tiny_config, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # --captions-json's index cache
     tar0, tar1 = shard_dir / "00000.tar", shard_dir / "00001.tar"
 
     def text(src, vid):
@@ -142,8 +143,16 @@ def test_text_of_each_sample(shard_dir, tiny_config):
     assert text(f"{tar1}#000010000_00001.mp4", "000010000_00001") == (
         [("stir the soup well.", 0.0, 1.5)], "shard:subtitles:en")
     assert shards.origin(f"{tar1}#000010000_00001.mp4")["clip"] == [10.0, 12.0]
-    # --text asr ignores the shard's text
-    assert shards.sample_text(str(tar0)) is None
+    assert shards.sample_text(str(tar0)) is None  # not a member
+
+    # among the other sources (docs/formats.md): subtitles > --captions-json > whisper > .txt caption
+    raw = shard_dir / "raw_caption.json"
+    raw.write_text(json.dumps({k: {"text": ["from the json"], "start": [0], "end": [1]} for k in
+                               ("000000000", "000000001", "000000002")}))
+    tiny_config = tiny_config.replace(captions_json=str(raw))
+    assert text(f"{tar0}#000000000.mp4", "000000000")[1] == "shard:subtitles:en"
+    assert text(f"{tar0}#000000001.mp4", "000000001") == ([("from the json", 0.0, 1.0)], "captions-json")
+    assert text(f"{tar0}#000000002.mp4", "000000002-1a2b3c4d")[1] == "captions-json"  # by key when the id differs
 
 
 def test_rolling_auto_subtitles_get_their_spoken_time(tmp_path, clip_bytes):
