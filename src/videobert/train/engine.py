@@ -460,9 +460,9 @@ def fit(step_fn: Callable[[int], tuple[torch.Tensor, int]], total: int, stat_nam
     the resumed checkpoint's extras as `resumed` so the resumed run's next row sums the same steps."""
     bar = None
     if progress:
-        from tqdm import tqdm
+        from ..utils.progress import progress as reporter
 
-        bar = tqdm(total=total, initial=start, desc=progress, unit="step")
+        bar = reporter(total=total, initial=start, desc=progress, unit="step")
     acc = torch.zeros(len(stat_names), 2, device=device)
     items, t0, last = 0, time.time(), {}
     pending = (resumed or {}).get("fit")

@@ -59,6 +59,10 @@ def format_seconds(s: float) -> str:
     return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"
 
 
+def _rate(r: float) -> str:
+    return f"{r:,.0f}" if r >= 100 else f"{r:.1f}" if r >= 1 else f"{r:.3f}"
+
+
 class Progress:
     """The common interface of the three forms: ``update(n)``, ``set_postfix(**kv)``, ``close()``,
     iteration over the wrapped iterable, and use as a context manager."""
@@ -109,6 +113,7 @@ class LineProgress(Progress):
         self.t0 = self.last = time.monotonic()
         self.postfix = ""
         self.closed = False
+        self.printed: int | None = None  # the count of the last line printed
 
     def set_postfix(self, ordered_dict: dict | None = None, **kw: Any) -> None:
         items = {**(ordered_dict or {}), **kw}
@@ -133,7 +138,7 @@ class LineProgress(Progress):
         pct = f" ({100 * self.n / self.total:.0f}%)" if self.total else ""
         parts = [f"{self.desc}: {count} {self.unit}{pct}", f"{format_seconds(elapsed)} elapsed"]
         if rate > 0:
-            parts.append(f"{rate:.3g} {self.unit}/s")
+            parts.append(f"{_rate(rate)} {self.unit}/s")
             if self.total and self.n < self.total:
                 parts.append(f"ETA {format_seconds((self.total - self.n) / rate)}")
         if self.postfix:
@@ -141,12 +146,15 @@ class LineProgress(Progress):
         return ", ".join(parts)
 
     def _line(self, now: float) -> None:
+        self.printed = self.n
         print(self._format(now), file=self.stream, flush=True)
 
     def close(self) -> None:
+        """The last line (unless the last periodic line already said the same count)."""
         if not self.closed:
             self.closed = True
-            self._line(time.monotonic())
+            if self.printed != self.n:
+                self._line(time.monotonic())
 
 
 class BarProgress(Progress):
