@@ -20,6 +20,7 @@ def test_tiny_demo_end_to_end_and_resume(tmp_path, capsys):
     manifest = json.loads((out / "corpus" / "manifest.json").read_text())
     assert manifest["config"]["backbone"] == "efficientnet_lite0" and manifest["config"]["weights"] == "imagenet"
     assert [r["name"] for r in report["caption"]["rows"]] == ["EfficientNet-Lite0 features only",
+                                                             "VideoBERT only",
                                                              "VideoBERT + EfficientNet-Lite0",
                                                              "nearest training caption (features)",
                                                              "perfect (the reference itself)"]

@@ -66,6 +66,11 @@ PERFECT = "perfect (the reference itself)"  # the row that shows each metric's t
 PAD, BOS, EOS = 0, 1, 2
 
 
+# the progress bar's words for a variant ("s3d" is the paper's name for the clip features alone,
+# whichever backbone made them: "captioner (s3d)" over EfficientNet features misled)
+VARIANT_WORDS = {"s3d": "clip features only", "videobert": "VideoBERT + clip features", "videobert_only": "VideoBERT only"}
+
+
 @dataclasses.dataclass(frozen=True)
 class CaptionerConfig(Config):
     CHOICES = {"variant": VARIANTS}
@@ -358,7 +363,7 @@ def train_captioner(
 
     net.train()
     last = fit(step_fn, config.epochs * per_epoch, ["loss"], scheduler=sched, log_every=per_epoch,
-               progress=f"captioner ({config.variant})" if progress else None)
+               progress=f"captioner ({VARIANT_WORDS.get(config.variant, config.variant)})" if progress else None)
     net.eval()
     log.info("captioner (%s) trained: final epoch loss %.4f", config.variant, last["loss"])
     return tc
