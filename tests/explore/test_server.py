@@ -96,3 +96,108 @@ def test_video_list_pages(client, hostile_corpus, monkeypatch):
     assert 'rel="next"' not in last and f'<a href="{prev}" rel="prev">' in last
     assert client.get("/videos?page=999").get_data(as_text=True) == last  # clamped, not an error
     assert client.get("/videos?page=x").status_code == 200
+
+
+def _app(root, cache, **kw):
+    from videobert.explore import Explorer
+    from videobert.explore.server import create_app
+
+    ex = Explorer(root, cache_dir=cache, **kw)
+    return ex, create_app(ex).test_client()
+
+
+def test_relative_corpus_and_cache_paths_are_resolved_against_the_working_directory(hostile_corpus, tmp_path,
+                                                                                      monkeypatch):
+    import shutil
+
+    root, ids = hostile_corpus
+    shutil.copytree(root, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    ex, client = _app("corpus", "cache")  # as `videobert explore corpus --cache cache`
+    assert ex.cache == tmp_path / "cache" and ex.corpus.root == tmp_path / "corpus"
+    monkeypatch.chdir("/")  # Flask resolved relative paths against the package folder: nothing relative is left
+    assert client.get("/exemplar/0.gif").data[:3] == b"GIF"
+    assert client.get(f"/thumb/{ids[2]}/1.jpg").data[:2] == b"\xff\xd8"
+
+
+def test_every_failure_is_a_page_with_a_message_never_a_traceback(hostile_corpus, tmp_path, caplog):
+    import errno
+
+    from videobert.corpus import CorpusError
+
+    root, ids = hostile_corpus
+    ex, client = _app(root, tmp_path / "cache")
+
+    def full(*a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    ex.thumbnail = full
+    caplog.clear()
+    with caplog.at_level("ERROR"):
+        r = client.get(f"/thumb/{ids[2]}/1.jpg")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 503 and "No space left on device" in body and "--cache" in body
+    assert "Traceback" not in body and "Traceback" not in caplog.text
+    assert [(rec.name, rec.getMessage().count("\n")) for rec in caplog.records] == [("videobert.explore.server", 0)]
+    assert "/thumb/" in caplog.records[0].getMessage()
+
+    def edited(*a):
+        raise CorpusError(f"video {ids[0]!r} is not in corpus {root}")
+
+    ex.video = edited
+    r = client.get(f"/video/{ids[0]}")
+    assert r.status_code == 404 and "restart" in r.get_data(as_text=True)
+
+    def hostile(*a):
+        raise RuntimeError(HOSTILE)
+
+    ex.vocabulary = hostile
+    body = client.get("/vocab").get_data(as_text=True)
+    assert "<script>alert" not in body and "&lt;script&gt;" in body
+
+
+def test_a_read_only_corpus_caches_in_the_user_cache_directory_and_says_so(hostile_corpus, tmp_path, monkeypatch,
+                                                                            caplog):
+    from videobert.explore import Explorer, cache as explore_cache
+
+    root, ids = hostile_corpus
+    real = explore_cache.writable
+    monkeypatch.setattr(explore_cache, "writable",
+                        lambda d: "Read-only file system" if str(d).startswith(str(root)) else real(d))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with caplog.at_level("WARNING"):
+        ex = Explorer(root)
+    assert ex.cache.parent == tmp_path / "xdg" / "videobert" / "explore"
+    assert "Read-only file system" in caplog.text and str(ex.cache) in caplog.text and "--cache" in caplog.text
+    assert any(ex.cache.glob("index-*.json"))
+    with pytest.raises(OSError, match=r"--cache .* cannot be written \(Read-only file system\)"):
+        Explorer(root, cache_dir=root / "mine")
+
+
+def test_a_second_explorer_process_on_a_cache_is_refused(hostile_corpus, tmp_path):
+    from videobert.explore import Explorer
+    from videobert.utils.lock import DirectoryLocked, lock_directory
+
+    root, _ = hostile_corpus
+    other = lock_directory(tmp_path / "cache", "videobert explore")  # held as another process would hold it
+    assert other.locked
+    try:
+        with pytest.raises(DirectoryLocked, match="another --cache"):
+            Explorer(root, cache_dir=tmp_path / "cache")
+    finally:
+        other.release()
+
+
+def test_a_long_search_is_cut_to_its_first_words_and_says_so(explorer):
+    from videobert.explore.server import MAX_QUERY_WORDS, create_app
+
+    seen = []
+    client = create_app(explorer).test_client()
+    original = explorer.search
+    explorer.search = lambda q: seen.append(q)  # the model's scoring is not what is tested here
+    try:
+        body = client.get("/search?q=" + "+".join(["cut", "the", "onion", "slowly"] * 100)).get_data(as_text=True)
+    finally:
+        explorer.search = original
+    assert len(seen[0].split()) == MAX_QUERY_WORDS == 12
+    assert f"Only the first {MAX_QUERY_WORDS} of the 400 words of the query were searched." in body

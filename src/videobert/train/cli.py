@@ -40,16 +40,11 @@ def add_parser(subparsers) -> None:
 def config_from_args(args: argparse.Namespace):
     """The run's `PretrainConfig`: defaults < the ``--config`` file (or, with ``--resume``, the run's
     own config.json) < the flags given < ``--set``."""
-    import yaml
-
+    from ..utils.config import parse_overrides
     from .config import PretrainConfig, load_config
 
     given = given_config_args(PretrainConfig, args)
-    for kv in args.set:
-        if "=" not in kv:
-            raise ValueError(f"--set {kv!r}: expected KEY=VALUE")
-        k, v = kv.split("=", 1)
-        given[k.strip()] = yaml.safe_load(v)
+    given.update(parse_overrides(args.set, "--set"))  # a bad value: one line naming the flag
     cfg_file = args.config
     saved = Path(args.out) / "config.json"
     if args.resume and cfg_file is None and saved.is_file():

@@ -13,7 +13,7 @@ import os
 import types
 import typing
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, TypeVar, Union
+from typing import Any, ClassVar, Mapping, Sequence, TypeVar, Union
 
 from .io import atomic_write_json, read_json
 
@@ -33,7 +33,19 @@ class Config:
     HELP: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
+        self._check_seeds()
         self.validate()
+
+    def _check_seeds(self) -> None:
+        """Every int field named ``seed`` or ``*_seed`` is a valid numpy/torch seed (numpy's own
+        error for -1 names no field)."""
+        hints = field_types(type(self))
+        for f in dataclasses.fields(self):
+            if f.name == "seed" or f.name.endswith("_seed"):
+                v = getattr(self, f.name)
+                if optional_type(hints[f.name])[0] is int and v is not None and (
+                        isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**32):
+                    self.fail(f.name, v, "a seed must be a whole number from 0 to 4294967295")
 
     def validate(self) -> None:  # overridden by subclasses
         pass
@@ -68,8 +80,19 @@ class Config:
         if unknown and strict:
             raise ConfigError(f"unknown {cls.__name__} field(s): {sorted(unknown)}; known: {sorted(names)}")
         hints = field_types(cls)
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        for k, v in d.items():  # e.g. `--set batch_size=` (YAML: null) for a field that needs a value
+            if k in names and v is None and not optional_type(hints[k])[1] and defaults[k] is not None:
+                raise ConfigError(f"invalid config field {k!r}: no value given; expected {_expected(hints[k])}")
         kwargs = {k: _convert(k, v, hints[k], strict) for k, v in d.items() if k in names}
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except TypeError:  # a value of the wrong kind reached validate(): name the field if we can
+            bad = [k for k, v in kwargs.items() if not _kind_ok(v, hints[k])]
+            if bad:
+                raise ConfigError(f"invalid config field {bad[0]!r} = {kwargs[bad[0]]!r}: expected "
+                                  f"{_expected(hints[bad[0]])}") from None
+            raise
 
     @classmethod
     def load(cls: type[C], path: str | os.PathLike, strict: bool = True) -> C:
@@ -139,6 +162,8 @@ def _convert(name: str, value: Any, annotation: Any, strict: bool = True) -> Any
         return annotation.from_dict(value, strict=strict)
     if isinstance(value, list):
         value = tuple(value)
+    if typing.get_origin(annotation) is tuple and not isinstance(value, tuple):
+        raise ConfigError(f"invalid config field {name!r} = {value!r}: expected {_expected(annotation)}")
     if isinstance(value, tuple) and typing.get_origin(annotation) is tuple:
         args = typing.get_args(annotation)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -151,9 +176,36 @@ def _convert(name: str, value: Any, annotation: Any, strict: bool = True) -> Any
     return value
 
 
+def _expected(annotation: Any) -> str:
+    """Words for what a field of this annotation takes, for error messages."""
+    annotation, optional = optional_type(annotation)
+    if typing.get_origin(annotation) is tuple:
+        args = typing.get_args(annotation)
+        kind = _expected(args[0]) if args else "value"
+        n = "one or more" if Ellipsis in args else str(len(args))
+        text = f"a list of {n} {kind.replace('a whole number', 'whole numbers').replace('a number', 'numbers')}"
+    else:
+        text = {int: "a whole number", float: "a number", bool: "true or false", str: "a text value"}.get(
+            annotation, getattr(annotation, "__name__", str(annotation)))
+    return text + (" or null" if optional else "")
+
+
+def _kind_ok(value: Any, annotation: Any) -> bool:
+    annotation, optional = optional_type(annotation)
+    if value is None:
+        return optional
+    if typing.get_origin(annotation) is tuple:
+        return isinstance(value, tuple)
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation in (int, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return not isinstance(annotation, type) or isinstance(value, annotation)
+
+
 def _coerce(name: str, value: Any, kind: type) -> Any:
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, bool):  # YAML's true/false, e.g. `batch_size: true`: not a number
+        raise ConfigError(f"invalid config field {name!r} = {value!r}: expected {_expected(kind)}, not true/false")
     if isinstance(value, str):
         try:
             value = float(value.strip())
@@ -175,3 +227,22 @@ def save_config(config: Config | Mapping[str, Any], path: str | os.PathLike) -> 
     if isinstance(config, Config):
         d = {"type": type(config).__name__, **d}
     return atomic_write_json(path, d)
+
+
+def parse_overrides(items: Sequence[str], flag: str = "--set") -> dict[str, Any]:
+    """``KEY=VALUE`` strings (VALUE in YAML syntax, e.g. ``kind_mix=[1, 1, 2]``) as a dict; a bad
+    one is a `ConfigError` of one line naming the flag and the item."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for kv in items:
+        key, eq, value = kv.partition("=")
+        if not eq or not key.strip():
+            raise ConfigError(f"{flag} {kv!r}: expected KEY=VALUE, e.g. {flag} batch_size=16")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise ConfigError(f"{flag} {kv!r}: {value!r} is not a valid YAML value ({problem}); quote text, "
+                              f"write lists as [1, 2, 3]") from None
+    return out
