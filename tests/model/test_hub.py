@@ -148,6 +148,7 @@ def test_demo_report_rows():
         "forecast": {"k": 3, "top1": 0.51, "topk": 0.65, "baseline_top1": 0.03, "baseline_topk": 0.07},
         "caption": {"rows": [{"name": "VideoBERT + features", "n": 16, "bleu4": 0.79, "meteor": 0.5,
                               "rouge_l": 0.8, "cider": 7.64}]},
+        "stage_seconds": {"synth": 2.5, "ingest": 1.0},
         "newtask": {"score": 0.5, "label": "x"}}))
     assert rows["zero-shot verb / noun top-1"][0] == "0.810 / 0.830"
     assert "per-word vote 0.920 / 0.850" in rows["zero-shot verb / noun top-1"][1]
@@ -155,6 +156,7 @@ def test_demo_report_rows():
     assert rows["captioning, VideoBERT + features: BLEU-4 / METEOR / ROUGE-L / CIDEr"][0] == \
         "0.790 / 0.500 / 0.800 / 7.640"
     assert rows["newtask"] == ("score 0.500", "")
+    assert not any("synth" in a or "synth" in b for a, (b, _) in rows.items())
 
 
 class FakeApi:

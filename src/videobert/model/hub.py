@@ -230,6 +230,10 @@ def _pair(d: dict, *keys: str) -> str:
     return " / ".join(_f(d.get(k)) for k in keys)
 
 
+# Entries of a report.json that are not an evaluation's results (the demo adds the last two).
+NOT_RESULTS = ("meta", "reference", "stage_seconds")
+
+
 def report_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(evaluation, result, reference) rows of the headline numbers of a ``report.json``
     (`videobert.tasks.report.write_report`'s or the demo's). Tasks it does not know are listed by
@@ -237,7 +241,7 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     ref = report.get("reference") if isinstance(report.get("reference"), dict) else {}
     for task, r in report.items():
-        if task in ("meta", "reference") or not isinstance(r, dict):
+        if task in NOT_RESULTS or not isinstance(r, dict):
             continue
         if task == "zeroshot":
             extra = (f"; per-word vote {_pair(ref, 'vote_verb_top1', 'vote_noun_top1')}, 1-NN on the features "
