@@ -192,3 +192,37 @@ def test_caption_result_markdown_shows_every_row_and_examples():
     for r in rows:
         assert f"| {r.name} |" in md and f"Examples ({r.name})" in md and f"- {r.name} pred / ref" in md
     assert "Nearest training caption:" in md and "not computed" in md
+
+
+def test_caption_table_in_the_papers_layout():
+    """Table 3: BLEU-3, BLEU-4, METEOR, ROUGE-L x 100, CIDEr as the paper prints it; its rows with --reference."""
+    row = dataclasses.replace(caption_metrics(REFS, ["add the salt", "cut a tomato"], "VideoBERT only", meteor=False),
+                              meteor=0.1234)
+    md = CaptionResult((row,)).markdown()
+    header = next(line for line in md.splitlines() if line.startswith("| method"))
+    assert header == "| method | BLEU-3 | BLEU-4 | METEOR | ROUGE-L | CIDEr |"
+    assert (f"| VideoBERT only | {100 * row.bleu3:.2f} | {100 * row.bleu4:.2f} | 12.34 | {100 * row.rouge_l:.2f} "
+            f"| {row.cider:.2f} |") in md
+    assert "| paper:" not in md
+    ref = CaptionResult((row,), reference="youcook2").markdown()
+    assert "| paper: VideoBERT + S3D | 7.59 | 4.33 | 11.94 | 28.80 | 0.55 |" in ref
+    assert "| paper: S3D features only | \u2013 | 3.24 | 9.52 | 26.09 | 0.31 |" in ref
+    assert "10.68, not 11.55" in ref  # the leaderboard's erratum on Zhou et al.
+
+
+def test_videobert_only_features_hold_no_clip_features(tiny_model):
+    from videobert.tasks.annotations import CorpusSegment, Segment
+    from videobert.tasks.captioning import segment_features
+
+    class FakeCorpus:
+        def read(self, vid):
+            return type("Rec", (), {"features": torch.randn(6, 40).numpy()})()
+
+    segs = [CorpusSegment(Segment("v", "training", 0, 0.0, 9.0, "cut it"), 0, 6)]
+    H = tiny_model.bert.config.hidden_size
+    only = segment_features(FakeCorpus(), segs, CaptionerConfig(variant="videobert_only", max_clips=4), tiny_model,
+                            lambda vid: [1, 2, 3, 4, 5, 6])
+    assert only.globals.shape == (1, 2 * H) and only.clips[0].shape == (4, H)  # VideoBERT's outputs only
+    both = segment_features(FakeCorpus(), segs, CaptionerConfig(variant="videobert", max_clips=4), tiny_model,
+                            lambda vid: [1, 2, 3, 4, 5, 6])
+    assert both.globals.shape == (1, 2 * H + 40) and both.clips[0].shape == (4, 40)

@@ -22,8 +22,11 @@ def test_eval_zeroshot_forecast_retrieval(tiny_setup, tmp_path, capsys):
     (tmp_path / "verbs.txt").write_text("add\ncut\nstir\njulienne\n")
     (tmp_path / "nouns.txt").write_text("salt\ntomato\nsoup\n")
     run("eval", "zeroshot", *data_args(s), "--verbs", tmp_path / "verbs.txt", "--nouns", tmp_path / "nouns.txt",
-        "--template", "[MASK] the [MASK]")
-    assert "chance | 0.2500" in capsys.readouterr().out
+        "--template", "[MASK] the [MASK]", "--reference", "youcook2")
+    out = capsys.readouterr().out
+    assert "| chance | 25.0 | 100.0 | 33.3 | 100.0 |" in out  # the paper's layout, in %
+    assert "| paper: VideoBERT cross-modal (YouCook II val.) | 3.2 | 43.3 | 13.1 | 33.7 |" in out
+    assert "not applicable" in out  # a scratch model has no BERT language prior
     run("eval", "forecast", *data_args(s), "--context", 4)
     run("eval", "retrieval", *data_args(s), "--out", tmp_path / "ret")
     r = json.loads((tmp_path / "ret" / "report.json").read_text())["retrieval"]
@@ -59,7 +62,7 @@ def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     run("eval", "all", *data_args(s), "--out", tmp_path / "all", "--no-meteor", "--retrieval-max-segments", 4, *small_all)
     rep = json.loads((tmp_path / "all" / "report.json").read_text())
     assert set(rep) == {"meta", "zeroshot", "forecast", "retrieval", "alignment", "text2video", "caption"}
-    assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT + S3D",
+    assert [r["name"] for r in rep["caption"]["rows"]] == ["S3D features only", "VideoBERT only", "VideoBERT + S3D",
                                                         "nearest training caption (features)",
                                                         "perfect (the reference itself)"]
     md = (tmp_path / "all" / "report.md").read_text()

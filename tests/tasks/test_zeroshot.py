@@ -1,3 +1,4 @@
+import dataclasses
 import types
 
 import numpy as np
@@ -6,7 +7,15 @@ import torch
 
 from videobert.tasks.annotations import CorpusSegment, Segment
 from videobert.tasks.common import fill_template, input_positions
-from videobert.tasks.zeroshot import PAPER_TEMPLATE, ZeroShotConfig, build_input, evaluate_zeroshot, score_labels
+from videobert.tasks.zeroshot import (
+    PAPER_TEMPLATE,
+    ZeroShotConfig,
+    _text_only_scores,
+    build_input,
+    evaluate_zeroshot,
+    load_text_init,
+    score_labels,
+)
 
 
 class Spy:
@@ -118,3 +127,39 @@ def test_zeroshot_config_validation():
     with pytest.raises(ValueError, match="noun_slot"):
         ZeroShotConfig(noun_slot=0)
     assert ZeroShotConfig(template="[MASK] [MASK] the [MASK]", verb_slot=1, noun_slot=2).noun_slot == 2
+
+
+def test_table_in_the_papers_layout_with_left_out_segments(tiny_model):
+    segs = _segments(4) + [CorpusSegment(Segment("v9", "validation", 0, 0.0, 6.0, "whisk the eggs"), 0, 4)]
+    r = evaluate_zeroshot(tiny_model, segs, lambda vid: np.array([0, 1, 2, 3]), ["add", "cut"], ["salt", "tomato"],
+                          ZeroShotConfig(bert_prior=False))
+    assert (r.n_segments, r.n_verb, r.n_noun) == (5, 4, 4)  # "whisk the eggs": neither label listed
+    md = r.markdown()
+    assert "5 validation segments: 4 with a verb among the 2 verb labels (1 left out)" in md
+    assert "| method | verb top-1 (%) | verb top-5 (%) | object top-1 (%) | object top-5 (%) |" in md
+    lines = [line.split(" | ")[0].lstrip("| ") for line in md.splitlines() if line.startswith("| ")][1:]
+    assert lines == ["BERT language prior (scratch, no video)", "VideoBERT language prior (no video)",
+                     "VideoBERT cross-modal", "chance"]
+    assert "| chance | 50.0 | 100.0 | 50.0 | 100.0 |" in md and "not computed" in md
+    assert f"| VideoBERT cross-modal | {100 * r.verb_top1:.1f} |" in md
+    ref = dataclasses.replace(r, reference="youcook2").markdown()
+    assert "| paper: VideoBERT cross-modal (YouCook II val.) | 3.2 | 43.3 | 13.1 | 33.7 |" in ref and "Table 1" in ref
+
+
+def test_bert_language_prior_of_the_text_init(tiny_model):
+    assert load_text_init("scratch")[0] is None and "not applicable" in load_text_init("scratch")[1]
+    assert load_text_init(None)[0] is None
+    missing = load_text_init("/nonexistent/bert")
+    assert missing[0] is None and "not available" in missing[1]
+    init, note = load_text_init("minilm")  # a sentence encoder: its MLM head starts random, and the note says so
+    assert init is not None and "starts random" in note
+    scores = _text_only_scores(init, PAPER_TEMPLATE, 0, ["add", "julienne"])
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+    # the prior row is scored once through the init's own head, without any video
+    tiny_model.info["init"] = "minilm"
+    try:
+        r = evaluate_zeroshot(tiny_model, _segments(4), lambda vid: np.array([0, 1, 2, 3]), ["add", "cut"],
+                              ["salt", "tomato"])
+    finally:
+        tiny_model.info["init"] = "scratch"
+    assert r.init == "minilm" and r.bert_verb_top1 in (0.0, 0.5, 1.0) and "starts random" in r.markdown()
