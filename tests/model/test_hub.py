@@ -295,3 +295,25 @@ def test_offline_loads_from_the_cache_or_says_why(model, run_dir, tmp_path, monk
     monkeypatch.delenv("HF_HUB_OFFLINE")
     with pytest.raises(FileNotFoundError, match="local_files_only=True"):
         videobert.load_model("me/other", cache_dir=cache, local_files_only=True)
+
+
+def test_models_saved_by_earlier_versions_load(model, tmp_path):
+    """Every earlier version wrote this layout (format videobert-model/1); the oldest lack the
+    alignment pooling and the centroid power, and load with the pooling they were trained with."""
+    import json
+
+    d = model.save_pretrained(tmp_path / "old")
+    meta = json.loads((d / "videobert.json").read_text())
+    for key in ("align_pool", "visual_init_power"):
+        meta.pop(key)
+    (d / "videobert.json").write_text(json.dumps(meta))
+    old = videobert.load_model(d)
+    assert "align_pool" not in old.info and torch.equal(old.bert.cls.predictions.decoder.weight,
+                                                        model.bert.cls.predictions.decoder.weight)
+    x = torch.tensor([[model.tokenizer.cls_id, model.tokenizer.visual_offset, model.tokenizer.sep_id]])
+    _, pooled = old.encode(x)
+    assert torch.equal(pooled, old.bert.bert(input_ids=x).pooler_output)  # BERT's [CLS] pooler, as trained
+    meta["format"] = "videobert-model/0"
+    (d / "videobert.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="unknown format 'videobert-model/0', expected 'videobert-model/1'"):
+        videobert.load_model(d)
