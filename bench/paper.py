@@ -25,8 +25,8 @@ scratch, and ``--max-steps`` when given):
    ``more``) + the features, the paper's recipe (``tasks.captioning``), with the nearest
    training caption as a floor.
 
-Every number is printed per seed and as mean +- sample standard deviation over the seeds
-(``+-0`` with one seed: no spread measured). Results go to ``WORK/results.jsonl`` and a re-run
+Every number is printed as mean +- sample standard deviation over the seeds (the value alone
+with one seed: no spread measured). Results go to ``WORK/results.jsonl`` and a re-run
 reuses every finished stage. Timings are printed with the load average (this box is shared).
 """
 from __future__ import annotations
@@ -150,6 +150,10 @@ def pretraining_sets(work: Path, videos: Path, corpus: Path, seed: int, scale: S
     return {k: v for k, v in out.items() if k in sets or k == "all"}
 
 
+def run_dir(work: Path, seed: int, init: str, name: str, scale: Scale) -> Path:
+    return work / f"seed{seed}" / f"run-{init}-{name}-{scale.max_steps or 'default'}steps"
+
+
 def pretrain_on(root: Path, run: Path, seed: int, init: str, scale: Scale) -> tuple[Path, float]:
     from videobert.train import PretrainConfig, pretrain
 
@@ -216,14 +220,14 @@ def ms(values) -> str:
     v = np.array([x for x in values if x is not None and not np.isnan(x)], dtype=float)
     if not len(v):
         return "n/a"
-    return f"{v.mean():.3f} +- {v.std(ddof=1) if len(v) > 1 else 0:.3f}"
+    return f"{v.mean():.3f} +- {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
 
 
 def table1(rows: list[dict], prefix: str, verbs: int, nouns: int) -> str:
     def col(key):
         return ms([r.get(prefix + key) for r in rows])
 
-    n = ms([r.get(prefix + "n_segments") for r in rows])
+    n = ", ".join(str(r.get(prefix + "n_segments", 0)) for r in rows) + " (per seed)"
     lines = [f"segments: {n}", "", "| method | verb top-1 | verb top-5 | noun top-1 | noun top-5 |", "|---|---|---|---|---|",
              f"| chance | {1 / verbs:.3f} | {min(1, 5 / verbs):.3f} | {1 / nouns:.3f} | {min(1, 5 / nouns):.3f} |",
              f"| language prior (no video) | {col('prior_verb_top1')} | {col('prior_verb_top5')} | "
@@ -288,7 +292,7 @@ def main() -> None:
         for name, root in sets.items():
             key = (tag, seed, "zeroshot", name)
             if key not in done:
-                model, took = pretrain_on(root, work / f"seed{seed}" / f"run-{a.init}-{name}", seed, a.init, scale)
+                model, took = pretrain_on(root, run_dir(work, seed, a.init, name, scale), seed, a.init, scale)
                 t0 = time.time()
                 row = evaluate_set(model, corpus, ann, videos)
                 log(f"zero-shot {name}: {time.time() - t0:.0f} s")
@@ -301,9 +305,10 @@ def main() -> None:
             if key not in done:
                 cann = labelled_annotations(videos, work / f"seed{seed}" / "annotations_caption.json", scale.videos,
                                             scale.caption_videos)
-                model = work / f"seed{seed}" / f"run-{a.init}-{biggest}" / "model"
+                run = run_dir(work, seed, a.init, biggest, scale)
                 t0 = time.time()
-                rows = caption_rows(model, corpus, cann, work / f"seed{seed}" / f"caption-{a.init}-{biggest}", seed, scale)
+                rows = caption_rows(run / "model", corpus, cann, run.parent / f"caption-{run.name}-{scale.caption_videos}"
+                                    f"-{scale.caption_epochs}", seed, scale)
                 log(f"captioning: {time.time() - t0:.0f} s")
                 record({"seed": seed, "table": "caption", "set": "more", "pretrained_on": biggest, "rows": rows,
                         "load": os.getloadavg()[0]})
@@ -343,10 +348,16 @@ def main() -> None:
             rs = [c["rows"][k] for c in cap_rows]
             print(f"| {r['name']} | {ms([x['bleu3'] for x in rs])} | {ms([x['bleu4'] for x in rs])} | "
                   f"{ms([x['meteor'] for x in rs])} | {ms([x['rouge_l'] for x in rs])} | {ms([x['cider'] for x in rs])} |")
-        diffs = [c["rows"][1]["cider"] - c["rows"][0]["cider"] for c in cap_rows]
-        bdiffs = [c["rows"][1]["bleu4"] - c["rows"][0]["bleu4"] for c in cap_rows]
-        print(f"\nVideoBERT + features minus features only, per seed: BLEU-4 {', '.join(f'{d:+.3f}' for d in bdiffs)}; "
-              f"CIDEr {', '.join(f'{d:+.3f}' for d in diffs)}")
+        def gain(c, metric):  # VideoBERT + features minus features only (tasks.report.run_caption's names)
+            by = {r["name"]: r[metric] for r in c["rows"]}
+            both = [v for k, v in by.items() if k.startswith("VideoBERT + ")]
+            alone = [v for k, v in by.items() if k.endswith("features only")]
+            return both[0] - alone[0] if both and alone else float("nan")
+
+        for metric in ("bleu4", "cider"):
+            d = [gain(c, metric) for c in cap_rows]
+            print(f"\nVideoBERT + features minus features only, {metric}: per seed {', '.join(f'{x:+.3f}' for x in d)}; "
+                  f"mean {ms(d)}")
 
 
 if __name__ == "__main__":
