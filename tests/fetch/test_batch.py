@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+pytest.importorskip("yt_dlp")
+
 from videobert.fetch import cli as fetch_cli
 
 FAST = ["--retries", "2", "--backoff", "0.01", "--socket-timeout", "0.5", "--workers", "4", "--no-progress"]

@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 
+pytest.importorskip("yt_dlp")
+
 from videobert.fetch import FetchConfig, FetchItem, classify, fetch_howto100m, fetch_items, fetch_youcook2
 from videobert.fetch.download import FetchError, choose_subtitles, guess_id, probe_media
 
@@ -38,7 +40,11 @@ def test_classify_youtube_messages():
 def test_subtitle_choice_manual_first_then_automatic():
     info = {"subtitles": {"de": [{}], "en-GB": [{}]}, "automatic_captions": {"en": [{}], "fr": [{}]}}
     assert choose_subtitles(info, FetchConfig()) == ("en-GB", "manual")
-    assert choose_subtitles({"automatic_captions": {"en-orig": [{}], "de": [{}]}}, FetchConfig()) == ("en-orig", "automatic")
+    auto = {"en": [{}], "en-orig": [{}], "de": [{}]}  # YouTube's ASR of an English video (+ translations)
+    assert choose_subtitles({"automatic_captions": auto}, FetchConfig()) == ("en-orig", "automatic")
+    # a German video: "en" is a machine translation of its German ASR, not English speech
+    assert choose_subtitles({"automatic_captions": {"en": [{}], "de-orig": [{}], "de": [{}]}}, FetchConfig()) == (None, None)
+    assert choose_subtitles({"automatic_captions": {"en": [{}]}}, FetchConfig()) == ("en", "automatic")
     assert choose_subtitles({"automatic_captions": {"en": [{}]}}, FetchConfig(subs="manual")) == (None, None)
     assert choose_subtitles(info, FetchConfig(subs="none")) == (None, None)
     assert choose_subtitles(info, FetchConfig(lang="de")) == ("de", "manual")
@@ -56,6 +62,14 @@ def test_probe_rejects_non_video(tmp_path):
     with pytest.raises(FetchError) as e:
         probe_media(p)
     assert e.value.kind == "invalid_media"
+
+
+def test_missing_yt_dlp_is_one_error_with_the_install_line(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yt_dlp", None)
+    with pytest.raises(ImportError, match=r"pip install 'videobert\[fetch\]'"):
+        fetch_items([FetchItem("http://127.0.0.1:9/a.mp4")], tmp_path / "out", FetchConfig(), False)
 
 
 def test_config_names_the_bad_field():

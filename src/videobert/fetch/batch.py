@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..utils.io import atomic_write_json, read_json
+from ..utils.lazy import require
 from ..utils.progress import progress
 from .config import FetchConfig
 from .download import (
@@ -137,6 +138,7 @@ def fetch_items(items: Iterable[FetchItem], out: str | os.PathLike, cfg: FetchCo
                 show_progress: bool = True) -> FetchSummary:
     """Fetch every item into `out`; complete videos are skipped; never raises for one bad video."""
     cfg = cfg or FetchConfig()
+    require("yt_dlp", "fetch", "videobert fetch")  # up front: not one "failure" per video
     out = Path(out).absolute()
     out.mkdir(parents=True, exist_ok=True)
     _clean_partial(out)  # left by a killed run

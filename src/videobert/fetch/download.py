@@ -259,23 +259,27 @@ def ydl_options(cfg: FetchConfig, workdir: Path, cookiefile: str | None = None, 
 def choose_subtitles(info: dict, cfg: FetchConfig) -> tuple[str | None, str | None]:
     """(language key, "manual" | "automatic") of the captions to fetch, or (None, None).
 
-    Uploaded captions first (``en``, then ``en-*`` variants), then, with ``subs="auto"``,
-    YouTube's automatic ones: ``en`` (its speech recognition on an English video), ``en-orig``,
-    then ``en-*``. A language key is matched case-insensitively."""
+    Uploaded captions first (``en``, then an ``en-*`` variant such as ``en-GB``), then, with
+    ``subs="auto"``, YouTube's automatic ones (its speech recognition): ``en-orig``, which yt-dlp
+    lists for the video's own language, else ``en``, unless another language is the original
+    (``de-orig``: then ``en`` is a machine translation, and none is taken). Keys match
+    case-insensitively."""
     if cfg.subs == "none":
         return None, None
-    pools = [("manual", info.get("subtitles") or {})]
-    if cfg.subs == "auto":
-        pools.append(("automatic", info.get("automatic_captions") or {}))
     lang = cfg.lang.lower()
-    for kind, subs in pools:
-        keys = {k.lower(): k for k, v in subs.items() if v}
-        for want in (lang, f"{lang}-orig"):
-            if want in keys:
-                return keys[want], kind
-        variants = sorted(k for k in keys if k.startswith(lang + "-") and "-" not in k[len(lang) + 1:])
-        if variants:
-            return keys[variants[0]], kind
+    manual = {k.lower(): k for k, v in (info.get("subtitles") or {}).items() if v}
+    if lang in manual:
+        return manual[lang], "manual"
+    variants = sorted(k for k in manual if k.startswith(lang + "-") and "-" not in k[len(lang) + 1:])
+    if variants:
+        return manual[variants[0]], "manual"
+    if cfg.subs != "auto":
+        return None, None
+    auto = {k.lower(): k for k, v in (info.get("automatic_captions") or {}).items() if v}
+    if f"{lang}-orig" in auto:
+        return auto[f"{lang}-orig"], "automatic"
+    if lang in auto and not any(k.endswith("-orig") for k in auto):
+        return auto[lang], "automatic"
     return None, None
 
 
