@@ -26,9 +26,9 @@ class FetchConfig(Config):
     CHOICES: ClassVar[Mapping[str, tuple]] = {"subs": SUBS}
     HELP: ClassVar[Mapping[str, str]] = {
         "height": "largest video height to fetch; a video without one that small comes at its smallest",
-        "subs": "captions as ID.LANG.vtt: auto = uploaded ones, else YouTube's automatic ones; manual = "
-                "uploaded only; none",
-        "lang": "caption language",
+        "subs": "captions as ID.en.vtt: auto = uploaded ones, else YouTube's automatic ones of the "
+                "spoken language (never a machine translation); manual = uploaded only; none",
+        "lang": "caption language; English captions land as ID.en.vtt, others as ID.vtt (both read by ingest)",
         "workers": "videos downloaded at once",
         "sleep": "seconds to sleep between requests and before each download",
         "cookies": "a Netscape cookies.txt passed to yt-dlp (it is read from a private copy, never rewritten)",

@@ -416,7 +416,7 @@ def _attempt(item: FetchItem, out: Path, workdir: Path, cfg: FetchConfig, pool: 
             old.unlink()
     media.replace(final)
     if vtt_text is not None:
-        atomic_write_text(out / f"{vid}.{cfg.lang}.vtt", vtt_text)
+        atomic_write_text(out / caption_name(vid, cfg.lang), vtt_text)
     atomic_write_json(out / f"{vid}.info.json", {
         "video_id": vid, "url": item.url, "webpage_url": result.get("webpage_url"), "title": result.get("title"),
         "duration": duration if duration is not None else result.get("duration"),
@@ -425,6 +425,12 @@ def _attempt(item: FetchItem, out: Path, workdir: Path, cfg: FetchConfig, pool: 
         "start": item.start, "end": item.end, **sub_info,
     })
     return final, vid
+
+
+def caption_name(video_id: str, lang: str) -> str:
+    """``ID.en.vtt`` for English, else ``ID.vtt``: the names `videobert ingest` looks for beside a
+    video are ``NAME.vtt``, ``NAME.en.vtt`` and ``NAME.srt``."""
+    return f"{video_id}.en.vtt" if lang.lower() == "en" else f"{video_id}.vtt"
 
 
 def glob_escape(name: str) -> str:
