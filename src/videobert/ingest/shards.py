@@ -48,6 +48,7 @@ import tarfile
 from pathlib import Path
 
 from ..corpus import Sentence
+from .captions import clean_line, parse_timestamp
 from .decode import DecodeError
 from .sentences import Word, words_from_text
 
@@ -370,8 +371,6 @@ def _seconds(t) -> float | None:
     if isinstance(t, (int, float)) and not isinstance(t, bool):
         return float(t)
     if isinstance(t, str):
-        from .captions import parse_timestamp
-
         try:
             return parse_timestamp(t)
         except ValueError:
@@ -408,8 +407,6 @@ def _cues(items: list, lang: str | None) -> list[tuple[float, float, str]]:
             lines = lines.get(lang) if lang in lines else next(iter(lines.values()), None)
         if isinstance(lines, str):
             lines = [lines]
-        from .captions import clean_line
-
         text = " ".join(clean_line(str(x)) for x in (lines or []) if x is not None).strip()
         if s is not None and e is not None and text:
             cues.append((s, max(e, s), text))
