@@ -306,4 +306,4 @@ def run_text2video(data: EvalData, verbs: list[str], nouns: list[str], config=No
                          "none are in the corpus")
     labels = word_labels(data.train, data.tokens, verbs, nouns)
     kw = {"template": template} if template else {}
-    return evaluate_text2video(data.model, labels, config=config or TextToVideoConfig(length=6), **kw)
+    return evaluate_text2video(data.model, labels, config=config or TextToVideoConfig(), **kw)

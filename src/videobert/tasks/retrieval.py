@@ -115,11 +115,16 @@ class RetrievalResult:
 
     def markdown(self) -> str:
         rows = [
-            [SCORER_NAMES[self.scorer], self.r1, self.r5, self.r10, self.median_rank],
-            ["chance", 1 / self.n, min(1.0, 5 / self.n), min(1.0, 10 / self.n), (self.n + 1) / 2],
+            [SCORER_NAMES[self.scorer], self.r1, self.r5, self.r10, format_rank(self.median_rank)],
+            ["chance", 1 / self.n, min(1.0, 5 / self.n), min(1.0, 10 / self.n), format_rank((self.n + 1) / 2)],
         ]
         table = markdown_table(["method", "R@1", "R@5", "R@10", "median rank"], rows)
         return f"Text-to-video retrieval among {self.n} segments.\n\n{table}\n"
+
+
+def format_rank(rank: float) -> str:
+    """A (median) rank as people write it: ``5``, ``5.5`` (not ``5.0000``)."""
+    return "n/a" if rank != rank else f"{rank:g}"
 
 
 SCORER_NAMES = {"mlm": "VideoBERT caption likelihood (MLM)", "alignment": "VideoBERT alignment head"}
@@ -133,7 +138,8 @@ def evaluate_retrieval(
         raise ValueError(f"{len(captions)} captions but {len(videos)} segments")
     n = min(len(captions), config.max_segments)
     if n < 2:
-        raise ValueError("retrieval needs at least 2 segments")
+        raise ValueError(f"retrieval needs at least 2 segments, found {n} (without --annotations: the transcript "
+                         "sentences of the held-out videos; hold out more narrated videos or give --annotations)")
     score = mlm_scores if config.scorer == "mlm" else alignment_scores
     scores = score(model, captions[:n], videos[:n], config)
     ranks = ranks_of_targets(scores, np.arange(n))

@@ -123,7 +123,7 @@ class TextToVideoResult:
 
 
 def evaluate_text2video(model: Any, labels: Any, template: str = "now let me show you how to {verb} the {noun} .",
-                        config: TextToVideoConfig = TextToVideoConfig(length=6)) -> TextToVideoResult:
+                        config: TextToVideoConfig = TextToVideoConfig()) -> TextToVideoResult:
     """Generate for every (verb, noun) of `labels` (a `tasks.wordlabels.WordLabels`) and score."""
     if "{verb}" not in template or "{noun}" not in template:
         raise ValueError(f"text-to-video template {template!r} needs {{verb}} and {{noun}} fields")
