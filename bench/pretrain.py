@@ -18,7 +18,10 @@ per real token 24*H^2 per layer + 4*T*H attention, plus the MLM head (2*H^2 + 2*
 masked token (the same count for both sides, so the MFU ratio equals the throughput ratio).
 
     python bench/pretrain.py [--size small] [--steps 8] [--batch-size 32] [--num-visual 20736]
-                             [--threads N] [--profile]
+                             [--threads N] [--profile] [--device auto|cpu|cuda]
+
+On CUDA (`--device cuda`, or auto where there is one) both sides run under bf16 autocast (as
+`videobert pretrain` does there) and MFU is against a bf16 matmul peak measured on the GPU.
 
 `--profile` adds a torch.profiler breakdown of our step (forward + backward + AdamW): the top
 10 ops by self CPU time.
@@ -29,6 +32,7 @@ import argparse
 import copy
 import os
 import time
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -66,15 +70,27 @@ def synthetic_videos(tok, n_videos, rng):
     return out
 
 
-def matmul_peak(n=2048, reps=5):
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_peak(n=2048, reps=5, device="cpu"):
+    """FLOP/s of an n^3 matmul: fp32 on CPU, bf16 on CUDA (best of `reps`)."""
+    cuda = torch.device(device).type == "cuda"
+    if cuda:
+        n = max(n, 8192)  # a GPU needs a bigger product to reach its peak
+    dtype = torch.bfloat16 if cuda else torch.float32
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     best = 0.0
     for _ in range(reps):
+        _sync(device)
         t = time.perf_counter()
         a @ b
+        _sync(device)
         best = max(best, 2 * n**3 / (time.perf_counter() - t))
     return best
+
+
+def _sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def useful_flops(batch, cfg):
@@ -86,6 +102,14 @@ def useful_flops(batch, cfg):
 
 
 def main(argv=None):
+    res = run(argv)
+    if res.get("profile"):
+        print(res["profile"])
+    return res
+
+
+def run(argv=None, say=print) -> dict:
+    """Run the benchmark (argv as on the command line); prints as it goes and returns the numbers."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="small", choices=["tiny", "small", "base", "large"])
     ap.add_argument("--steps", type=int, default=8)
@@ -95,11 +119,19 @@ def main(argv=None):
     ap.add_argument("--videos", type=int, default=60)
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="torch intra-op threads (default: all cores)")
     ap.add_argument("--profile", action="store_true", help="print the top-10 ops (self CPU time) of our step")
+    ap.add_argument("--device", default="auto", help="auto (CUDA when available) | cpu | cuda | cuda:N")
     args = ap.parse_args(argv)
+    if args.steps < 1 or args.threads < 1:
+        ap.error("--steps and --threads must be >= 1")
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          "cpu" if args.device == "auto" else args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        ap.error(f"--device {args.device}: no CUDA device here")
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if device.type == "cuda" else nullcontext
     torch.set_num_threads(args.threads)
     load0 = os.getloadavg()
     torch.manual_seed(0)
-    model = VideoBERT.create("scratch", _Leaves(args.num_visual), {}, size=args.size, seed=0)
+    model = VideoBERT.create("scratch", _Leaves(args.num_visual), {}, size=args.size, seed=0).to(device)
     tok, cfg = model.tokenizer, model.bert.config
     from transformers import BertForPreTraining
 
@@ -110,7 +142,7 @@ def main(argv=None):
         except (TypeError, ValueError, ImportError):  # a transformers without SDPA for BERT
             m = BertForPreTraining(hcfg)
         m.load_state_dict(model.bert.state_dict())
-        return m
+        return m.to(device)
 
     hf = {"hf_grouped": hf_model(), "hf_random": hf_model()}
     rng = np.random.default_rng(0)
@@ -145,7 +177,7 @@ def main(argv=None):
         for row, (ids, lab) in enumerate(masked):
             b["input_ids"][row, : len(ids)] = torch.from_numpy(ids)
             b["mlm_labels"][row, : len(lab)] = torch.from_numpy(lab)
-        return b
+        return {k: v.to(device) if torch.is_tensor(v) else v for k, v in b.items()}
 
     objective = PretrainingObjective(model).train()
     for m in hf.values():
@@ -154,27 +186,32 @@ def main(argv=None):
     opts = {k: torch.optim.AdamW(m.parameters(), lr=1e-4) for k, m in models.items()}
 
     def step_ours(b):
-        loss, _ = objective(b)
+        with autocast():
+            loss, _ = objective(b)
         loss.backward()
 
     def step_hf(key):
         def step(b):
-            out = hf[key](input_ids=b["input_ids"], token_type_ids=b["token_type_ids"], attention_mask=b["attention_mask"],
-                          labels=b["mlm_labels"], next_sentence_label=b["align_labels"])
+            with autocast():
+                out = hf[key](input_ids=b["input_ids"], token_type_ids=b["token_type_ids"],
+                              attention_mask=b["attention_mask"], labels=b["mlm_labels"],
+                              next_sentence_label=b["align_labels"])
             out.loss.backward()
         return step
 
     steps = {"ours": step_ours, "hf_grouped": step_hf("hf_grouped"), "hf_random": step_hf("hf_random")}
 
-    peak = matmul_peak()
+    peak = matmul_peak(device=device)
     stats = {k: {"time": 0.0, "tokens": 0, "padded": 0, "flops": 0.0} for k in opts}
     for i in range(n):
         for key, fn in steps.items():
             b = batch(batches[key][i])
+            _sync(device)
             t = time.perf_counter()
             fn(b)
             opts[key].step()
             opts[key].zero_grad(set_to_none=True)
+            _sync(device)
             dt = time.perf_counter() - t
             if i >= 2:  # warm-up steps excluded
                 s = stats[key]
@@ -182,25 +219,30 @@ def main(argv=None):
                 s["tokens"] += int(b["attention_mask"].sum())
                 s["padded"] += b["attention_mask"].numel()
                 s["flops"] += useful_flops(b, cfg)
-    peak = max(peak, matmul_peak())
+    peak = max(peak, matmul_peak(device=device))
     load1 = os.getloadavg()
-    print(f"model: {args.size} ({cfg.num_hidden_layers}L {cfg.hidden_size}H), joint vocab {cfg.vocab_size}, "
+    say(f"model: {args.size} ({cfg.num_hidden_layers}L {cfg.hidden_size}H), joint vocab {cfg.vocab_size}, "
           f"batch {args.batch_size}, max_len {args.max_len}, {len(ex)} examples, {n - 2} timed steps each, "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"attention: ours {model.bert.config._attn_implementation}, "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}, device {device}"
+          f"{' (bf16 autocast)' if device.type == 'cuda' else ''}")
+    say(f"attention: ours {model.bert.config._attn_implementation}, "
           f"HF {hf['hf_grouped'].config._attn_implementation}; HF grouped batches: {grouped_src}")
-    print(f"load average (1/5/15 min): start {load0[0]:.2f}/{load0[1]:.2f}/{load0[2]:.2f}, "
+    say(f"load average (1/5/15 min): start {load0[0]:.2f}/{load0[1]:.2f}/{load0[2]:.2f}, "
           f"end {load1[0]:.2f}/{load1[1]:.2f}/{load1[2]:.2f} on {os.cpu_count()} cores")
-    print(f"matmul peak (fp32, 2048^3, best of runs): {peak / 1e9:.1f} GFLOP/s")
+    say(f"matmul peak ({'bf16' if device.type == 'cuda' else 'fp32'}, best of runs): {peak / 1e9:.1f} GFLOP/s")
     names = {"ours": "ours", "hf_grouped": "HF length-grouped", "hf_random": "HF padded-to-longest (random)"}
     tps = {k: s["tokens"] / s["time"] for k, s in stats.items()}
-    print(f"{'':<30} {'useful tok/s':>12} {'padding':>8} {'pad/epoch':>9} {'vs HF grouped':>13} {'MFU':>6} {'time':>7}")
+    say(f"{'':<30} {'useful tok/s':>12} {'padding':>8} {'pad/epoch':>9} {'vs HF grouped':>13} {'MFU':>6} {'time':>7}"
+          f"  (load average {load1[0]:.1f})")
     for key, s in stats.items():
-        print(f"{names[key]:<30} {tps[key]:12.1f} {1 - s['tokens'] / s['padded']:8.1%} "
+        say(f"{names[key]:<30} {tps[key]:12.1f} {1 - s['tokens'] / s['padded']:8.1%} "
               f"{epoch_padding(batches[key]):9.1%} {tps[key] / tps['hf_grouped']:12.2f}x "
               f"{s['flops'] / s['time'] / peak:6.1%} {s['time']:6.1f}s")
-    print("padding: over the timed batches; pad/epoch: over all batches of the epoch; "
+    say("padding: over the timed batches; pad/epoch: over all batches of the epoch; "
           "MFU: useful model FLOPs/s over the matmul peak")
+    res = {"size": args.size, "device": str(device), "peak_flops": peak, "load": load1[0],
+           "tokens_per_s": tps, "mfu": {k: s["flops"] / s["time"] / peak for k, s in stats.items()},
+           "vs_hf_grouped": tps["ours"] / tps["hf_grouped"]}
     if args.profile:
         from torch.profiler import ProfilerActivity, profile
 
@@ -209,8 +251,9 @@ def main(argv=None):
                 step_ours(batch(ours_b[i]))
                 opts["ours"].step()
                 opts["ours"].zero_grad(set_to_none=True)
-        print(f"\nprofile of our step ({min(4, n) - 2} steps, forward + backward + AdamW), top 10 by self CPU time:")
-        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
+        res["profile"] = (f"\nprofile of our step ({min(4, n) - 2} steps, forward + backward + AdamW), top 10 by "
+                          f"self CPU time:\n" + prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
+    return res
 
 
 if __name__ == "__main__":
