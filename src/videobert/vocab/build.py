@@ -32,7 +32,8 @@ KMEANS = ("faiss", "batched")
 @dataclasses.dataclass(frozen=True)
 class VocabConfig(Config):
     CHOICES = {"normalize": tuple(NORMALIZE), "kmeans": KMEANS}
-    HELP = {"levels": "tree depth", "k": "children per node", "sample": "clips to fit on, drawn at random (all if fewer)",
+    HELP = {"levels": "tree depth (CLI: with neither --levels nor --k, chosen from the corpus' clips)",
+            "k": "children per node (CLI: as --levels)", "sample": "clips to fit on, drawn at random (all if fewer)",
             "seed": "random seed", "iters": "k-means iterations per node",
             "normalize": "l2: spherical k-means on L2-normalized features; none: raw features",
             "kmeans": "faiss: one faiss k-means per node; batched: every node of a level at once in torch",
@@ -67,6 +68,74 @@ class VocabConfig(Config):
 
 def default_out(corpus_root: str | os.PathLike) -> Path:
     return Path(corpus_root) / "vocab"
+
+
+# ---- a tree that fits the corpus ---------------------------------------------------------
+# Training clips a visual word needs before its majority label carries over to held-out clips
+# (docs/learning.md, "Vocabulary size"). The paper's 12^4 = 20,736 words had ~2,650 clips each.
+MIN_CLIPS_PER_WORD = 20
+PAPER_TREE = (4, 12)
+SPARSE_CLIPS_PER_WORD = 3  # fewer on average: most words hold one or two clips
+
+
+def count_clips(corpus_root: str | os.PathLike) -> int:
+    """Clips in the corpus (from each video's small .json record)."""
+    corpus, ids = _open_corpus(corpus_root)
+    return int(sum(corpus.read_meta(v)["num_clips"] for v in ids))
+
+
+def auto_tree(num_clips: int, min_clips_per_word: int = MIN_CLIPS_PER_WORD) -> tuple[int, int, str]:
+    """(levels, k, why): the paper's 4 x 12 when the corpus gives each of its 20,736 words
+    `min_clips_per_word` clips; else the tree of at most 4 levels and k <= 12 with the most words
+    that still get `min_clips_per_word` clips each (fewer levels on a tie)."""
+    levels, k = PAPER_TREE
+    words = num_clips // max(min_clips_per_word, 1)
+    if words >= k**levels:
+        return levels, k, (f"{num_clips:,} clips give each of the paper's {k**levels:,} words "
+                           f">= {min_clips_per_word} clips")
+    trees = [(min(k, int(max(words, 2) ** (1 / n) + 1e-9)), n) for n in range(1, levels + 1)]
+    k, levels = max([t for t in trees if t[0] >= 2] or [(2, 1)], key=lambda t: (t[0] ** t[1], -t[1]))
+    return levels, k, (f"{num_clips:,} clips: the paper's {PAPER_TREE[1]}^{PAPER_TREE[0]} = "
+                       f"{PAPER_TREE[1]**PAPER_TREE[0]:,} words would get {num_clips / PAPER_TREE[1]**PAPER_TREE[0]:.2f} "
+                       f"clips each; {levels} x {k} = {k**levels:,} words get ~{num_clips / k**levels:.0f} "
+                       f"(a word needs ~{min_clips_per_word} for its label to carry over to new clips; "
+                       "docs/learning.md). Give --levels/--k to choose yourself")
+
+
+def sparse_tree_warning(num_clips: int, levels: int, k: int) -> str | None:
+    """A warning when a levels x k tree leaves its words with one or two clips on average."""
+    words = k**levels
+    if num_clips >= SPARSE_CLIPS_PER_WORD * words:
+        return None
+    suggest = auto_tree(num_clips)
+    return (f"a {levels} x {k} tree has up to {words:,} words for {num_clips:,} clips ({num_clips / words:.2f} per word): "
+            f"most words will hold one or two clips, too few to learn from; for this corpus --levels {suggest[0]} "
+            f"--k {suggest[1]} (or give neither) keeps ~{num_clips / suggest[1]**suggest[0]:.0f} clips per word")
+
+
+def resolve_tree(corpus_root: str | os.PathLike, levels: int | None, k: int | None,
+                 out: str | os.PathLike | None = None) -> tuple[int, int, str, str | None]:
+    """(levels, k, what was chosen and why, a warning or None) for `videobert vocab`.
+
+    Neither given: the tree of the vocabulary already in `out` (a re-run resumes it), else
+    `auto_tree` of the corpus' clips. Either given: that (the other from `VocabConfig`), with
+    `sparse_tree_warning` when it leaves most words with one or two clips."""
+    clips = count_clips(corpus_root)
+    if levels is None and k is None:
+        meta = Path(out if out is not None else default_out(corpus_root)) / "vocab.json"
+        if meta.is_file():
+            from ..utils.io import read_json
+
+            cfg = read_json(meta).get("config", {})
+            if isinstance(cfg.get("levels"), int) and isinstance(cfg.get("k"), int):
+                return cfg["levels"], cfg["k"], (f"{cfg['levels']} levels x k={cfg['k']}, the tree of the vocabulary "
+                                                 f"already in {meta.parent} (give --levels/--k to fit another)"), None
+        levels, k, why = auto_tree(clips)
+        return levels, k, f"{levels} levels x k={k} (up to {k**levels:,} words), chosen from the corpus: {why}", None
+    levels = VocabConfig.levels if levels is None else levels
+    k = VocabConfig.k if k is None else k
+    return levels, k, f"{levels} levels x k={k} (up to {k**levels:,} words) for {clips:,} clips", \
+        sparse_tree_warning(clips, levels, k)
 
 
 def _open_corpus(corpus_root: str | os.PathLike) -> tuple[Corpus, list[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 
 from ..utils.cli import add_config_arguments, given_config_args
@@ -30,7 +31,8 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("target", nargs="+", metavar="CORPUS | show DIR", help="a corpus, or `show` and a vocabulary/corpus dir")
     p.add_argument("--out", help="fit: vocabulary dir (default CORPUS/vocab); show: PNG path (default VOCAB_DIR/contact_sheet.png)")
-    fit = p.add_argument_group("fit options (VocabConfig; defaults: the paper's 4 x 12 = 20,736 tokens)")
+    fit = p.add_argument_group("fit options (VocabConfig; with neither --levels nor --k, the tree is chosen from "
+                               "the corpus' clips: the paper's 4 x 12 = 20,736 words once each gets enough clips)")
     add_config_arguments(fit, VocabConfig, only_given=True)  # flags and defaults from the config, written once
     assign = p.add_argument_group("assignment (every clip walks the tree; the same tokens with any of these)")
     assign.add_argument("--workers", type=int, default=1, help="worker processes for the assignment (default 1)")
@@ -69,14 +71,25 @@ def run(args: argparse.Namespace) -> int:
 
 def fit(corpus: Path, out: str | None, options: dict, workers: int = 1, executor: str = "local",
         progress: bool = True) -> int:
+    from ..corpus import Corpus
     from . import VocabConfig, build_vocab
-    from .build import default_out
+    from .build import default_out, resolve_tree
 
     out_dir = Path(out) if out else default_out(corpus)
+    if not Corpus(corpus).config.get("tokenizer"):  # a student-tokenized corpus adopts the student's words
+        levels, k, chosen, warning = resolve_tree(corpus, options.get("levels"), options.get("k"), out_dir)
+        options = {**options, "levels": levels, "k": k}
+        print(f"vocabulary tree: {chosen}")
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     vocab = build_vocab(corpus, VocabConfig(**options), out_dir, progress=progress, workers=workers, executor=executor)
     used = int((vocab.counts > 0).sum())
     print(f"vocabulary: {vocab.num_tokens} tokens (sizes per level {vocab.sizes}), {used} used by "
           f"{int(vocab.counts.sum())} clips; written to {out_dir}")
+    thin = int(((vocab.counts > 0) & (vocab.counts <= 2)).sum())
+    if used and thin > used / 2:
+        print(f"warning: {thin} of the {used} used words ({thin / used:.0%}) hold one or two clips: too few to learn "
+              "from; fewer words (smaller --levels/--k, or give neither) fit this corpus better", file=sys.stderr)
     return 0
 
 
