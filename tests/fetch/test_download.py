@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("yt_dlp")
 
 from videobert.fetch import FetchConfig, FetchItem, classify, fetch_howto100m, fetch_items, fetch_youcook2
-from videobert.fetch.download import FetchError, choose_subtitles, guess_id, probe_media
+from videobert.fetch.download import FetchError, caption_name, choose_subtitles, guess_id, probe_media
 
 FAST = dict(retries=1, backoff=0.01, socket_timeout=0.5, workers=2)
 
@@ -54,6 +54,7 @@ def test_ids_from_urls():
     assert guess_id("https://www.youtube.com/watch?v=GLd3aX16zBg&t=10") == "GLd3aX16zBg"
     assert guess_id("https://youtu.be/GLd3aX16zBg") == "GLd3aX16zBg"
     assert guess_id("http://host/media/my clip.final.mp4?x=1") == "my_clip.final"
+    assert caption_name("abc", "en") == "abc.en.vtt" and caption_name("abc", "de") == "abc.vtt"  # names ingest reads
 
 
 def test_probe_rejects_non_video(tmp_path):
