@@ -1,8 +1,9 @@
 """Sharing models: save/load round trip, the model card, the Hub upload and download paths.
 
-Offline: the upload runs against huggingface_hub's HfApi with its network methods replaced, the
-download against a faked `snapshot_download` and against huggingface_hub's own cache reader with
-HF_HUB_OFFLINE=1; a socket guard fails any test whose code tries to open a connection."""
+Offline: the upload runs huggingface_hub's own HfApi code against a fake Hub HTTP API (an httpx
+MockTransport behind `set_client_factory`), the download against a faked `snapshot_download` and
+against huggingface_hub's own cache reader with HF_HUB_OFFLINE=1; a socket guard fails any test
+whose code tries to open a connection."""
 import shutil
 import socket
 
@@ -159,77 +160,108 @@ def test_demo_report_rows():
     assert not any("synth" in a or "synth" in b for a, (b, _) in rows.items())
 
 
-class FakeApi:
-    """Stands in for HfApi's network methods; records what would be sent."""
+class FakeHub:
+    """The Hub's HTTP API as huggingface_hub's client sees it, served in-process through an httpx
+    MockTransport (installed with `huggingface_hub.set_client_factory`): every request lands here,
+    none leaves the machine. Small files are asked for inline ("regular") uploads, so each commit
+    carries the files' bytes."""
 
     def __init__(self, present=()):
-        self.calls, self.present = [], list(present)
+        self.requests, self.present, self.commits, self.created, self.yaml = [], list(present), [], None, None
 
-    def install(self, monkeypatch):
-        from huggingface_hub import HfApi
+    def __call__(self, request):
+        import json
 
-        def rec(name, result=None):
-            def f(api, *a, **k):
-                self.calls.append((name, a, k))
-                return result() if callable(result) else result
-            return f
+        import httpx2
 
-        info = type("CommitInfo", (), {"commit_url": "https://huggingface.co/me/tiny/commit/1", "oid": "1"})
-        monkeypatch.setattr(HfApi, "create_repo", rec("create_repo"))
-        monkeypatch.setattr(HfApi, "create_branch", rec("create_branch"))
-        monkeypatch.setattr(HfApi, "list_repo_files", rec("list_repo_files", lambda: list(self.present)))
-        monkeypatch.setattr(HfApi, "create_commit", rec("create_commit", info))
-        return self
+        path, method = request.url.path, request.method
+        self.requests.append((method, path))
+        if method == "POST" and path == "/api/repos/create":
+            self.created = json.loads(request.content)
+            return httpx2.Response(200, json={"url": "https://huggingface.co/me/tiny"})
+        if method == "POST" and path == "/api/validate-yaml":
+            self.yaml = json.loads(request.content)["content"]
+            return httpx2.Response(200, json={"errors": [], "warnings": []})
+        if method == "POST" and path.startswith("/api/models/me/tiny/branch/"):
+            return httpx2.Response(200, json={})
+        if method == "GET" and path.startswith("/api/models/me/tiny/tree/"):
+            return httpx2.Response(200, json=[{"type": "file", "path": p, "oid": "0" * 40, "size": 1}
+                                              for p in self.present])
+        if method == "POST" and path.startswith("/api/models/me/tiny/preupload/"):
+            files = json.loads(request.content)["files"]
+            return httpx2.Response(200, json={"files": [{"path": f["path"], "uploadMode": "regular",
+                                                         "shouldIgnore": False} for f in files]})
+        if method == "POST" and path.startswith("/api/models/me/tiny/commit/"):
+            self.commits.append((path, [json.loads(x) for x in request.content.decode().splitlines() if x.strip()]))
+            return httpx2.Response(200, json={"commitUrl": "https://huggingface.co/me/tiny/commit/1",
+                                              "commitOid": "1" * 40, "pullRequestUrl": None})
+        return httpx2.Response(404, json={"error": f"no such route in the fake Hub: {method} {path}"})
 
-    def call(self, name):
-        found = [c for c in self.calls if c[0] == name]
-        assert len(found) == 1, (name, self.calls)
-        return found[0]
+    def private(self) -> bool:
+        """Was the repository created private (huggingface_hub sends `private` or, newer, `visibility`)?"""
+        c = self.created or {}
+        return c.get("private") is True or c.get("visibility") == "private"
+
+    def files(self) -> dict:
+        """path -> bytes of the last commit; deleted paths -> None."""
+        import base64
+
+        out = {}
+        for line in self.commits[-1][1]:
+            if line["key"] == "file":
+                out[line["value"]["path"]] = base64.b64decode(line["value"]["content"])
+            elif line["key"] == "deletedFile":
+                out[line["value"]["path"]] = None
+        return out
 
 
-def test_push_uploads_the_folder_and_the_card(run_dir, monkeypatch, no_network):
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+@pytest.fixture
+def fake_hub(no_network):
+    import httpx2
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http
 
-    api = FakeApi(present=[".gitattributes", "README.md", "bert/pytorch_model.bin", "visual_vocab/old.npz",
-                           "notes.txt"]).install(monkeypatch)
+    hub = FakeHub(present=[".gitattributes", "README.md", "bert/pytorch_model.bin", "visual_vocab/old.npz", "notes.txt"])
+    set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(hub),
+                                             event_hooks={"request": [_http.hf_request_event_hook]}))
+    yield hub
+    set_client_factory(_http.default_client_factory)
+
+
+def test_push_uploads_the_folder_and_the_card(run_dir, fake_hub):
     info = H.push_to_hub(run_dir / "model", "me/tiny", private=True, token="hf_x", branch="v1")
-    assert info.oid == "1"
-    assert [c[0] for c in api.calls] == ["create_repo", "create_branch", "list_repo_files", "create_commit"]
-    _, a, k = api.call("create_repo")
-    assert a == ("me/tiny",) and k["private"] is True and k["exist_ok"] is True
-    assert api.call("create_branch")[2]["branch"] == "v1"
-    _, a, k = api.call("create_commit")
-    assert k["revision"] == "v1" and not k["create_pr"]
-    ops = a[1]
-    adds = {op.path_in_repo: op for op in ops if isinstance(op, CommitOperationAdd)}
-    assert sorted(adds) == sorted(MODEL_FILES + ["README.md"])
-    for path in MODEL_FILES:  # each added file is the local file, byte for byte
-        assert adds[path].path_or_fileobj == str(run_dir / "model" / path)
-    card = adds["README.md"].path_or_fileobj.decode()
+    assert info.oid == "1" * 40
+    assert fake_hub.created["name"] == "tiny" and fake_hub.created["organization"] == "me"
+    assert fake_hub.private()
+    assert ("POST", "/api/models/me/tiny/branch/v1") in fake_hub.requests
+    assert len(fake_hub.commits) == 1 and fake_hub.commits[0][0] == "/api/models/me/tiny/commit/v1"
+    files = fake_hub.files()
+    uploaded = sorted(p for p, b in files.items() if b is not None)
+    assert uploaded == sorted(MODEL_FILES + ["README.md"])
+    for path in MODEL_FILES:  # the model's files, byte for byte
+        assert files[path] == (run_dir / "model" / path).read_bytes(), path
+    card = files["README.md"].decode()
     assert card.startswith("---\n") and "library_name: videobert" in card and "median rank 5.0 of 75" in card
+    assert fake_hub.yaml == card  # the Hub validates the card's metadata before the commit
     # files a previous push left in the model's folders go; the repository's own files stay
-    assert sorted(op.path_in_repo for op in ops if isinstance(op, CommitOperationDelete)) == \
-        ["bert/pytorch_model.bin", "visual_vocab/old.npz"]
+    assert sorted(p for p, b in files.items() if b is None) == ["bert/pytorch_model.bin", "visual_vocab/old.npz"]
 
 
-def test_push_command(run_dir, monkeypatch, no_network, capsys, tmp_path):
+def test_push_command(run_dir, fake_hub, capsys, tmp_path):
     from videobert.cli import main
 
-    api = FakeApi().install(monkeypatch)
     custom = tmp_path / "card.md"
     custom.write_text("---\nlicense: mit\n---\n# hand written\n")
     assert main(["push", str(run_dir / "model"), "me/tiny", "--private", "--card", str(custom)]) == 0
     assert "me/tiny/commit/1" in capsys.readouterr().out
-    _, a, k = api.call("create_commit")
-    assert k["revision"] is None
-    readme = [op for op in a[1] if op.path_in_repo == "README.md"][0]
-    assert readme.path_or_fileobj == custom.read_text().encode()
-    assert api.call("create_repo")[2]["private"] is True and not [c for c in api.calls if c[0] == "create_branch"]
+    assert fake_hub.commits[-1][0] == "/api/models/me/tiny/commit/main"
+    assert fake_hub.files()["README.md"] == custom.read_bytes()
+    assert fake_hub.private() and not any("/branch/" in p for _, p in fake_hub.requests)
 
-    api.calls.clear()  # --dry-run: the card and the list, nothing sent
+    fake_hub.requests.clear()  # --dry-run: the card and the list, nothing sent
     assert main(["push", str(run_dir), "me/tiny", "--dry-run", "--dataset", "youcook2"]) == 0
     out = capsys.readouterr().out
-    assert api.calls == [] and "- youcook2" in out and "  bert/model.safetensors" in out and "  README.md" in out
+    assert fake_hub.requests == [] and "- youcook2" in out and "  bert/model.safetensors" in out and "  README.md" in out
 
 
 def test_push_refuses_what_is_not_a_model(run_dir, tmp_path, monkeypatch):
