@@ -185,6 +185,9 @@ def test_ingest_shards_failures_and_resume(shard_dir, tiny_config, tmp_path):
     assert not list(out.rglob("*.mp4")) and not list(shard_dir.rglob("*.mp4"))  # nothing unpacked
     again = ingest([shard_dir], out, tiny_config, progress=False)  # the folder: the same videos, already done
     assert (again.skipped, again.done, again.failed) == (4, 0, 2)
+    gone = ingest([str(shard_dir / "{00001..00002}.tar")], out, tiny_config, progress=False)  # 00002.tar: none
+    assert (gone.skipped, gone.failed) == (1, 1)
+    assert {f["video_id"]: f["reason"] for f in gone.failures}["00002"] == f"{shard_dir / '00002.tar'}: no such file"
 
 
 def test_without_pyarrow_the_parquet_is_not_read(shard_dir, monkeypatch, caplog):

@@ -294,7 +294,7 @@ def _resolve(source: str, audio: bool = False) -> tuple[Shard, str]:
     parts = split_source(source)
     tar = parts[0] if parts else str(source)
     if not os.path.isfile(tar):
-        raise DecodeError("unreadable", f"{source}: no such shard {tar}")
+        raise DecodeError("unreadable", f"{source}: no such shard {tar}" if parts else f"{source}: no such file")
     try:
         sh = shard(tar)
     except (OSError, tarfile.TarError) as e:
