@@ -119,3 +119,15 @@ def test_ingest_reports_them(tmp_path, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "x.mp4: is a directory, not a video file" in err and "link.mp4: dangling symbolic link" in err
+
+
+def test_hidden_folders_are_not_scanned(tmp_path):
+    """fetch's `.partial/` (a download in progress) and explore's `.explore-cache/` are not inputs."""
+    _touch(tmp_path / "v" / "a.mp4")
+    _touch(tmp_path / "v" / ".partial" / "b" / "b.mp4")
+    _touch(tmp_path / "v" / ".explore-cache" / "c.mp4")
+    _touch(tmp_path / ".outer" / "d.mp4")
+    paths = expand_inputs([tmp_path / "v"])
+    assert [p.name for p in paths] == ["a.mp4"]
+    # a hidden folder named explicitly is still read (only folders below an input are skipped)
+    assert [p.name for p in expand_inputs([tmp_path / ".outer"])] == ["d.mp4"]

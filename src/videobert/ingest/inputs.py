@@ -102,6 +102,9 @@ def _folder_videos(folder: Path) -> list[Path]:
     is reported as a failed, unreadable video); a directory named like one is skipped with a warning."""
     videos = []
     for f in sorted(folder.rglob("*")):
+        # hidden folders hold other tools' work in progress (fetch's .partial/, explore's .explore-cache/)
+        if any(part.startswith(".") for part in f.relative_to(folder).parts[:-1]):
+            continue
         if f.suffix.lower() in shards.SHARD_EXTS and f.is_file():
             videos.extend(_shard_videos(f))
             continue
