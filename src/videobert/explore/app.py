@@ -390,8 +390,10 @@ class Explorer:
 
         if self.annotations is not None:
             sents = [s.sentence for s in load_youcook(self.annotations, "training")]
-        else:
-            sents = [s["text"] for v in self.videos.values() for s in v["sentences"]]
+        else:  # ASR filler ("Mm-hmm.", "you") would make labels such as "verb mm"
+            from ..utils.narration import is_filler
+
+            sents = [s["text"] for v in self.videos.values() for s in v["sentences"] if not is_filler(s["text"])]
         found = count_labels(sents)
         return list(found.verbs), list(found.nouns)
 
