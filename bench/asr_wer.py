@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace, synth: Path) -> int:
     print(f"\n{len(videos)} videos ({args.style if not args.synth else synth}), "
           f"{sum(s['audio'] for s in list(stats.values())[:1]):.0f} s of audio")
     print(f"{'engine':28s} {'WER':>6s} {'ref words':>9s} {'x-real-time':>11s} {'sentences/cues':>15s} "
-          f"{'start err':>9s}")
+          f"{'start err':>9s}  (load average {os.getloadavg()[0]:.1f})")
     for e, st in stats.items():
         name = f"whisper ({args.whisper_model})" if e == "whisper" else e
         start_err = f"{st['dstart'] / st['nstart']:.2f} s" if st["nstart"] else "-"

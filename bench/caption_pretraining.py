@@ -48,7 +48,7 @@ def run(work: Path, n: int, seed: int) -> list[dict]:
     result = run_caption(data, demo.out / "caption_demo_split", CaptionerConfig(seed=seed))
     minutes = (time.time() - t0) / 60
     return [{"pretrain_videos": n, "seed": seed, "train_segments": len(data.train), "val_segments": len(data.val),
-             "minutes": minutes, **row.to_dict()} for row in result.rows]
+             "minutes": minutes, "load_avg": os.getloadavg()[0], **row.to_dict()} for row in result.rows]
 
 
 def main() -> None:
@@ -67,11 +67,11 @@ def main() -> None:
             with open(work / "results.jsonl", "a") as f:
                 f.writelines(json.dumps(r) + "\n" for r in got)
             rows += got
-    print("\n| pretrained on | seed | method | BLEU-3 | BLEU-4 | METEOR | ROUGE-L | CIDEr |\n|---|---|---|---|---|---|---|---|")
+    print("\n| pretrained on | seed | method | BLEU-3 | BLEU-4 | METEOR | ROUGE-L | CIDEr | load avg |\n|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         m = "n/a" if r["meteor"] is None else f"{r['meteor']:.3f}"
         print(f"| {r['pretrain_videos']} videos | {r['seed']} | {r['name']} | {r['bleu3']:.3f} | {r['bleu4']:.3f} | {m} "
-              f"| {r['rouge_l']:.3f} | {r['cider']:.3f} |")
+              f"| {r['rouge_l']:.3f} | {r['cider']:.3f} | {r.get('load_avg', float('nan')):.1f} |")
 
 
 if __name__ == "__main__":

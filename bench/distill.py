@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -73,6 +74,7 @@ def main() -> None:
             corpus, vocab, student = build_synthetic(Path(args.work or tmp), args)
         result = evaluate_student(student, corpus, vocab, speed_videos=args.speed_videos, device=args.device)
     result["torch_threads"] = torch.get_num_threads()
+    result["load_average"] = os.getloadavg()[0]  # other jobs on the machine slow every timing above
     result["device"] = torch.cuda.get_device_name() if torch.cuda.is_available() and args.device != "cpu" else "cpu"
     text = json.dumps(result, indent=2)
     print(text)

@@ -92,6 +92,7 @@ def measure(work: Path, videos: int, clips: int) -> dict:
     out["search_first_ms"] = 1e3 * (time.perf_counter() - t)
     out["search_cached_ms"] = 1e3 * latency(client, "/search?q=cut+the+big+tomato")
     out["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    out["load_avg"] = os.getloadavg()[0]
     return out
 
 
@@ -108,7 +109,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, {args.threads} threads, load average {os.getloadavg()[0]:.1f}; corpora in {work}")
     rows = [measure(work, n, args.clips) for n in sorted(args.videos)]
     keys = ["videos", "clips", "sentences", "first_start_s", "second_start_s", "vocab_ms", "videos_ms", "videos_last_ms",
-            "word_ms", "video_ms", "search_first_ms", "search_cached_ms", "peak_rss_gb"]
+            "word_ms", "video_ms", "search_first_ms", "search_cached_ms", "peak_rss_gb", "load_avg"]
     print("\n| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
     for r in rows:
         print("| " + " | ".join(f"{r[k]:.2f}" if isinstance(r[k], float) else str(r[k]) for k in keys) + " |")

@@ -112,10 +112,10 @@ def main() -> None:
     print(f"data: {args.n} x {args.dim} float32 mixture in {time.perf_counter() - t:.1f} s; {args.threads} threads; "
           f"matmul peak {peak:.0f} GFLOP/s, FLOP floor {floor:.2f} s; load average {os.getloadavg()[0]:.1f}")
 
-    rows = []  # (name, seconds, leaves, MSD)
+    rows = []  # (name, seconds, leaves, MSD, load average when it finished)
     t = time.perf_counter()
     c, par = fit_tree(x, args.levels, args.k, args.seed, args.iters, workers=args.threads)
-    rows.append(("faiss per node", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par))))
+    rows.append(("faiss per node", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par)), os.getloadavg()[0]))
     print("done:", rows[-1], flush=True)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for dev in devices:
@@ -123,22 +123,24 @@ def main() -> None:
         c, par = fit_tree_batched(x, args.levels, args.k, args.seed, args.iters, device=dev)
         if dev == "cuda":
             torch.cuda.synchronize()
-        rows.append((f"level-synchronous ({dev})", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par))))
+        rows.append((f"level-synchronous ({dev})", time.perf_counter() - t, len(c[-1]), msd(x, c[-1], walk(x, c, par)),
+                     os.getloadavg()[0]))
         print("done:", rows[-1], flush=True)
     if not args.no_sklearn:
         t = time.perf_counter()
         sk_leaves, sk_assigned = sklearn_tree(x, args.levels, args.k, args.seed)
         rows.append(("scikit-learn MiniBatchKMeans recursion", time.perf_counter() - t, len(sk_leaves),
-                     msd(x, sk_leaves, sk_assigned)))
+                     msd(x, sk_leaves, sk_assigned), os.getloadavg()[0]))
     # assignment (what `videobert vocab` does to every clip of the corpus after the fit): the tree walk
     t = time.perf_counter()
     walk(x, c, par)
     walk_s = time.perf_counter() - t
     ref_s, ref_msd = rows[0][1], rows[0][3]
     print(f"\n| {args.levels}x{args.k} on {args.n} x {args.dim} | seconds | x FLOP floor | speed vs faiss per node "
-          f"| leaves | MSD | MSD / faiss per node |\n|---|---|---|---|---|---|---|")
-    for name, sec, leaves, m in rows:
-        print(f"| {name} | {sec:.2f} | {sec / floor:.1f} | {ref_s / sec:.2f}x | {leaves} | {m:.3f} | {m / ref_msd:.4f} |")
+          f"| leaves | MSD | MSD / faiss per node | load avg |\n|---|---|---|---|---|---|---|---|")
+    for name, sec, leaves, m, la in rows:
+        print(f"| {name} | {sec:.2f} | {sec / floor:.1f} | {ref_s / sec:.2f}x | {leaves} | {m:.3f} | {m / ref_msd:.4f} "
+              f"| {la:.1f} |")
     print(f"\nassignment (tree walk, numpy): {args.n / walk_s:,.0f} clips/s ({walk_s:.2f} s for {args.n} clips; "
           f"= {args.n * 1.5 / walk_s / 3600:,.0f} hours of 1.5 s clips per second of CPU)")
     print(f"load average now {os.getloadavg()[0]:.1f}")

@@ -341,7 +341,9 @@ def run_stage(stage: str, corpus: Path, args, n: int = 0) -> dict:
     out[f"{stage}_wall_s"] = wall
     out[f"{stage}_rss_gb"] = usage.ru_maxrss / 2 ** 20  # KiB -> GiB
     out[f"{stage}_cpu_s"] = usage.ru_utime + usage.ru_stime
-    print(f"  {stage}: {wall:.1f} s ({out[f'{stage}_cpu_s']:.1f} CPU s), peak RSS {out[f'{stage}_rss_gb']:.2f} GB", file=sys.stderr, flush=True)
+    out["load_avg"] = max(out.get("load_avg", 0.0), os.getloadavg()[0])  # the highest a row's stages saw
+    print(f"  {stage}: {wall:.1f} s ({out[f'{stage}_cpu_s']:.1f} CPU s), peak RSS {out[f'{stage}_rss_gb']:.2f} GB, "
+          f"load average {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     return out
 
 
@@ -362,6 +364,7 @@ COLUMNS = [  # (header, key, format)
     ("pass ex/CPU-s", "pass_ex_per_cpu_s", "{:,.0f}"), ("pass RSS GB", "stream_rss_gb", "{:.2f}"),
     ("streamed count s", "streamed_count_s", "{:.1f}"), ("streamed pass s", "streamed_pass_s", "{:.1f}"),
     ("streamed ex/s", "streamed_ex_per_s", "{:,.0f}"), ("streamed ex/CPU-s", "streamed_ex_per_cpu_s", "{:,.0f}"), ("streamed RSS GB", "streamed_rss_gb", "{:.2f}"),
+    ("load avg", "load_avg", "{:.1f}"),
 ]
 
 
@@ -381,7 +384,9 @@ def measure(n: int, args, work: Path) -> dict:
     t = time.perf_counter()
     try:
         for stage in ("write", "layout", "fit", "assign", "stream") + (("streamed",) if args.chunk_videos else ()):
+            load = max(row.get("load_avg", 0.0), os.getloadavg()[0])
             row.update(run_stage(stage, corpus, args, n))
+            row["load_avg"] = max(load, row["load_avg"])
     finally:
         if not args.keep:
             shutil.rmtree(corpus, ignore_errors=True)
