@@ -168,6 +168,7 @@ class FakeHub:
 
     def __init__(self, present=()):
         self.requests, self.present, self.commits, self.created, self.yaml = [], list(present), [], None, None
+        self.refuse = None  # requests to paths holding this answer 401, as for a token without write access
 
     def __call__(self, request):
         import json
@@ -176,6 +177,8 @@ class FakeHub:
 
         path, method = request.url.path, request.method
         self.requests.append((method, path))
+        if self.refuse and self.refuse in path:
+            return httpx2.Response(401, json={"error": "Invalid credentials"})
         if method == "POST" and path == "/api/repos/create":
             self.created = json.loads(request.content)
             return httpx2.Response(200, json={"url": "https://huggingface.co/me/tiny"})
@@ -349,3 +352,9 @@ def test_models_saved_by_earlier_versions_load(model, tmp_path):
     (d / "videobert.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="unknown format 'videobert-model/0', expected 'videobert-model/1'"):
         videobert.load_model(d)
+
+
+def test_push_without_permission_says_how_to_log_in(run_dir, fake_hub):
+    fake_hub.refuse = "/commit/"
+    with pytest.raises(OSError, match="failed: .*401.*hf auth login"):
+        H.push_to_hub(run_dir / "model", "me/tiny", token="hf_bad")

@@ -496,7 +496,10 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool | N
         info = api.create_commit(repo_id, ops, repo_type="model", revision=branch, create_pr=create_pr,
                                  commit_message=commit_message or f"Upload VideoBERT model ({len(plan.files)} files)")
     except errors.HfHubHTTPError as e:
-        raise OSError(f"pushing to {repo_id} on the Hugging Face Hub failed: {e}") from e
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        hint = (" (log in with `hf auth login`, or give a token with write access: --token / HF_TOKEN)"
+                if status in (401, 403) else "")
+        raise OSError(f"pushing to {repo_id} on the Hugging Face Hub failed: {str(e).splitlines()[0]}{hint}") from e
     log.info("pushed %d files and the model card to %s", len(plan.files), getattr(info, "commit_url", repo_id))
     return info
 
