@@ -75,3 +75,18 @@ def test_demo_backbones_and_what_the_report_says():
     assert DemoConfig(backbone="s3d", size=112).crop == 112
     with pytest.raises(ValueError, match="backbone"):
         DemoConfig(backbone="resnet")
+
+
+def test_report_words_for_timings_and_diverging_losses(tmp_path):
+    from videobert.demo import format_timings, loss_trend_notes
+
+    assert format_timings({"synth": 49.2, "ingest": 111.0}) == "synth 49 s, ingest 1 min 51 s; total 2 min 40 s"
+    rows = [{"step": s, "split": "train", "loss_align": 0.7 - s / 1000, "loss_video": 5.0 - s / 100} for s in
+            range(10, 101, 10)]
+    rows += [{"step": s, "split": "heldout", "loss_align": a, "loss_video": 5.0 - s / 100}
+             for s, a in ((20, 0.69), (40, 0.60), (60, 0.70), (80, 0.75), (100, 0.80))]
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    notes = loss_trend_notes(path)
+    assert len(notes) == 1 and "Held-out loss_align rose from 0.600 (step 40) to 0.800 (step 100)" in notes[0]
+    assert "overfits" in notes[0]
