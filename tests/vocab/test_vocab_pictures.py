@@ -61,3 +61,30 @@ def test_cli_fit_then_show_with_missing_sources(blob_corpus, tmp_path, capsys):
         main(["vocab", "show", str(out), "--k", "3"])
     assert main(["vocab", str(tmp_path / "no_corpus")]) == 1
     assert "not a videobert corpus" in capsys.readouterr().err
+
+
+def test_pictures_of_a_corpus_ingested_from_a_shard(tmp_path, red_then_blue_mp4):
+    """A video read in place from a video2dataset shard (source ``SHARD.tar#KEY.mp4``): its
+    exemplar frames and the contact sheet show its pixels, not the grey 'cannot decode' tile."""
+    from videobert.ingest import IngestConfig, ingest
+    from videobert.vocab.pictures import contact_sheet
+
+    from ..ingest.test_shards import write_shard
+
+    tar = write_shard(tmp_path / "00000.tar", {"000000000": {"mp4": red_then_blue_mp4.read_bytes(), "txt": "x"}})
+    red_then_blue_mp4.unlink()  # only the tar remains
+    s = ingest([str(tar)], tmp_path / "corpus", IngestConfig(weights="random", size=32, batch_size=4, device="cpu"),
+               progress=False)
+    assert (s.done, s.failed) == (1, 0)
+    assert Corpus(tmp_path / "corpus").read("000000000").source == f"{tar}#000000000.mp4"
+    vocab = build_vocab(tmp_path / "corpus", VocabConfig(levels=1, k=2))
+    used = [i for i in range(vocab.num_tokens) if vocab.exemplars[i] is not None]
+    assert used
+    for leaf in used:
+        px = np.asarray(exemplar_frame(vocab, leaf, 32))[16, 16].astype(int)
+        want = RED if vocab.exemplars[leaf]["start"] + 0.75 < 2.0 else BLUE  # the frame 0.75 s into the clip
+        assert np.abs(px - want).max() < 60, (leaf, px)
+    sheet = np.asarray(contact_sheet(vocab, size=32)).astype(int)
+    tiles = int((vocab.counts > 0).sum())
+    colour = sum((np.abs(sheet - c).max(axis=-1) < 60).sum() for c in (RED, BLUE))
+    assert colour >= 0.9 * tiles * 32 * 24  # every tile a 4:3 frame, letterboxed (a grey placeholder has none)

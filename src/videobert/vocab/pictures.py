@@ -24,10 +24,11 @@ LABEL_HEIGHT = 14  # pixels per label line (PIL's default bitmap font is 11 px h
 
 
 def read_frame(source: str | os.PathLike, t: float) -> Image.Image:
-    """The first frame at or after time `t` (stream seconds), or the last frame if `t` is past the end."""
-    import av
+    """The first frame at or after time `t` (stream seconds), or the last frame if `t` is past the end.
+    `source`: a video file or a shard member (``SHARD.tar#KEY.mp4``), read in place."""
+    from ..ingest.shards import open_container
 
-    with av.open(str(source)) as container:
+    with open_container(source) as container:
         stream = container.streams.video[0]
         if t > 0:
             container.seek(int(t / stream.time_base), stream=stream)  # lands on a keyframe at or before t
@@ -65,11 +66,14 @@ def exemplar_frame(vocab: VisualVocab, leaf: int, size: int = 128) -> Image.Imag
     ex = vocab.exemplars[leaf] if 0 <= leaf < vocab.num_tokens else None
     if ex is None:
         return placeholder(size, f"token {leaf}: no exemplar (unused)")
+    from ..ingest.shards import split_source
+
     source = Path(ex["source"])
-    if not source.is_file():
+    parts = split_source(ex["source"])  # a shard member: its tar must exist
+    if not (Path(parts[0]) if parts else source).is_file():
         return placeholder(size, f"source missing: {source.name}")
     try:
-        return fit_square(read_frame(source, ex["start"] + MID_CLIP), size)
+        return fit_square(read_frame(ex["source"], ex["start"] + MID_CLIP), size)
     except Exception as e:  # a damaged source must not sink the whole sheet; the tile says why
         return placeholder(size, f"cannot decode {source.name}: {e}")
 
