@@ -87,3 +87,41 @@ def test_mlm_retrieval_score_is_the_caption_pseudo_log_likelihood(tiny_model):
     assert r.scorer == "mlm" and r.n == 3 and "likelihood" in r.markdown()
     with pytest.raises(ValueError, match="scorer"):
         RetrievalConfig(scorer="cosine")
+
+
+def test_mlm_scores_and_generation_equal_the_full_forward(tiny_model):
+    """Retrieval and text-to-video run the MLM head only where they read it (issue 29): the
+    numbers must be those of the full model's logits."""
+    from videobert.tasks.common import forward_batches
+
+    tok = tiny_model.tokenizer
+    caps, vids = ["cut the onion", "stir the pan now"], [[1, 2, 3], [4, 5], [6]]
+    got = mlm_scores(tiny_model, caps, vids, RetrievalConfig(batch_size=4))
+    want = np.zeros_like(got)
+    for i, c in enumerate(caps):
+        t = tok.encode_text(c)
+        items = [(j, p, tok.build([*t[:p], tok.mask_id, *t[p + 1:]], v)) for j, v in enumerate(vids) for p in range(len(t))]
+        for i0, out in forward_batches(tiny_model, [x[2] for x in items], 4):
+            for r, (j, p, _) in enumerate(items[i0:i0 + out.logits.shape[0]]):
+                want[i, j] += torch.log_softmax(out.logits[r, 1 + p].float(), -1)[t[p]].item()
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-6)
+    # text-to-video: greedy generation equals argmax of the full model's logits at the video positions
+    cfg = TextToVideoConfig(length=4, steps=4)
+    leaves = generate(tiny_model, "cut the onion", cfg)[0]
+    built = tok.build(tok.encode_text("cut the onion"), [0] * 4)
+    n_text = len(built["input_ids"]) - 5
+    ids = torch.tensor([built["input_ids"]])
+    ids[0, n_text:n_text + 4] = tok.mask_id
+    types = torch.tensor([built["token_type_ids"]])
+    vis = torch.as_tensor(tok.visual_ids(list(range(tiny_model.vocab.num_tokens))))
+    done = []
+    with torch.no_grad():
+        for _ in range(4):  # one word a step, the most confident open position first
+            logits = tiny_model(ids, types).logits[0, n_text:n_text + 4][:, vis].float()
+            probs = torch.softmax(logits, -1).max(-1)
+            conf = probs.values.clone()
+            conf[done] = -1.0
+            pos = int(conf.argmax())
+            done.append(pos)
+            ids[0, n_text + pos] = vis[probs.indices[pos]]
+            assert leaves[pos] == int(probs.indices[pos])

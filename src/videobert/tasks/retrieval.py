@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import forward_batches, subsample
+from .common import forward_batches, model_device, pad_batch, subsample
 from .metrics import markdown_table, median_rank, ranks_of_targets, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -91,12 +91,16 @@ def mlm_scores(
                 masked[p] = tok.mask_id
                 items.append(tok.build(masked, v))
                 where.append((j, p))
-        for i0, out in forward_batches(model, items, config.batch_size):
-            batch = where[i0 : i0 + out.logits.shape[0]]
-            rows = torch.arange(len(batch), device=out.logits.device)
-            pos = torch.tensor([1 + p for _, p in batch], device=out.logits.device)
-            target = torch.tensor([t[p] for _, p in batch], device=out.logits.device)
-            logp = torch.log_softmax(out.logits[rows, pos].float(), dim=-1)  # (B, V): only the masked rows
+        device = model_device(model)
+        for i0 in range(0, len(items), config.batch_size):
+            batch = where[i0 : i0 + config.batch_size]
+            with torch.no_grad():
+                hidden, _ = model.encode(**pad_batch(items[i0 : i0 + config.batch_size], tok.pad_id, device))
+                rows = torch.arange(len(batch), device=device)
+                pos = torch.tensor([1 + p for _, p in batch], device=device)
+                target = torch.tensor([t[p] for _, p in batch], device=device)
+                # the MLM head on the masked position of each row only (B x V, not B x T x V)
+                logp = torch.log_softmax(model.mlm_logits(hidden[rows, pos]).float(), dim=-1)  # (B, V)
             np.add.at(scores[i], [j for j, _ in batch], logp[rows, target].cpu().numpy())
     return scores
 

@@ -69,8 +69,8 @@ def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfi
         if remaining == 0:
             break
         n_fill = math.ceil(remaining / (steps - step))
-        logits = model(ids, batch["token_type_ids"], batch["attention_mask"]).logits
-        logits = logits[:, video_pos][:, :, vis].float()  # (S, L, V_vis)
+        hidden, _ = model.encode(ids, batch["token_type_ids"], batch["attention_mask"])
+        logits = model.mlm_logits(hidden[:, video_pos])[:, :, vis].float()  # (S, L, V_vis): the head at the video only
         probs = torch.softmax(logits, -1)
         if greedy:
             proposal = logits.argmax(-1)  # (S, L)
