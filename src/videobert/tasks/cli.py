@@ -110,6 +110,7 @@ def _alignment_only(args: argparse.Namespace) -> int:
 
     corpus = Corpus(args.corpus)
     corpus.manifest  # fails early with a clear message if this is no corpus
+    log.info("loading the model %s ...", args.model)
     model = load_model(args.model, args.device)
     check_model_corpus(model, args.model, corpus, args.force)
     cfg = config_from_args(AlignmentConfig, args)
