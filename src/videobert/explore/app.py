@@ -286,16 +286,35 @@ class Explorer:
         mime = mimetypes.guess_type(p.name)[0] or ""
         return p if mime.startswith(("video/", "audio/")) and p.is_file() else None
 
+    def media_member(self, video_id: str) -> tuple[str, str, int, int, str] | None:
+        """(source, tar, byte offset, size, MIME type) of a video recorded as a shard member
+        (``SHARD.tar#KEY.mp4``), served from the tar in place; None for other videos, a member that
+        is not a video or audio file, or one the tar does not hold."""
+        from ..ingest.decode import DecodeError
+        from ..ingest.shards import member_span, split_source
+
+        v = self.video(video_id)
+        parts = split_source(v["source"]) if v is not None else None
+        if parts is None:
+            return None
+        mime = mimetypes.guess_type(parts[1].rpartition("/")[2])[0] or ""
+        if not mime.startswith(("video/", "audio/")):
+            return None
+        try:
+            return (v["source"], *member_span(v["source"]), mime)
+        except DecodeError:  # the shard or the member is gone
+            return None
+
     # ---- pictures (cached) ------------------------------------------------------------------
     def _frames(self, source: Path, times: list[float], size: int) -> list:
         """Frames at `times` (seconds, ascending) of one source, opened once."""
-        import av
         from PIL import Image
 
+        from ..ingest.shards import open_container
         from ..vocab.pictures import fit_square
 
         out = []
-        with av.open(str(source)) as container:
+        with open_container(source) as container:  # a file, or a shard member read in place
             stream = container.streams.video[0]
             container.seek(int(max(times[0] - 0.5, 0) / stream.time_base), stream=stream)
             want = list(times)
@@ -524,7 +543,8 @@ class Explorer:
         """The vocabulary, word and video pages as static HTML in `out_dir` (no server, no model).
 
         `render(template, links, **context)` renders one page (see `explore.pages`). Media: the
-        sources are copied to ``media/`` (or linked to by absolute file URL when not `copy_media`)."""
+        sources are copied to ``media/`` (or linked to by absolute file URL when not `copy_media`; a
+        shard member, which no URL can name, is always copied out of its tar)."""
         from .pages import STATIC_DIR, ExportLinks
 
         out = Path(out_dir)
@@ -533,7 +553,19 @@ class Explorer:
         media: dict[str, str] = {}
         for vid, v in self.videos.items():
             src = Path(v["source"])
-            if copy_media and src.is_file():
+            member = self.media_member(vid)
+            if member is not None:  # a shard member: no file to link to, so its bytes are copied out of the tar
+                from ..ingest.shards import open_member
+
+                dst = out / "media" / f"{vid}{src.suffix.lower()}"
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if not dst.is_file() or dst.stat().st_size != member[3]:
+                    tmp = dst.with_name(f".{dst.name}.tmp")
+                    with open_member(member[0]) as r, open(tmp, "wb") as w:
+                        shutil.copyfileobj(r, w, 1 << 20)
+                    os.replace(tmp, dst)
+                media[vid] = f"media/{dst.name}"
+            elif copy_media and src.is_file():
                 dst = out / "media" / f"{vid}{src.suffix.lower()}"
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 if not dst.is_file() or dst.stat().st_size != src.stat().st_size:

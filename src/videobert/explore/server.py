@@ -2,7 +2,8 @@
 
 Guarantees: only GET (and HEAD) are served, every other method gets 405; media are streamed
 (with HTTP Range, so the player can seek) only from the sources the corpus recorded, looked
-up by video id, never from a path the client names; every page is rendered by Jinja with
+up by video id, never from a path the client names (a shard member, ``SHARD.tar#KEY.mp4``, as its
+byte range of the tar, never extracted); every page is rendered by Jinja with
 autoescape; a Content-Security-Policy allows scripts, media and images from this origin only.
 
 Failures: any error while making a page (a corpus edited or a source deleted while serving, a
@@ -150,6 +151,9 @@ def _add_files(app, ex: Explorer) -> None:
 
     @app.get("/media/<video_id>")
     def media(video_id: str):
+        member = ex.media_member(video_id)  # recorded from a shard: served from the tar in place
+        if member is not None:
+            return send_member(*member)
         path = ex.media_path(video_id)  # the corpus' recorded source of this id, or None
         if path is None:
             abort(404)
@@ -170,6 +174,32 @@ def _add_files(app, ex: Explorer) -> None:
         if path is None:
             abort(404)
         return send_file(path.absolute(), mimetype="image/jpeg", max_age=86400)
+
+
+def send_member(source: str, tar: str, offset: int, size: int, mime: str, max_age: int = 3600):
+    """A shard member's bytes (`size` bytes at `offset` of `tar`) as `send_file` serves a file:
+    HTTP Range (the player seeks), ETag and Last-Modified (conditional GETs), without extracting."""
+    import hashlib
+    import os
+
+    from flask import Response, request
+    from werkzeug.exceptions import RequestedRangeNotSatisfiable
+    from werkzeug.wsgi import wrap_file
+
+    from ..ingest.shards import open_member
+
+    st = os.stat(tar)
+    f = open_member(source)
+    rv = Response(wrap_file(request.environ, f), mimetype=mime, direct_passthrough=True)
+    rv.content_length = size
+    rv.last_modified = st.st_mtime
+    rv.cache_control.public, rv.cache_control.max_age = True, max_age
+    rv.set_etag(hashlib.sha1(f"{tar}\0{offset}\0{size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20])
+    try:
+        return rv.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        f.close()
+        raise
 
 
 def serve(explorer: Explorer, host: str = "127.0.0.1", port: int = 8765) -> None:
