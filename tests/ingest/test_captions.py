@@ -150,15 +150,16 @@ today<00:00:08.400><c> we</c><00:00:08.700><c> make</c><00:00:09.100><c> bread</
 
 def test_youtube_automatic_captions_keep_word_times(tmp_path):
     words = caption_words(write(tmp_path, "auto.en.vtt", YT_AUTO))
+    # a word ends at the next one's start, or sooner: after its characters (+1) at the file's median
+    # pace (here 0.1 s per character: "guys" 0.539 -> 0.75 is 0.211 / 5, the median of the 11)
     assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in words] == [
-        ("hey", 0.03, 0.539), ("guys", 0.539, 0.75), ("welcome", 0.75, 1.02), ("back", 1.02, 2.5),
-        ("to", 2.51, 3.0), ("my", 3.0, 3.24), ("kitchen", 3.24, 5.0),
+        ("hey", 0.03, 0.43), ("guys", 0.539, 0.75), ("welcome", 0.75, 1.02), ("back", 1.02, 1.52),
+        ("to", 2.51, 2.81), ("my", 3.0, 3.24), ("kitchen", 3.24, 4.04),
         ("[Music]", 5.01, 7.9),  # an untimed new line: spread over its cue
-        ("today", 7.91, 8.4), ("we", 8.4, 8.7), ("make", 8.7, 9.1), ("bread", 9.1, 10.0),
+        ("today", 7.91, 8.4), ("we", 8.4, 8.7), ("make", 8.7, 9.1), ("bread", 9.1, 9.7),
     ]  # each word once: the rolling copies of the lines are dropped
     sents = split_sentences(words, pause=0.6, max_words=5)
-    assert [(s.text, s.start, s.end) for s in sents][:2] == [
-        ("hey guys welcome back to", 0.03, 3.0), ("my kitchen [Music] today we", 3.0, 8.7)]
+    assert [(s.text, s.start, s.end) for s in sents][:2] == [("hey guys welcome back", 0.03, 1.52), ("to my kitchen", 2.51, 4.04)]
 
 
 def test_manual_vtt_with_a_stray_inline_timestamp_keeps_cue_spreading(tmp_path):
@@ -167,3 +168,62 @@ def test_manual_vtt_with_a_stray_inline_timestamp_keeps_cue_spreading(tmp_path):
                                                    "00:00:03.000 --> 00:00:05.000\nthen<00:00:04.000><c> fry</c>\n"))
     assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in words] == [
         ("slice", 1.0, 1.769), ("the", 1.769, 2.231), ("onion", 2.231, 3.0), ("then", 3.0, 4.0), ("fry", 4.0, 5.0)]
+
+
+def youtube_auto_vtt(lines: list[list[tuple[str, float]]], tail: float = 2.0) -> str:
+    """YouTube's automatic-caption layout (as yt-dlp writes it) for lines of (word, onset): each
+    line's cue repeats the previous line untimed above its own word-timed one and lasts until the
+    next line starts, then a 10 ms cue shows the line alone."""
+    def ts(t: float) -> str:
+        return f"00:{int(t // 60):02d}:{t % 60:06.3f}"
+
+    out = ["WEBVTT\nKind: captions\nLanguage: en\n"]
+    prev = "\x20"
+    for k, line in enumerate(lines):
+        start = line[0][1]
+        end = lines[k + 1][0][1] - 0.01 if k + 1 < len(lines) else line[-1][1] + tail
+        timed = line[0][0] + "".join(f"<{ts(t)}><c> {w}</c>" for w, t in line[1:])
+        text = " ".join(w for w, _ in line)
+        out += [f"{ts(start)} --> {ts(end)} align:start position:0%\n{prev}\n{timed}\n",
+                f"{ts(end)} --> {ts(end + 0.01)} align:start position:0%\n{text}\n\x20\n"]
+        prev = text
+    return "\n".join(out)
+
+
+def test_youtube_automatic_captions_split_at_pauses(tmp_path):
+    """Automatic captions have no punctuation and time only each word's start; a silence of at
+    least `sentence_pause` between words (once each word is given its spoken length at the
+    file's pace) ends a sentence, as for ASR, instead of every 24 words."""
+    from videobert.ingest.config import IngestConfig
+    from videobert.ingest.pipeline import video_text
+
+    script = ("so today we are going to make a really simple tomato soup | first we chop the onions "
+              "and the garlic quite finely | then we heat some olive oil in a big pot and add them "
+              "with a pinch of salt ~ and stir until soft")
+    lines, t, line = [], 0.0, []
+    for tok in script.split():
+        if tok in "|~":  # | a 1.0 s silence, ~ a 0.4 s hesitation (under the 0.6 s pause)
+            t += 1.0 if tok == "|" else 0.4
+            continue
+        if len(line) == 7:
+            lines.append(line)
+            line = []
+        line.append((tok, round(t, 3)))
+        t += 0.06 * (len(tok) + 1)  # a steady 0.06 s per character
+    lines.append(line)
+    vtt = write(tmp_path, "soup.en.vtt", youtube_auto_vtt(lines))
+    words = caption_words(vtt)
+    assert " ".join(w.text for w in words) == script.replace(" | ", " ").replace(" ~ ", " ")
+    sents = split_sentences(words, pause=0.6)
+    assert [s.text for s in sents] == [
+        "so today we are going to make a really simple tomato soup",  # the silence falls inside a line
+        "first we chop the onions and the garlic quite finely",  # ... and here between two lines
+        "then we heat some olive oil in a big pot and add them with a pinch of salt and stir until soft"]
+    assert sents[0].end == pytest.approx(words[11].start + 0.06 * 5, abs=1e-3)  # "soup" said, not the silence
+    assert sents[1].start == words[12].start
+    # the ingest pipeline takes the same rule with its sentence_pause
+    (tmp_path / "soup.mp4").write_bytes(b"")
+    sents, source = video_text(str(tmp_path / "soup.mp4"), "soup", IngestConfig(asr="none"))
+    assert source == f"captions:{vtt}" and len(sents) == 3
+    sents, _ = video_text(str(tmp_path / "soup.mp4"), "soup", IngestConfig(asr="none", sentence_pause=1.5))
+    assert [len(s.text.split()) for s in sents] == [24, 20]  # no silence that long: the 24-word cap

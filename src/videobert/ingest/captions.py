@@ -9,8 +9,9 @@ ASS overrides (``{\\an8}``) and HTML entities are removed. Cues are ordered by s
 already shown by the previous cue and adds one, are de-duplicated: a line identical to a
 line of the previous cue is not emitted again. YouTube's automatic captions also time each
 word (``word<00:00:01.234><c> next</c>``): in a file with such inline timestamps, a line that
-carries them gives its words their own times (a word lasts until the next word starts, the
-line's last word until its cue ends; the line's first word starts with its cue), the repeated
+carries them gives its words their own start times (the line's first word starts with its cue)
+and each word an end at its spoken length (`_spoken_ends`: so that silences show as gaps, where
+sentences split), never past the next word's start (the line's last word: its cue's end), the repeated
 untimed copies of those lines are dropped, and whitespace-only lines belong to the cue body as
 WebVTT says (YouTube starts cues with a line holding one space). A malformed cue timing line raises
 `CaptionError` naming the file and line. A file that is not UTF-8 is read as Windows-1252
@@ -45,6 +46,7 @@ CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt")
 _TS = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)[.,](\d{1,3})$")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})>")  # a word's start in YouTube's automatic captions
+MIN_PACE_WORDS = 8  # onset-timed words needed to measure a file's speaking pace (fewer: ends kept as they are)
 
 
 def find_captions(video_path: str | Path, captions_dir: str | Path | None = None, names: tuple[str, ...] = ()) -> Path | None:
@@ -160,16 +162,39 @@ def timed_caption_words(cues: list[Cue]) -> list[Word]:
     untimed line that repeats a line of the previous cue (the rolling copy) is dropped, another
     untimed line (e.g. ``[Music]``) is spread over its cue."""
     words: list[Word] = []
+    timed: list[int] = []  # indices of the words that carry their own onset
     prev: tuple[str, ...] = ()
     for c in cues:
         for raw in c.raw:
             if _INLINE_TS.search(raw):
-                words.extend(_timed_line_words(raw, c.start, c.end))
+                line_words = _timed_line_words(raw, c.start, c.end)
+                timed.extend(range(len(words), len(words) + len(line_words)))
+                words.extend(line_words)
             elif (line := clean_line(raw)) and line not in prev:
                 words.extend(words_from_text(line, c.start, c.end))
         if c.lines:
             prev = c.lines
-    return words
+    return _spoken_ends(words, timed)
+
+
+def _spoken_ends(words: list[Word], timed: list[int]) -> list[Word]:
+    """End each onset-timed word when it has likely been said: its characters (plus one, the
+    transition to the next word) at the file's own pace, the median seconds per character from
+    one onset to the next over its timed words, but never after the next word starts. A silence
+    between words then is a gap between one word's end and the next one's start, where
+    `split_sentences` ends an unpunctuated sentence (at ``sentence_pause``, as for ASR). With
+    fewer than `MIN_PACE_WORDS` timed words (a stray inline timestamp) the pace is unknown and
+    the ends are kept."""
+    spans = sorted((words[i].end - words[i].start) / (len(words[i].text) + 1) for i in timed
+                   if words[i].end > words[i].start)
+    if len(spans) < MIN_PACE_WORDS:
+        return words
+    pace = spans[len(spans) // 2]
+    out = list(words)
+    for i in timed:
+        w = words[i]
+        out[i] = Word(w.text, w.start, min(w.end, round(w.start + pace * (len(w.text) + 1), 3)))  # ms, as written
+    return out
 
 
 def caption_words(path: str | Path) -> list[Word]:
