@@ -35,3 +35,35 @@ def test_video_tokens_of_a_student_tokenized_corpus_are_its_token_files(tmp_path
     plain, _ = _corpus(tmp_path / "p", {"backbone": "student", "feature_dim": 8}, 8)
     with pytest.raises(ValueError, match="8-d features"):
         VideoTokens(plain, vocab)("v0")
+
+
+def test_forward_batches_heads_run_on_access_with_the_same_numbers(tiny_model):
+    """The lazy output (heads run when read) gives bitwise what model(...) gives (issue 29)."""
+    import torch
+
+    from videobert.tasks.common import forward_batches, mlm_logits_at, pad_batch
+
+    tok = tiny_model.tokenizer
+    items = [tok.build(tok.encode_text("cut the onion"), [1, 2, 3]), tok.build(tok.encode_text("stir"), [4])]
+    (_, lazy), = list(forward_batches(tiny_model, items, 8))
+    with torch.no_grad():
+        full = tiny_model(**pad_batch(items, tok.pad_id, torch.device("cpu")))
+    for name in ("hidden_states", "align_logits", "logits"):
+        assert torch.equal(getattr(lazy, name), getattr(full, name)), name
+    assert not lazy.logits.requires_grad
+    batch = pad_batch(items, tok.pad_id, torch.device("cpu"))
+    at = mlm_logits_at(tiny_model, batch, (torch.tensor([0, 1]), torch.tensor([2, 1])))
+    # the head on 2 rows instead of B x T: BLAS may pick another kernel, so equal up to float rounding
+    assert torch.allclose(at, full.logits[[0, 1], [2, 1]], rtol=1e-5, atol=1e-5)
+
+    class Plain:  # a model with only __call__ (the tasks' contract): the full forward is used
+        tokenizer = tok
+
+        def __call__(self, **kw):
+            return tiny_model(**kw)
+
+        def parameters(self):
+            return tiny_model.parameters()
+
+    (_, out), = list(forward_batches(Plain(), items, 8))
+    assert torch.equal(out.logits, full.logits)

@@ -8,6 +8,7 @@ The tasks talk to the model only through the contract in docs/CONTRACTS.md:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -94,13 +95,48 @@ def pad_batch(items: Sequence[dict[str, Sequence[int]]], pad_id: int, device: to
     return {"input_ids": ids.to(device), "token_type_ids": types.to(device), "attention_mask": attn.to(device)}
 
 
+def _split_heads(model: Any) -> bool:
+    """Whether the model runs its encoder and heads separately (VideoBERT does; a plain callable may not)."""
+    return all(callable(getattr(model, a, None)) for a in ("encode", "mlm_logits", "align_head"))
+
+
+class _LazyOutput:
+    """`model(...)`'s output whose heads run on first access: a task reading only the alignment
+    logits or the hidden states skips the MLM head over B x T x V (most of a small model's forward).
+    The same operations as `model(...)`, so the same numbers."""
+
+    def __init__(self, model: Any, hidden: torch.Tensor, pooled: torch.Tensor):
+        self._model, self._pooled, self.hidden_states = model, pooled, hidden
+
+    @functools.cached_property
+    def logits(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self._model.mlm_logits(self.hidden_states)
+
+    @functools.cached_property
+    def align_logits(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self._model.align_head(self._pooled)
+
+
 @torch.no_grad()
 def forward_batches(model: Any, items: Sequence[dict], batch_size: int = 32) -> Iterator[tuple[int, Any]]:
     """Run the model over `items` in padded batches; yields (first item index, output)."""
     device = model_device(model)
+    split = _split_heads(model)
     for i in range(0, len(items), batch_size):
         batch = pad_batch(items[i : i + batch_size], model.tokenizer.pad_id, device)
-        yield i, model(**batch)
+        yield i, (_LazyOutput(model, *model.encode(**batch)) if split else model(**batch))
+
+
+@torch.no_grad()
+def mlm_logits_at(model: Any, batch: dict[str, torch.Tensor], index: tuple) -> torch.Tensor:
+    """``model(**batch).logits[index]`` with the MLM head run only at the indexed positions
+    (``index`` selects along (B, T)), where the model allows it."""
+    if _split_heads(model):
+        hidden, _ = model.encode(**batch)
+        return model.mlm_logits(hidden[index])
+    return model(**batch).logits[index]
 
 
 def visual_id_tensor(model: Any) -> torch.Tensor:

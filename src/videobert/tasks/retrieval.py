@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import forward_batches, model_device, pad_batch, subsample
+from .common import forward_batches, mlm_logits_at, model_device, pad_batch, subsample
 from .metrics import markdown_table, median_rank, ranks_of_targets, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -94,13 +94,12 @@ def mlm_scores(
         device = model_device(model)
         for i0 in range(0, len(items), config.batch_size):
             batch = where[i0 : i0 + config.batch_size]
-            with torch.no_grad():
-                hidden, _ = model.encode(**pad_batch(items[i0 : i0 + config.batch_size], tok.pad_id, device))
-                rows = torch.arange(len(batch), device=device)
-                pos = torch.tensor([1 + p for _, p in batch], device=device)
-                target = torch.tensor([t[p] for _, p in batch], device=device)
-                # the MLM head on the masked position of each row only (B x V, not B x T x V)
-                logp = torch.log_softmax(model.mlm_logits(hidden[rows, pos]).float(), dim=-1)  # (B, V)
+            rows = torch.arange(len(batch), device=device)
+            pos = torch.tensor([1 + p for _, p in batch], device=device)
+            target = torch.tensor([t[p] for _, p in batch], device=device)
+            # the MLM head on the masked position of each row only (B x V, not B x T x V)
+            logits = mlm_logits_at(model, pad_batch(items[i0 : i0 + config.batch_size], tok.pad_id, device), (rows, pos))
+            logp = torch.log_softmax(logits.float(), dim=-1)  # (B, V)
             np.add.at(scores[i], [j for j, _ in batch], logp[rows, target].cpu().numpy())
     return scores
 

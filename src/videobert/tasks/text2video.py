@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import model_device, pad_batch, visual_id_tensor
+from .common import mlm_logits_at, model_device, pad_batch, visual_id_tensor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +69,8 @@ def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfi
         if remaining == 0:
             break
         n_fill = math.ceil(remaining / (steps - step))
-        hidden, _ = model.encode(ids, batch["token_type_ids"], batch["attention_mask"])
-        logits = model.mlm_logits(hidden[:, video_pos])[:, :, vis].float()  # (S, L, V_vis): the head at the video only
+        inputs = {"input_ids": ids, "token_type_ids": batch["token_type_ids"], "attention_mask": batch["attention_mask"]}
+        logits = mlm_logits_at(model, inputs, (slice(None), video_pos))[:, :, vis].float()  # (S, L, V_vis): video only
         probs = torch.softmax(logits, -1)
         if greedy:
             proposal = logits.argmax(-1)  # (S, L)
