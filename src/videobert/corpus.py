@@ -149,6 +149,9 @@ class Corpus:
             old = self.config
             keys = compare_keys if compare_keys is not None else tuple(config)
             diff = {k: (old.get(k), config.get(k)) for k in keys if old.get(k) != config.get(k)}
+            if diff and not self.video_ids():  # no features to mix yet (e.g. a run that failed at once)
+                atomic_write_json(self.manifest_path, {"format": FORMAT, "config": config})
+                return
             if diff:
                 raise CorpusError(
                     f"{self.root} was made with a different config; refusing to mix features. "

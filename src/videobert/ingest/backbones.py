@@ -154,10 +154,25 @@ def _kinetics400_state_dict() -> dict:
         ) from e
 
 
+def read_weights_file(path: str, what: str) -> dict:
+    """The tensors of a ``--weights`` file (``torch.load(weights_only=True)``: nothing is unpickled
+    but tensors and containers); a file that is not such a checkpoint is one `ValueError` naming it."""
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # not a torch file, a truncated one, a pickle of other objects: KeyError, IndexError...
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise ValueError(f"--weights {path}: not a PyTorch checkpoint ({type(e).__name__}: {first}); "
+                         f"give {what}") from None
+    if not isinstance(sd, dict) or not sd or not all(isinstance(k, str) for k in sd):
+        raise ValueError(f"--weights {path}: holds a {type(sd).__name__}, not a state_dict (names -> tensors); "
+                         f"give {what}")
+    return sd
+
+
 def _load_local_weights(model: nn.Module, path: str) -> None:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--weights {path!r}: not 'kinetics400', 'random' or an existing file")
-    sd = torch.load(path, map_location="cpu", weights_only=True)
+    sd = read_weights_file(path, "an S3D state_dict .pth")
     if isinstance(sd, dict) and "state_dict" in sd and isinstance(sd["state_dict"], dict):
         sd = sd["state_dict"]
     sd = {k.removeprefix("module."): v for k, v in sd.items()}

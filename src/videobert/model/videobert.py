@@ -251,6 +251,11 @@ class VideoBERT(nn.Module):
             got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
             raise ValueError(f"{d / 'videobert.json'}: unknown format {got!r}, expected {FORMAT!r}")
         tok = JointTokenizer.load(d)
+        if not all((d / "visual_vocab" / f).is_file() for f in ("vocab.json", "vocab.npz")):
+            # part of the model (its visual tokens' meaning): a corpus cannot rebuild this one
+            raise FileNotFoundError(f"{d / 'visual_vocab'}: the model's own visual vocabulary (vocab.json, vocab.npz) "
+                                    "is missing; copy the whole model folder again, or copy in the vocabulary it was "
+                                    "pretrained with (the \"vocab\" folder named in its run's run.json)")
         vocab = VisualVocab.load(d / "visual_vocab")
         bert = BertForPreTraining.from_pretrained(str(d / "bert"))
         info = {k: meta[k] for k in ("init", "size", "visual_init", "visual_init_power", "align_pool") if k in meta}

@@ -60,10 +60,15 @@ def exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
 
 def init_worker(threads: int, parent_pid: int | None = None) -> None:
     """A pool worker's initializer: exit with the driver, use `threads` torch threads."""
+    import signal
+
     import torch  # first: exit_with_parent then checks for a parent that died meanwhile
 
     if parent_pid is not None:
         exit_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group: the driver alone handles it (and terminates the
+    # workers), rather than every worker printing its own KeyboardInterrupt traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
 
 
@@ -76,12 +81,30 @@ def map_unordered(fn: Callable, jobs: Sequence[tuple], workers: int, executor: s
     if executor == "ray":
         yield from _ray(fn, jobs, workers)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=init_worker,
-                             initargs=(threads, os.getpid())) as pool:
-        def wait_any(futures):
-            return [(f, f.result()) for f in wait(futures, return_when=FIRST_COMPLETED)[0]]
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=init_worker,
+                               initargs=(threads, os.getpid()))
 
+    def wait_any(futures):
+        return [(f, f.result()) for f in wait(futures, return_when=FIRST_COMPLETED)[0]]
+
+    try:
         yield from _bounded(lambda *job: pool.submit(fn, *job), wait_any, jobs, 2 * workers)
+    except BaseException:  # Ctrl-C, an error, or the consumer stopped early: do not wait for the jobs in flight
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued jobs and terminate the workers now (`shutdown(wait=True)` would first let
+    every running job finish: seconds per video after a Ctrl-C)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public accessor
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 def _ray(fn: Callable, jobs: Sequence[tuple], workers: int) -> Iterator[Any]:
