@@ -358,3 +358,12 @@ def test_push_without_permission_says_how_to_log_in(run_dir, fake_hub):
     fake_hub.refuse = "/commit/"
     with pytest.raises(OSError, match="failed: .*401.*hf auth login"):
         H.push_to_hub(run_dir / "model", "me/tiny", token="hf_bad")
+
+
+def test_a_loaded_model_pushes_itself(model, fake_hub):
+    info = model.push_to_hub("me/tiny", commit_message="first")
+    assert info.oid == "1" * 40
+    files = fake_hub.files()
+    assert sorted(p for p, b in files.items() if b is not None) == sorted(MODEL_FILES + ["README.md"])
+    assert fake_hub.commits[-1][1][0]["value"]["summary"] == "first"
+    assert "No evaluation report" in files["README.md"].decode()  # saved outside a run: no report to find
