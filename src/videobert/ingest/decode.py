@@ -219,14 +219,8 @@ class ClipReader:
                 "codec": stream.codec_context.name,
                 "container": container.format.name,
             }
-            # Rows of `clip`: every grid frame of a clip, or (with `frames`) each position read once;
-            # `take` orders them as asked. Positions nobody reads are not converted (row -1).
-            keep = sorted(set(self.frames)) if self.frames is not None else range(self.clip_frames)
-            row = [-1] * self.clip_frames
-            for r, i in enumerate(keep):
-                row[i] = r
-            take = None if self.frames is None else [row[i] for i in self.frames]
-            clip = np.zeros((len(keep), self.size, self.size, 3), np.uint8)
+            row, take, n_rows = self._clip_rows()
+            clip = np.zeros((n_rows, self.size, self.size, 3), np.uint8)
             n_in_clip = 0
             k = 0  # next grid frame index
             prev: tuple[Fraction, av.VideoFrame] | None = None
@@ -273,11 +267,7 @@ class ClipReader:
             yield from emit(self.end, last)
             self.num_grid_frames = k
             if n_in_clip >= self.min_last_clip_frames:  # keep the tail, padded with its last frame
-                pad = [row[i] for i in range(n_in_clip, self.clip_frames) if row[i] >= 0]
-                if take is None:
-                    clip[n_in_clip:] = clip[n_in_clip - 1]
-                elif pad:  # that frame's position may not be one that was converted
-                    clip[pad] = self._convert(shown)
+                self._pad_tail(clip, row, take, n_in_clip, shown)
                 self.num_clips += 1
                 self.last_clip_frames = n_in_clip
                 yield clip.copy() if take is None else clip[take]
@@ -291,6 +281,26 @@ class ClipReader:
                 )
         finally:
             container.close()
+
+    def _clip_rows(self) -> tuple[list[int], list[int] | None, int]:
+        """The clip buffer's layout: the row of each clip position (-1: not read, so never
+        converted), the order rows are handed out in (None: as stored) and the number of rows.
+        Every grid frame of a clip, or with `frames` each position read, once."""
+        keep = sorted(set(self.frames)) if self.frames is not None else range(self.clip_frames)
+        row = [-1] * self.clip_frames
+        for r, i in enumerate(keep):
+            row[i] = r
+        return row, None if self.frames is None else [row[i] for i in self.frames], len(keep)
+
+    def _pad_tail(self, clip: np.ndarray, row: list[int], take: list[int] | None, n_in_clip: int,
+                  shown: av.VideoFrame) -> None:
+        """Fill a partial last clip's positions from `n_in_clip` on with its last real frame (`shown`)."""
+        if take is None:
+            clip[n_in_clip:] = clip[n_in_clip - 1]
+            return
+        pad = [row[i] for i in range(n_in_clip, self.clip_frames) if row[i] >= 0]
+        if pad:  # that frame's own position may not be one that was converted
+            clip[pad] = self._convert(shown)
 
     def _set_rotation(self, frame: av.VideoFrame) -> None:
         """Apply the display matrix's rotation (a multiple of 90 degrees; others are ignored with a
