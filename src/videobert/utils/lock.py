@@ -156,7 +156,8 @@ def lock_directory(directory: str | os.PathLike, what: str, hint: str = "", crea
 
 def holding_lock(where: Callable[..., str | os.PathLike], what: str, hint: str = "", rank_zero: bool = False):
     """Decorator: the function runs holding the lock of the directory ``where(*args, **kwargs)``
-    (created if need be), released when it returns or raises. `rank_zero`: only the process
+    (created if need be), released when it returns or raises; a directory it created and left
+    empty (the function failed before writing) is removed again. `rank_zero`: only the process
     with ``RANK`` 0 (torchrun's environment; a single process is rank 0) takes it."""
 
     def decorate(fn):
@@ -164,8 +165,18 @@ def holding_lock(where: Callable[..., str | os.PathLike], what: str, hint: str =
         def run(*args, **kwargs):
             if rank_zero and int(os.environ.get("RANK", "0") or 0) != 0:
                 return fn(*args, **kwargs)
-            with lock_directory(where(*args, **kwargs), what, hint):
-                return fn(*args, **kwargs)
+            directory = Path(where(*args, **kwargs))
+            created = not directory.exists()
+            try:
+                with lock_directory(directory, what, hint):
+                    return fn(*args, **kwargs)
+            finally:
+                if created and directory.is_dir() and [p.name for p in directory.iterdir()] == [LOCK_NAME]:
+                    (directory / LOCK_NAME).unlink(missing_ok=True)
+                    try:
+                        directory.rmdir()
+                    except OSError:
+                        pass
 
         return run
 
