@@ -497,7 +497,7 @@ def fit(step_fn: Callable[[int], tuple[torch.Tensor, int]], total: int, stat_nam
                 path = checkpoint(done, {"fit": {"step": done, "acc": pending_acc, "items": n_items}})
                 if bar is not None:
                     bar.close()
-                name = signal_name(stop.signum) if stop.signum is not None else "a stop request"
+                name = "a signal to another rank" if stop.signum == -1 else signal_name(stop.signum)
                 raise Preempted(f"{what} stopped by {name} after step {done} of {total}; checkpoint written"
                                 f"{f' to {path}' if path else ''}; continue with --resume", done, stop.signum)
     if bar is not None:
