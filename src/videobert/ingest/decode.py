@@ -127,6 +127,10 @@ class ClipReader:
     # ---- decoding ---------------------------------------------------------------------
     def _open(self) -> av.container.InputContainer:
         p = self.path
+        from .shards import is_shard_source, open_container
+
+        if is_shard_source(p) and not os.path.isdir(p):  # SHARD.tar#KEY.mp4: read inside the tar, not unpacked
+            return open_container(p)
         if not os.path.exists(p):
             if os.path.islink(p):
                 raise DecodeError("unreadable", f"{p}: dangling symbolic link (its target {os.readlink(p)} "
@@ -140,10 +144,6 @@ class ClipReader:
             raise DecodeError("zero_length", f"{p}: empty file (0 bytes)")
         level = av.logging.get_level()
         av.logging.set_level(av.logging.ERROR)  # PyAV drops FFmpeg's messages unless a level is set
-        from .shards import is_shard_source, open_container
-
-        if is_shard_source(p) and not os.path.isdir(p):  # SHARD.tar#KEY.mp4: read inside the tar, not unpacked
-            return open_container(p)
         try:
             with av.logging.Capture(local=True):  # keeps FFmpeg's message off the console
                 return av.open(p)
