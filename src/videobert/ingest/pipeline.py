@@ -234,9 +234,9 @@ def ingest_video(
             "pretrained": bool(getattr(backbone, "pretrained", False)),
             "features": {k: getattr(config, k) for k in FEATURE_KEYS},
             "video": reader.info,
+            **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
             **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
         },
-            **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
     )
 
 
@@ -444,10 +444,10 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     summary.skipped = len(jobs) - len(todo)
     if summary.skipped:
         log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)
-    if config.asr == "pocketsphinx":  # fail once, up front, rather than once per video
-        require("pocketsphinx", "asr", "--asr pocketsphinx")
     if config.captions_json:  # a bad file fails here, once; the index is kept for the videos read here
         captions_index(config.captions_json)
+    if config.asr == "pocketsphinx":  # fail once, up front, rather than once per video
+        require("pocketsphinx", "asr", "--asr pocketsphinx")
     if config.asr == "whisper":
         require("faster_whisper", "whisper", "--asr whisper")
         load_whisper(config.asr_model, config.device)  # a bad --asr-model fails here, once (ASRModelError)
