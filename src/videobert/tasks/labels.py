@@ -3,8 +3,9 @@
 The paper ran an off-the-shelf part-of-speech tagger over the ground-truth captions and kept
 the most common verbs and nouns (45 and 100) as the zero-shot label vocabularies. Here:
 
-* **verb**: the caption's main verb (the parse's ROOT), its lemma; where the ROOT is
-  ``let`` ("let's add the salt"), the verb it governs;
+* **verb**: the caption's main verb (the parse's ROOT), its lemma; where the ROOT is a verb
+  of narration governing another ("let's add the salt", "you want to add salt", "let me show
+  you how to peel"), the verb it governs;
 * **noun**: the head of the main verb's direct object, its lemma ("add the chopped onions"
   -> onion, "pour the olive oil" -> oil: the paper's nouns are single words, so a compound's
   head is the noun); with no noun object, the first noun after the verb ("season with salt
@@ -46,6 +47,7 @@ QUANTITIES = frozenset(
     "cup tablespoon teaspoon tbsp tsp spoon spoonful pinch dash drop handful bunch piece slice bit "
     "amount lot clove stick can jar glass splash sprinkle layer half quarter part portion".split()
 )
+GOVERNING = frozenset("let go want need have start begin try show".split())  # verbs of narration, not actions
 NOUN_POS = ("NOUN", "PROPN")
 OBJECT_DEPS = ("dobj", "obj")
 _CACHE_MAX = 500_000  # parsed captions kept per process (a caption's label is a few short strings)
@@ -108,8 +110,12 @@ def _label_of(doc: Any) -> CaptionLabel:
     if not toks:
         return CaptionLabel(None, None, None)
     root = next((t for t in toks if t.dep_ == "ROOT"), None)
-    if root is not None and root.lemma_ == "let":  # "let's add the salt": the verb it governs
-        root = next((c for c in root.children if c.pos_ == "VERB" and c.dep_ in ("ccomp", "xcomp")), root)
+    # "let's add the salt", "you want to add salt", "i'm going to cut": the verb they govern
+    while root is not None and root.lemma_ in GOVERNING:
+        inner = next((c for c in root.children if c.pos_ == "VERB" and c.dep_ in ("ccomp", "xcomp")), None)
+        if inner is None:
+            break
+        root = inner
     if root is None or root.pos_ not in ("VERB", "AUX"):
         root = next((t for t in toks if t.pos_ == "VERB"), None)
     if root is None:
