@@ -9,7 +9,8 @@ scratch, and ``--max-steps`` when given):
 1. ``videobert synth --style hard`` makes ``--videos`` x ``--more`` videos. Its split is
    prefix-stable, so the first ``--videos`` of them are the *labelled* corpus (annotations for
    training and validation videos) and the rest are extra unlabelled videos.
-2. One ingest of them all (random S3D, 64 px, as ``bench/transfer.py``), then pretraining
+2. One ingest of them all (random S3D, 64 px, as ``bench/transfer.py``; ``--backbone
+   efficientnet_lite0``: ImageNet features, as the demo), then pretraining
    corpora made of **training videos only** (no validation video is ever pretrained on, so a
    held-out verb-noun pair is never seen, in pictures or in narration):
    ``quarter``/``half``/``all`` = the training videos among the first 1/4, 1/2, all of the labelled
@@ -58,6 +59,7 @@ class Scale:
     caption_epochs: int = 30  # CaptionerConfig's default
     synth: tuple = ()  # extra SynthConfig fields, (name, value) pairs
     crop: int = 64
+    backbone: str = "s3d"  # or efficientnet_lite0 (ImageNet weights from a pip package, 224 px)
     levels: int = 2
     k: int = 12
 
@@ -88,8 +90,10 @@ def ingest_all(work: Path, videos: Path, seed: int, scale: Scale) -> Path:
 
     out = work / f"seed{seed}" / "corpus"
     t0 = time.time()
-    # the features of bench/transfer.py's s3d: random S3D weights (offline), a small crop
-    s = ingest([videos], out, IngestConfig(weights="random", size=scale.crop, seed=seed, device="cpu"), workers=2)
+    # the features of bench/transfer.py: random S3D weights (offline), a small crop; or EfficientNet-Lite0
+    cfg = (IngestConfig(weights="random", size=scale.crop, seed=seed, device="cpu") if scale.backbone == "s3d" else
+           IngestConfig(backbone=scale.backbone, seed=seed, device="cpu"))
+    s = ingest([videos], out, cfg, workers=2)
     if s.failed:
         raise SystemExit(f"{s.failed} videos failed to ingest; see {out}/failures.json")
     log(f"ingest: {s.done} new videos, {time.time() - t0:.0f} s")
@@ -248,6 +252,8 @@ def main() -> None:
                     help="labelled training videos the captioners learn from")
     ap.add_argument("--max-steps", type=int, default=0, help="pretraining steps; 0: the library's default")
     ap.add_argument("--caption-epochs", type=int, default=Scale.caption_epochs)
+    ap.add_argument("--backbone", choices=["s3d", "efficientnet_lite0"], default="s3d",
+                    help="clip features: random S3D at 64 px (default) or ImageNet EfficientNet-Lite0 at 224 px")
     ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="Table 2's pretraining sets")
     ap.add_argument("--no-captions", action="store_true", help="skip Table 3")
     ap.add_argument("--quick", action="store_true",
@@ -261,7 +267,7 @@ def main() -> None:
             a.seeds = [0]
     else:
         scale = Scale(videos=a.videos, more=a.more, caption_videos=a.caption_videos, max_steps=a.max_steps,
-                      caption_epochs=a.caption_epochs)
+                      caption_epochs=a.caption_epochs, backbone=a.backbone)
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
