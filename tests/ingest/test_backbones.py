@@ -31,7 +31,7 @@ def test_kinetics_weights_unreachable_names_alternatives(monkeypatch):
         raise OSError("network unreachable")
 
     monkeypatch.setattr(type(S3D_Weights.KINETICS400_V1), "get_state_dict", offline)
-    with pytest.raises(RuntimeError, match=r"--weights random.*--weights PATH"):
+    with pytest.raises(RuntimeError, match=r"--backbone efficientnet_lite0.*--weights PATH.*--weights random"):
         bb.create_backbone("s3d", "kinetics400", 32, "cpu")
 
 
