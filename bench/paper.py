@@ -93,7 +93,10 @@ def ingest_all(work: Path, videos: Path, seed: int, scale: Scale) -> Path:
     # the features of bench/transfer.py: random S3D weights (offline), a small crop; or EfficientNet-Lite0
     cfg = (IngestConfig(weights="random", size=scale.crop, seed=seed, device="cpu") if scale.backbone == "s3d" else
            IngestConfig(backbone=scale.backbone, seed=seed, device="cpu"))
-    s = ingest([videos], out, cfg, workers=2)
+    from videobert.synth.generator import video_id
+
+    # the corpus' videos by name: a directory made for more videos holds more files than this scale uses
+    s = ingest([videos / f"{video_id(i)}.mp4" for i in range(scale.videos * scale.more)], out, cfg, workers=2)
     if s.failed:
         raise SystemExit(f"{s.failed} videos failed to ingest; see {out}/failures.json")
     log(f"ingest: {s.done} new videos, {time.time() - t0:.0f} s")
