@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="videobert",
         description="VideoBERT: joint video-language models from narrated videos.",
+        epilog=("A corpus of your own: fetch (optional) -> ingest -> vocab -> pretrain -> eval; labels "
+                "writes the zero-shot verb/noun lists, push shares a model, explore looks at it all. "
+                "`videobert demo` runs the whole pipeline offline. `videobert COMMAND --help` for each."),
     )
     p.add_argument("--version", action="version", version=f"videobert {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
