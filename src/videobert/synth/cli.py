@@ -27,8 +27,8 @@ def add_parser(subparsers) -> None:
                     "--style kitchen (default; the corpus the pipeline is tuned on) or studio (dark patterned "
                     "backdrops, other colours, a smaller off-centre object, another narrator with other phrasings "
                     "and 1.5x the lag: a held-out style for checking that learning transfers) or hard (12 verbs x 20 nouns, "
-                    "long-tailed steps, 10%% of the verb-noun pairs only in validation videos, narration that names "
-                    "the whole step 40%% of the time, previews and off-topic talk, distractors, per-video lighting and "
+                    "long-tailed steps, 10% of the verb-noun pairs only in validation videos, narration that names "
+                    "the whole step 40% of the time, previews and off-topic talk, distractors, per-video lighting and "
                     "framing; each is an option, e.g. --style hard --heldout-pairs 0.2); --no-details: plain "
                     "steps (\"cut the tomato\" rather than \"cut the big green tomato and put it in the bowl\"), the "
                     "corpus as written before details existed; --no-audio: captions only.")
