@@ -138,24 +138,9 @@ def save_pretrained(model, directory: str | os.PathLike, *, repo_id: str | None 
 def check_model_dir(model_dir: str | os.PathLike) -> Path:
     """`model_dir` (or a run directory holding ``model/``) when it is a complete saved model, else a
     clear error naming what is missing and how to get a model folder."""
-    from .videobert import FORMAT
+    from .videobert import locate_model_dir
 
-    d = Path(model_dir)
-    if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
-        d = d / "model"
-    if not d.is_dir():
-        raise FileNotFoundError(f"{d}: no such model directory")
-    if not (d / "videobert.json").is_file():
-        if (d / "model.safetensors").is_file() and (d / "checksums.json").is_file():
-            raise FileNotFoundError(
-                f"{d} is a training checkpoint, not a saved model: finish the run (`videobert pretrain ... --resume`), "
-                "which writes RUN/model")
-        raise FileNotFoundError(f"{d} is not a VideoBERT model directory (no videobert.json); "
-                                "`videobert pretrain CORPUS --out RUN` writes one to RUN/model")
-    meta = read_json(d / "videobert.json")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ValueError(f"{d / 'videobert.json'}: unknown format {got!r}, expected {FORMAT!r}")
+    d, _ = locate_model_dir(model_dir)
     needed = ["joint_tokenizer.json", "text_tokenizer/tokenizer.json", "bert/config.json",
               "visual_vocab/vocab.json", "visual_vocab/vocab.npz"]
     missing = [n for n in needed if not (d / n).is_file()]

@@ -83,6 +83,29 @@ def centroid_embeddings(centroids: np.ndarray, hidden: int, target_std: float, s
     return torch.from_numpy(x).float()
 
 
+
+def locate_model_dir(directory: str | os.PathLike) -> tuple[Path, dict]:
+    """(the saved model folder, its videobert.json) for a model folder or a run directory holding
+    ``model/``; a clear error for a missing folder, a training checkpoint or an unknown format."""
+    d = Path(directory)
+    if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
+        d = d / "model"
+    if not d.is_dir():
+        raise FileNotFoundError(f"{d}: no such model directory")
+    if not (d / "videobert.json").is_file():
+        if (d / "model.safetensors").is_file() and (d / "checksums.json").is_file():
+            raise FileNotFoundError(
+                f"{d} is a training checkpoint, not a saved model: finish the run (`videobert pretrain ... --resume`), "
+                "which writes RUN/model")
+        raise FileNotFoundError(f"{d} is not a VideoBERT model directory (no videobert.json); "
+                                "`videobert pretrain CORPUS --out RUN` writes one to RUN/model")
+    meta = read_json(d / "videobert.json")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ValueError(f"{d / 'videobert.json'}: unknown format {got!r}, expected {FORMAT!r}")
+    return d, meta
+
+
 class VideoBERT(nn.Module):
     def __init__(self, bert, tokenizer: JointTokenizer, vocab, ingest_config: dict[str, Any], info: dict | None = None):
         super().__init__()
@@ -241,15 +264,7 @@ class VideoBERT(nn.Module):
         quiet_transformers()
         d = resolve_model_dir(directory, revision=revision, token=token, cache_dir=cache_dir,
                               force_download=force_download, local_files_only=local_files_only)
-        if not (d / "videobert.json").is_file() and (d / "model" / "videobert.json").is_file():
-            d = d / "model"
-        if not (d / "videobert.json").is_file():
-            raise FileNotFoundError(f"{d} is not a VideoBERT model directory (no videobert.json); "
-                                    "train one with `videobert pretrain CORPUS --out RUN` (it writes RUN/model)")
-        meta = read_json(d / "videobert.json")
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-            raise ValueError(f"{d / 'videobert.json'}: unknown format {got!r}, expected {FORMAT!r}")
+        d, meta = locate_model_dir(d)
         tok = JointTokenizer.load(d)
         if not all((d / "visual_vocab" / f).is_file() for f in ("vocab.json", "vocab.npz")):
             # part of the model (its visual tokens' meaning): a corpus cannot rebuild this one
