@@ -84,14 +84,14 @@ def test_streamed_caption_file_keeps_only_wanted_ids(tmp_path):
             for i in range(200)}
     text = json.dumps(data, indent=1)
     # tiny chunks: keys, numbers and strings cut at every possible place
-    got = dict(iter_json_object(io.StringIO(text), {"vid007", "vid150"}, "x.json", chunk=7))
+    got = dict(iter_json_object(io.BytesIO(text.encode()), {"vid007", "vid150"}, "x.json", chunk=7))
     assert got == {"vid007": data["vid007"], "vid150": data["vid150"]}
-    assert dict(iter_json_object(io.StringIO(text), None, "x.json", chunk=13)) == data
+    assert dict(iter_json_object(io.BytesIO(text.encode()), None, "x.json", chunk=13)) == data
     p = tmp_path / "raw_caption.json"
     p.write_text(text)
     assert load_captions(p, ["vid199", "nope"]) == {"vid199": data["vid199"]}
     with pytest.raises(ValueError, match="x.json: JSON ends early"):
-        list(iter_json_object(io.StringIO(text[:-40]), None, "x.json", chunk=64))
+        list(iter_json_object(io.BytesIO(text[:-40].encode()), None, "x.json", chunk=64))
 
 
 def test_howto100m_captions_become_vtt_that_ingest_reads(tmp_path):

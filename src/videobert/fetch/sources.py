@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from ..utils.jsonstream import iter_object
 from ..utils.lazy import require
 from .download import FetchItem, safe_id
 
@@ -224,84 +225,23 @@ def read_ids(path: str | Path) -> list[str]:
     return out
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_binary(path: Path) -> IO[bytes]:
     if path.suffix.lower() == ".zip":
         z = zipfile.ZipFile(path)
         names = [n for n in z.namelist() if n.lower().endswith(".json")]
         if not names:
             raise ValueError(f"{path}: holds no .json file")
-        return io.TextIOWrapper(z.open(sorted(names, key=len)[0]), encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return z.open(sorted(names, key=len)[0])
+    return open(path, "rb")
 
 
-def iter_json_object(f: IO[str], wanted: set[str] | None = None, name: str = "",
+def iter_json_object(f: IO[bytes], wanted: set[str] | None = None, name: str = "",
                      chunk: int = 1 << 20) -> Iterator[tuple[str, Any]]:
-    """(key, value) pairs of a top-level JSON object, read as a stream: memory holds one value at a
-    time, not the file. With `wanted`, values of other keys are parsed and dropped."""
-    dec = json.JSONDecoder()
-    buf, pos, eof = "", 0, False
-
-    def more() -> bool:
-        nonlocal buf, pos, eof
-        if eof:
-            return False
-        data = f.read(chunk)
-        if not data:
-            eof = True
-            return False
-        buf, pos = buf[pos:] + data, 0
-        return True
-
-    def skip_ws() -> str:
-        nonlocal pos
-        while True:
-            while pos < len(buf) and buf[pos] in " \t\r\n":
-                pos += 1
-            if pos < len(buf):
-                return buf[pos]
-            if not more():
-                raise ValueError(f"{name}: JSON ends early (truncated download?)")
-
-    def value() -> Any:
-        nonlocal pos
-        while True:
-            try:
-                v, end = dec.raw_decode(buf, pos)
-                # a number at the buffer's end may continue in the next chunk
-                if end == len(buf) and not eof and more():
-                    continue
-                pos = end
-                return v
-            except json.JSONDecodeError as e:
-                if not more():
-                    raise ValueError(f"{name}: JSON ends early or is invalid ({e.msg}); a truncated download?") from None
-
-    if skip_ws() != "{":
-        raise ValueError(f"{name}: expected a JSON object {{VIDEO_ID: {{...}}}}")
-    pos += 1
-    if skip_ws() == "}":
-        return
-    while True:
-        if skip_ws() != '"':
-            raise ValueError(f"{name}: expected a string key near {buf[pos:pos + 20]!r}")
-        key = value()
-        if not isinstance(key, str):
-            raise ValueError(f"{name}: expected a string key, got {key!r}")
-        if skip_ws() != ":":
-            raise ValueError(f"{name}: expected ':' after key {key!r}")
-        pos += 1
-        skip_ws()
-        v = value()
+    """(key, value) pairs of a top-level JSON object, read as a stream (`videobert.utils.jsonstream`):
+    memory holds one value at a time, not the file. With `wanted`, values of other keys are dropped."""
+    for key, value, _, _ in iter_object(f, name, chunk):
         if wanted is None or key in wanted:
-            yield key, v
-        c = skip_ws()
-        pos += 1
-        if c == "}":
-            return
-        if c != ",":
-            raise ValueError(f"{name}: expected ',' or '}}' after the value of {key!r}")
-        if pos > chunk:  # drop what was read
-            buf, pos = buf[pos:], 0
+            yield key, value
 
 
 def load_captions(path: str | Path, ids: Iterable[str]) -> dict[str, dict]:
@@ -311,7 +251,7 @@ def load_captions(path: str | Path, ids: Iterable[str]) -> dict[str, dict]:
         raise FileNotFoundError(f"{path}: caption file not found")
     wanted = set(ids)
     out = {}
-    with _open_text(path) as f:
+    with _open_binary(path) as f:
         for key, v in iter_json_object(f, wanted, str(path)):
             out[key] = v
             if len(out) == len(wanted):

@@ -22,7 +22,6 @@ raises `CaptionsJsonError` naming the file and the byte offset.
 """
 from __future__ import annotations
 
-import codecs
 import functools
 import hashlib
 import json
@@ -31,6 +30,7 @@ import math
 import os
 from pathlib import Path
 
+from ..utils.jsonstream import JSONStreamError, iter_object
 from .sentences import Word, words_from_text
 
 log = logging.getLogger(__name__)
@@ -79,78 +79,11 @@ def _index(path: str, size: int, mtime_ns: int) -> dict[str, tuple[int, int]]:
 
 def _scan(path: str) -> dict[str, tuple[int, int]]:
     log.info("indexing --captions-json %s (once per file version)", path)
-    dec = json.JSONDecoder()
-    index: dict[str, tuple[int, int]] = {}
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as f:
-        buf, pos, byte = "", 0, 0  # text read so far (from pos on unconsumed); byte offset of buf[pos]
-        eof = False
-
-        def advance(to: int) -> None:
-            nonlocal pos, byte
-            byte += len(buf[pos:to].encode("utf-8"))
-            pos = to
-
-        def fill() -> bool:
-            nonlocal buf, pos, eof
-            if eof:
-                return False
-            data = f.read(CHUNK)
-            eof = not data
-            try:
-                buf = buf[pos:] + utf8.decode(data, final=eof)
-            except UnicodeDecodeError as e:
-                raise CaptionsJsonError(f"--captions-json {path}: not UTF-8 near byte {byte}: {e.reason}") from None
-            pos = 0
-            return True
-
-        def skip_ws() -> str:
-            """The next non-blank character ("" at the end of the file)."""
-            while True:
-                while pos < len(buf) and buf[pos] in " \t\r\n":
-                    advance(pos + 1)
-                if pos < len(buf) or not fill():
-                    return buf[pos] if pos < len(buf) else ""
-
-        def decode():
-            """The JSON value at pos (read further while it is cut by the buffer's end)."""
-            while True:
-                try:
-                    value, end = dec.raw_decode(buf, pos)
-                    return value, end
-                except json.JSONDecodeError as e:
-                    # an error well before the buffer's end is in the file, not a value cut by the buffer
-                    if e.pos < len(buf) - (1 << 16) or not fill():
-                        raise CaptionsJsonError(f"--captions-json {path}: invalid JSON at byte {byte}: {e.msg}") from None
-
-        fill()
-        if buf[:1] == "\ufeff":  # a byte-order mark
-            advance(1)
-        if skip_ws() != "{":
-            raise CaptionsJsonError(f"--captions-json {path}: expected a JSON object of video ids "
-                                    '({"VIDEO_ID": {"text": [...], "start": [...], "end": [...]}})')
-        advance(pos + 1)
-        if skip_ws() == "}":
-            return index
-        while True:
-            if skip_ws() != '"':
-                raise CaptionsJsonError(f"--captions-json {path}: expected a video id (a string) at byte {byte}")
-            key, end = decode()
-            advance(end)
-            if skip_ws() != ":":
-                raise CaptionsJsonError(f"--captions-json {path}: expected ':' after {key!r} at byte {byte}")
-            advance(pos + 1)
-            skip_ws()
-            start_byte = byte
-            _, end = decode()
-            advance(end)
-            index[key] = (start_byte, byte - start_byte)
-            c = skip_ws()
-            if c == "}":
-                return index
-            if c != ",":
-                raise CaptionsJsonError(f"--captions-json {path}: expected ',' or '}}' at byte {byte}")
-            advance(pos + 1)
+    try:
+        with open(path, "rb") as f:
+            return {key: (start, length) for key, _, start, length in iter_object(f, f"--captions-json {path}", CHUNK)}
+    except JSONStreamError as e:
+        raise CaptionsJsonError(str(e)) from None
 
 
 def _entry(path: str, video_id: str) -> dict | None:
