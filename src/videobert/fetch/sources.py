@@ -26,6 +26,7 @@ from typing import IO, Any, Iterable, Iterator
 
 from ..utils.jsonstream import iter_object
 from ..utils.lazy import require
+from ..utils.timecode import parse_timestamp, vtt_timestamp
 from .download import FetchItem, safe_id
 
 log = logging.getLogger(__name__)
@@ -259,14 +260,6 @@ def load_captions(path: str | Path, ids: Iterable[str]) -> dict[str, dict]:
     return out
 
 
-def vtt_timestamp(t: float) -> str:
-    ms = int(round(max(0.0, t) * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def captions_to_vtt(entry: dict, where: str = "") -> str:
     """WebVTT of one HowTo100M caption entry (parallel ``text``/``start``/``end`` lists, seconds)."""
     try:
@@ -314,14 +307,6 @@ _TIMING = re.compile(r"^(\S+)\s+-->\s+(\S+)(.*)$")
 _INLINE = re.compile(r"<(\d{1,2}:)?(\d{2}):(\d{2})\.(\d{3})>")
 
 
-def _parse_ts(s: str) -> float:
-    parts = s.replace(",", ".").split(":")
-    sec = float(parts[-1])
-    for i, p in enumerate(reversed(parts[:-1])):
-        sec += int(p) * 60 ** (i + 1)
-    return sec
-
-
 def shift_vtt(text: str, start: float, end: float | None = None) -> str:
     """Captions of a section [start, end) of the video: times minus `start`; cues wholly outside
     dropped, cues across a boundary clipped (inline word times too)."""
@@ -333,12 +318,12 @@ def shift_vtt(text: str, start: float, end: float | None = None) -> str:
             return
         m = _TIMING.match(block[0]) if block else None
         if m:
-            a, b = _parse_ts(m.group(1)) - start, _parse_ts(m.group(2)) - start
+            a, b = parse_timestamp(m.group(1)) - start, parse_timestamp(m.group(2)) - start
             if b > 0 and (length is None or a < length):
                 a, b = max(0.0, a), b if length is None else min(b, length)
 
                 def inline(mm: re.Match) -> str:
-                    t = _parse_ts(mm.group(0)[1:-1]) - start
+                    t = parse_timestamp(mm.group(0)[1:-1]) - start
                     return f"<{vtt_timestamp(min(max(0.0, t), b))}>"
 
                 out.extend([f"{vtt_timestamp(a)} --> {vtt_timestamp(b)}{m.group(3)}",

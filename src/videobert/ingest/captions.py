@@ -25,6 +25,7 @@ import logging
 import re
 from pathlib import Path
 
+from ..utils.timecode import parse_timestamp
 from .sentences import Word, words_from_text
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ class Cue:
 
 
 CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt")
-_TS = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d)[.,](\d{1,3})$")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})>")  # a word's start in YouTube's automatic captions
 MIN_PACE_WORDS = 8  # onset-timed words needed to measure a file's speaking pace (fewer: ends kept as they are)
@@ -78,14 +78,6 @@ def read_caption_text(path: Path) -> str:
             log.warning("%s: not UTF-8 (%s); read as %s (save it as UTF-8 to silence this)", path, e.reason, encoding)
             return text
         raise CaptionError(f"{path}: not UTF-8 text ({e})") from e  # not reached: Latin-1 decodes any bytes
-
-
-def parse_timestamp(s: str) -> float:
-    m = _TS.match(s.strip())
-    if not m:
-        raise ValueError(s)
-    h, mi, sec, frac = m.groups()
-    return int(h or 0) * 3600 + int(mi) * 60 + int(sec) + int(frac.ljust(3, "0")) / 1000
 
 
 def clean_line(line: str) -> str:

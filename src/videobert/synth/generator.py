@@ -61,6 +61,7 @@ import numpy as np
 
 from ..utils.config import Config
 from ..utils.io import atomic_write_json, atomic_write_text, read_json
+from ..utils.timecode import vtt_timestamp
 from .audio import RATE, Narrator, espeak_path
 from .render import LOOKS, Scene
 from .script import (
@@ -453,16 +454,11 @@ def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([y, u.reshape(h // 4, w), v.reshape(h // 4, w)]).clip(0, 255).astype(np.uint8)
 
 
-def _ts(t: float) -> str:
-    ms = int(round(t * 1000))
-    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
 def to_vtt(cues) -> str:
     """WebVTT, one cue per sentence, each ending with a period (a sentence boundary for ingest)."""
     blocks = ["WEBVTT\n"]
     for k, c in enumerate(cues, 1):
-        blocks.append(f"{k}\n{_ts(c.start)} --> {_ts(c.end)}\n{c.text}.\n")
+        blocks.append(f"{k}\n{vtt_timestamp(c.start)} --> {vtt_timestamp(c.end)}\n{c.text}.\n")
     return "\n".join(blocks)
 
 
