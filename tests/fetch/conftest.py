@@ -16,26 +16,10 @@ import io
 import socket
 import struct
 import threading
-from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
-
-def make_video(path: Path, n_frames: int = 25, size: tuple[int, int] = (64, 48), fps: int = 25) -> Path:
-    c = av.open(str(path), "w")
-    s = c.add_stream("libx264", rate=fps)
-    s.width, s.height, s.pix_fmt = size[0], size[1], "yuv420p"
-    for i in range(n_frames):
-        frame = av.VideoFrame.from_ndarray(np.full((size[1], size[0], 3), (16 + 9 * i) % 240, np.uint8), format="rgb24")
-        for p in s.encode(frame):
-            c.mux(p)
-    for p in s.encode():
-        c.mux(p)
-    c.close()
-    return path
-
+from tests.ingest.conftest import _make_video as make_video
 
 VTT = ("WEBVTT\n\n00:00:00.100 --> 00:00:00.700\nCut the <b>onion</b>.\n\n"
        "00:00:00.700 --> 00:00:01.900\nNow fry it in the pan.\n")
@@ -126,7 +110,7 @@ class FaultServer:
 
 @pytest.fixture(scope="module")
 def video_bytes(tmp_path_factory) -> bytes:
-    return make_video(tmp_path_factory.mktemp("media") / "v.mp4").read_bytes()
+    return make_video(tmp_path_factory.mktemp("media") / "v.mp4", n_frames=25).read_bytes()
 
 
 @pytest.fixture(scope="module")
