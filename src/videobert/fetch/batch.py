@@ -18,11 +18,11 @@ import os
 import re
 import shutil
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..utils.failures import FailureLog
 from ..utils.io import atomic_write_json, read_json
 from ..utils.lazy import require
 from ..utils.progress import progress
@@ -60,44 +60,29 @@ class FetchSummary:
         return f"{self.done} fetched, {self.skipped} already there, {self.failed} failed (of {self.total})"
 
 
-class FailureLog:
-    def __init__(self, out: Path):
-        self.path, self.new, self.succeeded, self.last = out / FAILURES, {}, set(), time.monotonic()
-        try:
-            earlier = read_json(self.path) if self.path.is_file() else []
-        except (OSError, ValueError) as e:
-            log.warning("%s is unreadable (%s); starting it afresh", self.path, e)
-            earlier = []
-        self.earlier = [f for f in earlier if isinstance(f, dict)] if isinstance(earlier, list) else []
-        self.out = out
+class _FetchFailures(FailureLog):
+    """``DIR/failures.json`` across runs (`videobert.utils.failures`): an earlier entry leaves when its
+    video is complete now, or succeeded in this run, under its id or (a URL's id is only known once
+    yt-dlp has read its page) under another id for the same (url, start, end)."""
 
-    def add(self, entry: dict) -> None:
-        self.new[entry["video_id"]] = entry
-        if time.monotonic() - self.last >= FAILURES_EVERY_S:
-            self.write()
+    def __init__(self, out: Path):
+        self.out, self.succeeded = out, set()
+        super().__init__(out / FAILURES, self._done, FAILURES_EVERY_S, write_empty=False)
 
     def success(self, video_id: str, key: tuple | None = None) -> None:
-        """`key` (url, start, end): a failed entry of the same source leaves too, even under another
-        id (a URL's id is only known once yt-dlp has read its page)."""
         self.succeeded.add(video_id)
         if key is not None:
             self.succeeded.add(key)
-        self.new.pop(video_id, None)
+        self.discard(video_id)
 
-    def write(self) -> None:
-        def gone(f: dict) -> bool:
-            vid = f.get("video_id")
-            if vid in self.new or vid in self.succeeded or (f.get("url"), f.get("start"), f.get("end")) in self.succeeded:
-                return True
-            try:
-                return isinstance(vid, str) and is_complete(self.out, vid)
-            except ValueError:
-                return False
-
-        entries = [f for f in self.earlier if not gone(f)] + list(self.new.values())
-        if entries or self.path.exists():
-            atomic_write_json(self.path, entries)
-        self.last = time.monotonic()
+    def _done(self, f: dict) -> bool:
+        vid = f.get("video_id")
+        if vid in self.succeeded or (f.get("url"), f.get("start"), f.get("end")) in self.succeeded:
+            return True
+        try:
+            return isinstance(vid, str) and is_complete(self.out, vid)
+        except ValueError:
+            return False
 
 
 def completed_index(out: Path) -> dict[tuple, str]:
@@ -145,7 +130,7 @@ def fetch_items(items: Iterable[FetchItem], out: str | os.PathLike, cfg: FetchCo
     items = list(dict.fromkeys(items))
     index = completed_index(out)
     summary = FetchSummary(total=len(items))
-    failures = FailureLog(out)
+    failures = _FetchFailures(out)
     todo = []
     seen: set[str] = set()
     for item in items:
@@ -191,7 +176,7 @@ def fetch_items(items: Iterable[FetchItem], out: str | os.PathLike, cfg: FetchCo
     return summary
 
 
-def _record(o: Outcome, summary: FetchSummary, failures: FailureLog) -> None:
+def _record(o: Outcome, summary: FetchSummary, failures: _FetchFailures) -> None:
     if o.ok:
         summary.done += 1
         failures.success(o.video_id, (o.url, o.start, o.end))
@@ -263,7 +248,7 @@ def fetch_from_archive(items: list[FetchItem], archive: str, out: str | os.PathL
     if not path.exists():
         raise FileNotFoundError(f"--archive {archive}: not found")
     summary = FetchSummary(total=len(items))
-    failures = FailureLog(out)
+    failures = _FetchFailures(out)
     wanted = {}
     for it in items:
         vid = it.video_id or guess_id(it.url)

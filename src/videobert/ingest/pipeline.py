@@ -38,6 +38,7 @@ import torch
 from ..corpus import Corpus, Sentence, VideoRecord, is_valid_video_id
 from ..utils.device import resolve_device
 from ..utils.executors import map_unordered
+from ..utils.failures import FailureLog
 from ..utils.lazy import require
 from ..utils.lock import DirectoryLock
 from .annotations import annotation_sentences
@@ -361,35 +362,15 @@ class _IngestLock:
 FAILURES_EVERY_S = 2.0  # failures.json is rewritten at most this often during a run, and at its end
 
 
-class _FailureLog:
-    """``CORPUS/failures.json`` across runs: this run's failures, plus the earlier runs' entries
-    of videos that neither failed again nor are in the corpus now (an entry leaves when its video
-    succeeds). Rewritten in batches, not once per failure: 10,000 failures are one file, not
-    10,000 rewrites of a growing one."""
+def _FailureLog(corpus: Corpus) -> FailureLog:
+    """``CORPUS/failures.json`` across runs (`videobert.utils.failures`): an earlier entry leaves once
+    its video is in the corpus."""
+    def in_corpus(entry: dict) -> bool:
+        vid = entry.get("video_id")
+        return is_valid_video_id(vid) and corpus.has(vid)
 
-    def __init__(self, corpus: Corpus):
-        self.corpus, self.new, self.last = corpus, [], time.monotonic()
-        try:
-            earlier = corpus.failures()
-        except (OSError, ValueError) as e:
-            log.warning("%s is unreadable (%s); starting it afresh", corpus.failures_path, e)
-            earlier = []
-        self.earlier = [f for f in earlier if isinstance(f, dict)] if isinstance(earlier, list) else []
-
-    def add(self, entry: dict) -> None:
-        self.new.append(entry)
-        if time.monotonic() - self.last >= FAILURES_EVERY_S:
-            self.write()
-
-    def write(self) -> None:
-        again = {f.get("video_id") for f in self.new}
-
-        def done(vid) -> bool:
-            return is_valid_video_id(vid) and self.corpus.has(vid)
-
-        kept = [f for f in self.earlier if f.get("video_id") not in again and not done(f.get("video_id"))]
-        self.corpus.write_failures(kept + self.new)
-        self.last = time.monotonic()
+    return FailureLog(corpus.failures_path, in_corpus, FAILURES_EVERY_S, read=corpus.failures,
+                      write=corpus.write_failures)
 
 
 def _stored_sources(corpus: Corpus) -> Callable[[str], str | None]:
