@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 from fractions import Fraction
@@ -108,7 +109,8 @@ def test_ingest_failures_and_resume(videos, tiny_config, tmp_path, make_video):
                      "badcap": "bad_captions", "gone": "unreadable"}
     c = Corpus(out)
     assert c.video_ids() == ["cook", "fry", "stir"]
-    assert IngestConfig.from_dict(c.config) == tiny_config
+    # the manifest records the passes used (None: the backbone's own, s3d 2 clips)
+    assert IngestConfig.from_dict(c.config) == dataclasses.replace(tiny_config, clips_per_pass=2)
     assert c.read("fry").clip_starts.tolist() == [0.0, 1.5]
     s2 = ingest([videos], out, tiny_config, progress=False)
     assert (s2.skipped, s2.done) == (3, 0)
@@ -363,3 +365,66 @@ def test_same_features_whatever_the_worker_count(videos, tiny_config, tmp_path):
     assert w1.config["threads"] == 1  # recorded in the manifest
     with pytest.raises(ValueError, match="'threads' = -1"):
         ingest([videos], tmp_path / "bad", tiny_config.replace(threads=-1), progress=False)
+
+
+# ---- clips per backbone pass (a feature setting) -------------------------------------------
+
+class _CountingBackbone(torch.nn.Module):
+    """A stand-in backbone recording the size of each forward pass."""
+
+    feature_dim = 4
+    device = torch.device("cpu")
+
+    def __init__(self):
+        super().__init__()
+        self.passes = []
+
+    def preprocess(self, clips):
+        return clips.float()
+
+    def forward(self, x):
+        self.passes.append(len(x))
+        return x.flatten(1)[:, :4]
+
+
+class _FakeReader:
+    def __init__(self, n):
+        rng = np.random.default_rng(0)
+        self.clips = [rng.integers(0, 255, (2, 2, 2, 3), dtype=np.uint8) for _ in range(n)]
+
+    def __iter__(self):
+        return iter(self.clips)
+
+
+@pytest.mark.parametrize("per_pass, passes", [(0, [5, 2]), (1, [1] * 7), (2, [2, 2, 1, 2]), (9, [5, 2])])
+def test_extract_features_runs_the_backbone_in_passes(monkeypatch, per_pass, passes):
+    monkeypatch.setattr(pipeline, "iter_clip_batches", lambda r, b: (np.stack(r.clips[i:i + b]) for i in range(0, 7, b)))
+    bb = _CountingBackbone()
+    feats, _ = pipeline.extract_features(_FakeReader(7), bb, batch_size=5, clips_per_pass=per_pass)
+    assert bb.passes == passes
+    whole, _ = pipeline.extract_features(_FakeReader(7), _CountingBackbone(), batch_size=5, clips_per_pass=0)
+    assert np.array_equal(feats, whole)  # the stand-in's features do not depend on the pass size
+
+
+def test_clips_per_pass_defaults_and_predating_configs():
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d")) == 2
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="efficientnet_lite0")) == 1
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d", clips_per_pass=0)) == 0
+    recorded = IngestConfig(backbone="s3d").to_dict()
+    del recorded["clips_per_pass"]  # a corpus or model recorded before the field existed: one pass a batch
+    assert IngestConfig.from_dict(recorded).clips_per_pass == 0
+    with pytest.raises(ValueError, match="clips_per_pass"):
+        IngestConfig(clips_per_pass=-1)
+
+
+def test_a_corpus_made_before_clips_per_pass_keeps_one_pass_per_batch(videos, tiny_config, tmp_path):
+    out = tmp_path / "corpus"
+    ingest([videos / "cook.mp4"], out, tiny_config, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["clips_per_pass"] == 2
+    del manifest["config"]["clips_per_pass"]  # as written before the field existed
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    ingest([videos / "fry.webm"], out, tiny_config, progress=False)  # the default: the corpus' own setting
+    assert Corpus(out).read("fry").meta["features"]["clips_per_pass"] == 0
+    with pytest.raises(CorpusError, match="clips_per_pass"):
+        ingest([videos / "stir.mkv"], out, dataclasses.replace(tiny_config, clips_per_pass=1), progress=False)

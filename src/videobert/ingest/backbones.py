@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 BackboneFactory = Callable[[str, str, int, str], "Backbone"]
 _REGISTRY: dict[str, BackboneFactory] = {}
 _DEFAULT_WEIGHTS: dict[str, str] = {}  # prefix -> the weights used when none are given
+_CLIPS_PER_PASS: dict[str, int] = {}  # prefix -> clips per forward pass by default (0: the whole batch)
 FALLBACK_WEIGHTS = "kinetics400"  # for a backbone registered without default weights
 # Modules that register more backbones when imported.
 _PLUGINS = ("videobert.vision", "videobert.ingest.efficientnet")
@@ -186,10 +187,13 @@ def _load_local_weights(model: nn.Module, path: str) -> None:
 
 # ---- registry -------------------------------------------------------------------------
 
-def register_backbone(prefix: str, factory: BackboneFactory, default_weights: str | None = None) -> None:
+def register_backbone(prefix: str, factory: BackboneFactory, default_weights: str | None = None,
+                      clips_per_pass: int = 0) -> None:
     """Register `factory(name, weights, size, device, **options) -> Backbone` for names starting
-    with `prefix`; `default_weights` is what `weights=None` means for them (else "kinetics400")."""
+    with `prefix`; `default_weights` is what `weights=None` means for them (else "kinetics400");
+    `clips_per_pass` what ``IngestConfig(clips_per_pass=None)`` means (0: the whole batch)."""
     _REGISTRY[prefix] = factory
+    _CLIPS_PER_PASS[prefix] = int(clips_per_pass)
     if default_weights is not None:
         _DEFAULT_WEIGHTS[prefix] = default_weights
     else:
@@ -220,6 +224,13 @@ def default_weights(name: str) -> str:
     _load_plugins()
     prefix = _match(name)
     return _DEFAULT_WEIGHTS.get(prefix, FALLBACK_WEIGHTS) if prefix else FALLBACK_WEIGHTS
+
+
+def default_clips_per_pass(name: str) -> int:
+    """Clips per forward pass backbone `name` runs fastest with on a CPU (0: the whole batch)."""
+    _load_plugins()
+    prefix = _match(name)
+    return _CLIPS_PER_PASS.get(prefix, 0) if prefix else 0
 
 
 def default_options(name: str) -> dict:
@@ -286,4 +297,5 @@ def _s3d_factory(name: str, weights: str, size: int, device: str) -> Backbone:
     return S3DBackbone(weights, size).to(device)
 
 
-register_backbone("s3d", _s3d_factory, default_weights="kinetics400")
+# 2 clips a pass: 15% faster than 8 at 112 px, 9% at 224, with the same bits (docs/benchmarks.md)
+register_backbone("s3d", _s3d_factory, default_weights="kinetics400", clips_per_pass=2)

@@ -76,7 +76,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "(default: %(default)s)")
     p.add_argument("--executor", choices=("local", "ray"), default="local",
                    help="local process pool or a Ray cluster (needs videobert[dist]) (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="clips per forward pass (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size,
+                   help="clips the decoder hands the backbone at a time (default: %(default)s)")
+    p.add_argument("--clips-per-pass", type=int, default=None, metavar="N",
+                   help="clips per backbone forward pass, a feature setting (small passes are faster on a "
+                        "CPU; 0: the whole batch, as corpora made before this option; default: the "
+                        "backbone's own: efficientnet_lite0 1, s3d 2, others 0)")
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                    help="autocast dtype; auto = bf16/fp16 on CUDA, fp32 on CPU (default: %(default)s)")
@@ -115,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         frames=args.frames, pool=args.pool,
         text=args.text, captions_dir=args.captions, annotations=args.annotations, captions_json=args.captions_json,
         asr=args.asr, asr_model=args.asr_model,
-        batch_size=args.batch_size, device=args.device, precision=args.precision, threads=args.threads,
+        batch_size=args.batch_size, clips_per_pass=args.clips_per_pass, device=args.device, precision=args.precision,
+        threads=args.threads,
     )
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
                      progress=not args.no_progress)

@@ -16,7 +16,9 @@ POOLS = ("mean", "mean+motion")
 # A manifest written before a key existed matches a config that keeps that key's default.
 MAX_SIZE = 1024  # crop side; a clip batch at 1024 px is already ~3 GB of float32 frames
 FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weights", "size", "seed", "tokenizer",
-                "frames", "pool")
+                "frames", "pool", "clips_per_pass")
+# What a config or manifest recorded before a feature field existed was made with.
+PREDATES = {"clips_per_pass": 0}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +44,14 @@ class IngestConfig(Config):
     # A DeiT-distilled student (`videobert distill`): replaces backbone + k-means; one ViT pass
     # per clip gives both the clip embedding (stored as the feature) and its visual token.
     tokenizer: Optional[str] = None
-    batch_size: int = 8  # clips per forward pass
+    batch_size: int = 8  # clips the decoder hands over at a time
+    # Clips per backbone forward pass, within a batch. Small passes keep a CPU's activations in its
+    # caches (EfficientNet-Lite0: 26 ms a frame in passes of 3 frames, 86 ms in passes of 24;
+    # docs/benchmarks.md). The float rounding of a pass depends on its size, so this is a feature
+    # setting. None: the backbone's own (`backbones.default_clips_per_pass`: efficientnet_lite0 1,
+    # s3d 2, others the whole batch); 0: the whole batch in one pass, as ingest did before this
+    # field existed (configs and corpora recorded without it mean 0).
+    clips_per_pass: Optional[int] = None
     # Intra-op torch threads of each featurizing process (the driver with --workers 1, each worker
     # process otherwise). CPU features depend on it (oneDNN/OpenMP split the reductions by thread:
     # 1 vs 2 threads change ~0.3% of S3D's float16 features), so it is fixed rather than derived
@@ -87,6 +96,8 @@ class IngestConfig(Config):
         if "whisper_model" in d:  # the field's old name
             old = d.pop("whisper_model")
             d.setdefault("asr_model", old)
+        if "batch_size" in d:  # a recorded config: fields it predates take the value it was made with
+            d = {**PREDATES, **d}
         return super().from_dict(d, strict=strict)
 
     @property
@@ -106,6 +117,10 @@ class IngestConfig(Config):
                       "(224 is the backbones' training size)")
         if not self.weights:
             self.fail("weights", self.weights, "use 'kinetics400', 'imagenet', 'random' or a file path")
+        cpp = self.clips_per_pass
+        if cpp is not None and (isinstance(cpp, bool) or not isinstance(cpp, int) or cpp < 0):
+            self.fail("clips_per_pass", cpp, "must be a whole number >= 0 (0: the whole batch; "
+                      "None: the backbone's own)")
         if self.frames is not None and (not isinstance(self.frames, int) or self.frames <= 0):
             self.fail("frames", self.frames, "must be a positive integer (or None: the backbone's default)")
         if self.pool not in POOLS:

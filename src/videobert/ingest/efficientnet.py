@@ -147,4 +147,4 @@ def _factory(name: str, weights: str, size: int, device: str, frames: int = DEFA
     return EfficientNetLiteFrames(model, size, frames, pool, pretrained).to(device)
 
 
-register_backbone(NAME, _factory, default_weights="imagenet")
+register_backbone(NAME, _factory, default_weights="imagenet", clips_per_pass=1)  # 3 frames a pass

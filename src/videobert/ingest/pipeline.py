@@ -43,10 +43,10 @@ from ..utils.lazy import require
 from ..utils.lock import DirectoryLock
 from .annotations import annotation_sentences
 from .asr import load_whisper, transcribe
-from .backbones import Backbone, create_backbone, create_clip_tokenizer
+from .backbones import Backbone, create_backbone, create_clip_tokenizer, default_clips_per_pass
 from .captions import CaptionError, caption_words, find_captions
 from .captions_json import captions_index, captions_json_words
-from .config import FEATURE_KEYS, IngestConfig
+from .config import FEATURE_KEYS, PREDATES, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches
 from .inputs import assign_ids, expand_inputs, id_base
 from .sentences import split_sentences
@@ -78,7 +78,7 @@ def _compare_keys(corpus: Corpus, config: IngestConfig) -> tuple[str, ...]:
     if not corpus.exists():
         return FEATURE_KEYS
     old = corpus.config
-    defaults = {f.name: f.default for f in dataclasses.fields(IngestConfig)}
+    defaults = {f.name: f.default for f in dataclasses.fields(IngestConfig)} | PREDATES
     return tuple(k for k in FEATURE_KEYS if k in old or getattr(config, k) != defaults[k])
 
 
@@ -134,9 +134,10 @@ def _threaded(it: Iterator, maxsize: int = 2) -> Iterator:
 
 
 def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8,
-                     precision: str = "auto") -> tuple[np.ndarray, np.ndarray | None]:
+                     precision: str = "auto", clips_per_pass: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
     """(num_clips, feature_dim) float16 features of every clip the reader yields, and, for a
     distilled student tokenizer (a backbone with ``encode``), its (num_clips,) visual tokens.
+    The backbone sees at most `clips_per_pass` clips a forward pass (0: a whole batch).
 
     A clip equal to the clip before it (a frame held for seconds: a still, a long VFR gap) takes
     that clip's feature and token without another forward pass."""
@@ -150,11 +151,12 @@ def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8
             f_new, t_new = np.zeros((0, backbone.feature_dim), np.float16), np.zeros(0, np.int64)
             if new.any():
                 x = backbone.preprocess(torch.from_numpy(batch[new]))
+                passes = _passes(backbone.encode if tokenizer else backbone, x, clips_per_pass)
                 if tokenizer:
-                    emb, tok = backbone.encode(x)  # (U, D), (U,)
+                    emb, tok = (torch.cat(t) for t in zip(*passes))  # (U, D), (U,)
                     t_new = tok.cpu().numpy().astype(np.int64)
                 else:
-                    emb = backbone(x)  # (U, D)
+                    emb = torch.cat(passes)  # (U, D)
                 f_new = emb.float().cpu().numpy().astype(np.float16)
             rows = np.cumsum(new) - 1  # (B,) row of f_new each clip takes; -1: the previous batch's last clip
             if prev:
@@ -165,6 +167,19 @@ def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8
             prev = (batch[-1], feats[-1][-1], ids[-1][-1] if tokenizer else 0)
     features = np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
     return features, ((np.concatenate(ids) if ids else np.zeros(0, np.int64)) if tokenizer else None)
+
+
+def _passes(forward, x: torch.Tensor, clips_per_pass: int) -> list:
+    """`forward` on `x` (U clips) in passes of at most `clips_per_pass` clips (0: one pass)."""
+    step = clips_per_pass or len(x)
+    return [forward(x[i:i + step]) for i in range(0, len(x), step)]
+
+
+def resolved_clips_per_pass(config: IngestConfig) -> int:
+    """`config.clips_per_pass`, or with None the backbone's own (`default_clips_per_pass`)."""
+    if config.clips_per_pass is not None:
+        return config.clips_per_pass
+    return 0 if config.tokenizer else default_clips_per_pass(config.backbone)
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
@@ -218,7 +233,8 @@ def ingest_video(
     used = backbone.clip_frame_indices(config.clip_frames) if hasattr(backbone, "clip_frame_indices") else None
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
                         config.fps, config.clip_frames, config.min_last_clip_frames, frames=used)
-    features, tokens = extract_features(reader, backbone, config.batch_size, config.precision)  # (N, D), (N,)
+    features, tokens = extract_features(reader, backbone, config.batch_size, config.precision,
+                                        resolved_clips_per_pass(config))  # (N, D), (N,)
     return VideoRecord(
         video_id=video_id,
         source=path,
@@ -233,7 +249,8 @@ def ingest_video(
             "grid_frames": reader.num_grid_frames,
             "last_clip_frames": reader.last_clip_frames,
             "pretrained": bool(getattr(backbone, "pretrained", False)),
-            "features": {k: getattr(config, k) for k in FEATURE_KEYS},
+            "features": {**{k: getattr(config, k) for k in FEATURE_KEYS},
+                         "clips_per_pass": resolved_clips_per_pass(config)},
             "video": reader.info,
             **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
             **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
@@ -411,6 +428,9 @@ def ingest(
 
 def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig, workers: int, executor: str,
             progress: bool, t_start: float) -> IngestSummary:
+    if config.clips_per_pass is None:  # a corpus made before the field keeps its one pass per batch
+        legacy = corpus.exists() and "clips_per_pass" not in corpus.config
+        config = dataclasses.replace(config, clips_per_pass=0 if legacy else resolved_clips_per_pass(config))
     if corpus.exists():  # refuse a run with different feature settings before any work
         corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
         lock.acquire()  # clean what a killed run left before reading the corpus

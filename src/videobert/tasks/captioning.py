@@ -50,7 +50,7 @@ import torch
 from torch import nn
 
 from ..corpus import Corpus
-from ..train.engine import check_finite, fit, lr_scheduler, optimizer_step
+from ..train.engine import adamw, check_finite, fit, lr_scheduler, optimizer_step
 from ..utils.config import Config
 from ..utils.io import atomic_write_json, read_json
 from ..utils.lazy import require
@@ -337,7 +337,7 @@ def train_captioner(
     net = Captioner(config, feats.clips[0].shape[1], feats.globals.shape[1], len(pieces) + 3)
     tc = TrainedCaptioner(net, pieces, text_tokenizer, model_path, (mean, std))
     targets = [[BOS, *tc.encode_caption(c), EOS] for c in captions]
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=0.01)
+    opt = adamw(net.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = math.ceil(len(captions) / config.batch_size)
     sched = lr_scheduler(opt, config.epochs * per_epoch, 0, "cosine")
     order = list(range(len(captions)))

@@ -48,6 +48,7 @@ from .engine import (
     Checkpoints,
     Every,
     MetricsLog,
+    adamw,
     all_reduce,
     barrier,
     check_finite,
@@ -333,8 +334,8 @@ def _optimizer(model: nn.Module, cfg: PretrainConfig, total: int):
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    opt = adamw([{"params": decay, "weight_decay": cfg.weight_decay},
+                 {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     return opt, lr_scheduler(opt, total, int(cfg.warmup_frac * total), "linear")
 
 

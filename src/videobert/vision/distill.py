@@ -25,6 +25,7 @@ from ..train.engine import (
     Checkpoints,
     Every,
     MetricsLog,
+    adamw,
     check_finite,
     check_inputs,
     check_run_dir,
@@ -108,7 +109,7 @@ def _optimizer(model, config: DistillConfig, steps_per_epoch: int):
     from timm.optim import param_groups_weight_decay
 
     groups = param_groups_weight_decay(model, config.weight_decay, model.no_weight_decay())
-    opt = torch.optim.AdamW(groups, lr=config.lr)
+    opt = adamw(groups, lr=config.lr)
     sched = lr_scheduler(opt, config.epochs * steps_per_epoch, config.warmup_epochs * steps_per_epoch, "cosine")
     return opt, sched
 
