@@ -167,3 +167,28 @@ def test_without_espeak_there_is_no_audio_stream(tmp_path, monkeypatch, caplog):
     assert not r.audio and "espeak-ng is not on PATH" in caplog.text
     assert decode(r.video_path("synth_0000"))[2] is None
     assert r.captions_path("synth_0000").read_text().startswith("WEBVTT")
+
+
+def test_rgb_to_yuv420p_matches_the_int32_formula():
+    """The uint16 conversion gives the bytes of the plain BT.601 integer formula, extremes included."""
+    from videobert.synth.generator import rgb_to_yuv420p
+
+    def reference(rgb):
+        x = rgb.astype(np.int32)
+        r, g, b = x[..., 0], x[..., 1], x[..., 2]
+        h, w = r.shape
+        y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+        rb, gb, bb = ((c.reshape(h // 2, 2, w // 2, 2).sum((1, 3)) + 2) >> 2 for c in (r, g, b))
+        u = ((-38 * rb - 74 * gb + 112 * bb + 128) >> 8) + 128
+        v = ((112 * rb - 94 * gb - 18 * bb + 128) >> 8) + 128
+        return np.concatenate([y, u.reshape(h // 4, w), v.reshape(h // 4, w)]).clip(0, 255).astype(np.uint8)
+
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (480, 64, 3), dtype=np.uint8), np.zeros((8, 4, 3), np.uint8),
+              np.full((8, 4, 3), 255, np.uint8)]
+    for c in range(3):  # one channel at its maximum, the others at 0: u and v at their extremes
+        f = np.zeros((4, 4, 3), np.uint8)
+        f[..., c] = 255
+        frames.append(f)
+    for f in frames:
+        assert np.array_equal(rgb_to_yuv420p(f), reference(f))
