@@ -36,6 +36,13 @@ def test_meteor_runs_or_says_why():
         assert s.meteor_note.startswith("METEOR unavailable")
     else:
         assert 0.0 < s.meteor < 1.0
+        from videobert.tasks import captioning
+
+        jvm = captioning._METEOR[0].meteor_p.pid
+        other = caption_metrics(REFS, ["cut a tomato", "add the salt to the bowl"])
+        again = caption_metrics(REFS, ["add the salt to the bowl", "cut a tomato"])
+        assert captioning._METEOR[0].meteor_p.pid == jvm  # one JVM for every scoring of the process
+        assert again.meteor == s.meteor and other.meteor != s.meteor
 
 
 def test_known_small_example():
@@ -78,6 +85,9 @@ def test_meteor_failures_are_reported_not_raised(monkeypatch):
 
     import pycocoevalcap.meteor.meteor as meteor_mod
 
+    from videobert.tasks import captioning
+
+    monkeypatch.setattr(captioning, "_METEOR", [])  # no scorer started by an earlier test
     monkeypatch.setattr(meteor_mod, "METEOR_JAR", "no-such-meteor.jar")  # java starts, then fails
     s = caption_metrics(REFS, ["add the salt", "cut a tomato"])
     assert s.meteor is None and s.meteor_note.startswith("METEOR unavailable") and s.bleu1 > 0

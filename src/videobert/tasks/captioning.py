@@ -415,13 +415,26 @@ def caption_metrics(references: Sequence[Sequence[str]], candidates: Sequence[st
     return CaptionScores(name, len(candidates), *map(float, bleu), met, float(rouge), float(cider), note)
 
 
+_METEOR: list = []  # the one running METEOR scorer of this process (its JVM), once started
+
+
+def _meteor_scorer():
+    """pycocoevalcap's METEOR scorer, started once per process: each start is a JVM loading its
+    paraphrase tables (seconds), and one evaluation scores four or five captioners. Its lines are
+    scored independently, so sharing the process does not change a score."""
+    if _METEOR and _METEOR[0].meteor_p.poll() is None:
+        return _METEOR[0]
+    from pycocoevalcap.meteor.meteor import Meteor
+
+    _METEOR[:] = [Meteor()]
+    return _METEOR[0]
+
+
 def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
     if shutil.which("java") is None:
         return None, "METEOR unavailable: no `java` on PATH (pycocoevalcap's METEOR is a Java program)"
     try:
-        from pycocoevalcap.meteor.meteor import Meteor
-
-        scorer = Meteor()
+        scorer = _meteor_scorer()
     except Exception as e:
         return None, f"METEOR unavailable: {type(e).__name__}: {e}"
     try:
@@ -429,6 +442,7 @@ def _meteor(gts: dict, res: dict) -> tuple[float | None, str]:
         return float(score), ""
     except Exception as e:  # a broken Java/METEOR install must not lose the other metrics
         scorer.meteor_p.kill()
+        _METEOR.clear()
         err = scorer.meteor_p.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if scorer.meteor_p.stderr else []
         return None, f"METEOR unavailable: {type(e).__name__}: {e} {' '.join(err)}".strip()
     finally:
