@@ -9,7 +9,7 @@ rounds, best of each kept) so that load drifting on a shared box hits every colu
   - pyav: PyAV decoding every frame with ingest's decoder settings, nothing else: the limit;
   - reader: `ClipReader` as ingest runs it (20 fps grid, resize/crop of the frames the backbone reads);
   - alone: the backbone's preprocess + forward on ready uint8 clips, in ingest's passes
-    (`IngestConfig.clips_per_pass`: the backbone's own, efficientnet_lite0 1 clip, s3d 2);
+    (`IngestConfig.clips_per_pass`: the backbone's own, efficientnet_lite0 and s3d 1 clip; on a GPU the whole batch);
   - full: `ingest_video` (decode thread overlapped with the backbone);
   - full, a batch a pass: the baseline, ingest as it ran before passes (``clips_per_pass=0``:
     the 8 clips of a batch in one forward pass);

@@ -109,8 +109,8 @@ def test_ingest_failures_and_resume(videos, tiny_config, tmp_path, make_video):
                      "badcap": "bad_captions", "gone": "unreadable"}
     c = Corpus(out)
     assert c.video_ids() == ["cook", "fry", "stir"]
-    # the manifest records the passes used (None: the backbone's own, s3d 2 clips)
-    assert IngestConfig.from_dict(c.config) == dataclasses.replace(tiny_config, clips_per_pass=2)
+    # the manifest records the passes used (None: on a CPU the backbone's own, s3d 1 clip)
+    assert IngestConfig.from_dict(c.config) == dataclasses.replace(tiny_config, clips_per_pass=1)
     assert c.read("fry").clip_starts.tolist() == [0.0, 1.5]
     s2 = ingest([videos], out, tiny_config, progress=False)
     assert (s2.skipped, s2.done) == (3, 0)
@@ -407,8 +407,9 @@ def test_extract_features_runs_the_backbone_in_passes(monkeypatch, per_pass, pas
 
 
 def test_clips_per_pass_defaults_and_predating_configs():
-    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d")) == 2
-    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="efficientnet_lite0")) == 1
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d", device="cpu")) == 1
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="efficientnet_lite0", device="cpu")) == 1
+    assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d", device="cuda")) == 0  # a GPU wants batches
     assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d", clips_per_pass=0)) == 0
     recorded = IngestConfig(backbone="s3d").to_dict()
     del recorded["clips_per_pass"]  # a corpus or model recorded before the field existed: one pass a batch
@@ -421,10 +422,14 @@ def test_a_corpus_made_before_clips_per_pass_keeps_one_pass_per_batch(videos, ti
     out = tmp_path / "corpus"
     ingest([videos / "cook.mp4"], out, tiny_config, progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["config"]["clips_per_pass"] == 2
+    assert manifest["config"]["clips_per_pass"] == 1
     del manifest["config"]["clips_per_pass"]  # as written before the field existed
     (out / "manifest.json").write_text(json.dumps(manifest))
     ingest([videos / "fry.webm"], out, tiny_config, progress=False)  # the default: the corpus' own setting
     assert Corpus(out).read("fry").meta["features"]["clips_per_pass"] == 0
     with pytest.raises(CorpusError, match="clips_per_pass"):
         ingest([videos / "stir.mkv"], out, dataclasses.replace(tiny_config, clips_per_pass=1), progress=False)
+    out2 = tmp_path / "corpus2"  # a corpus made with other passes (e.g. on a GPU: the whole batch) keeps them
+    ingest([videos / "cook.mp4"], out2, dataclasses.replace(tiny_config, clips_per_pass=3), progress=False)
+    ingest([videos / "stir.mkv"], out2, tiny_config, progress=False)
+    assert Corpus(out2).read("stir").meta["features"]["clips_per_pass"] == 3

@@ -297,5 +297,4 @@ def _s3d_factory(name: str, weights: str, size: int, device: str) -> Backbone:
     return S3DBackbone(weights, size).to(device)
 
 
-# 2 clips a pass: 15% faster than 8 at 112 px, 9% at 224, with the same bits (docs/benchmarks.md)
-register_backbone("s3d", _s3d_factory, default_weights="kinetics400", clips_per_pass=2)
+register_backbone("s3d", _s3d_factory, default_weights="kinetics400", clips_per_pass=1)  # docs/benchmarks.md

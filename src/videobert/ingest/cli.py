@@ -80,8 +80,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="clips the decoder hands the backbone at a time (default: %(default)s)")
     p.add_argument("--clips-per-pass", type=int, default=None, metavar="N",
                    help="clips per backbone forward pass, a feature setting (small passes are faster on a "
-                        "CPU; 0: the whole batch, as corpora made before this option; default: the "
-                        "backbone's own: efficientnet_lite0 1, s3d 2, others 0)")
+                        "CPU; 0: the whole batch, as corpora made before this option; default: an "
+                        "existing corpus' own, else on a CPU the backbone's: efficientnet_lite0 and "
+                        "s3d 1, others 0; on a GPU 0)")
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                    help="autocast dtype; auto = bf16/fp16 on CUDA, fp32 on CPU (default: %(default)s)")

@@ -48,9 +48,10 @@ class IngestConfig(Config):
     # Clips per backbone forward pass, within a batch. Small passes keep a CPU's activations in its
     # caches (EfficientNet-Lite0: 26 ms a frame in passes of 3 frames, 86 ms in passes of 24;
     # docs/benchmarks.md). The float rounding of a pass depends on its size, so this is a feature
-    # setting. None: the backbone's own (`backbones.default_clips_per_pass`: efficientnet_lite0 1,
-    # s3d 2, others the whole batch); 0: the whole batch in one pass, as ingest did before this
-    # field existed (configs and corpora recorded without it mean 0).
+    # setting. None: an existing corpus' own, else on a CPU the backbone's (`backbones.
+    # default_clips_per_pass`: efficientnet_lite0 and s3d 1, others the whole batch), on a GPU the
+    # whole batch; 0: the whole batch in one pass, as ingest did before this field existed
+    # (configs and corpora recorded without it mean 0).
     clips_per_pass: Optional[int] = None
     # Intra-op torch threads of each featurizing process (the driver with --workers 1, each worker
     # process otherwise). CPU features depend on it (oneDNN/OpenMP split the reductions by thread:

@@ -176,10 +176,13 @@ def _passes(forward, x: torch.Tensor, clips_per_pass: int) -> list:
 
 
 def resolved_clips_per_pass(config: IngestConfig) -> int:
-    """`config.clips_per_pass`, or with None the backbone's own (`default_clips_per_pass`)."""
+    """`config.clips_per_pass`, or with None: on a CPU the backbone's own (`default_clips_per_pass`;
+    small passes keep the activations in the caches), on a GPU the whole batch (it wants big ones)."""
     if config.clips_per_pass is not None:
         return config.clips_per_pass
-    return 0 if config.tokenizer else default_clips_per_pass(config.backbone)
+    if config.tokenizer or not str(resolve_device(config.device)).startswith("cpu"):
+        return 0
+    return default_clips_per_pass(config.backbone)
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
@@ -428,9 +431,9 @@ def ingest(
 
 def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig, workers: int, executor: str,
             progress: bool, t_start: float) -> IngestSummary:
-    if config.clips_per_pass is None:  # a corpus made before the field keeps its one pass per batch
-        legacy = corpus.exists() and "clips_per_pass" not in corpus.config
-        config = dataclasses.replace(config, clips_per_pass=0 if legacy else resolved_clips_per_pass(config))
+    if config.clips_per_pass is None:  # an existing corpus keeps its own (one pass per batch if it predates them)
+        config = dataclasses.replace(config, clips_per_pass=corpus.config.get("clips_per_pass", PREDATES[
+            "clips_per_pass"]) if corpus.exists() else resolved_clips_per_pass(config))
     if corpus.exists():  # refuse a run with different feature settings before any work
         corpus.init(config.to_dict(), compare_keys=_compare_keys(corpus, config))
         lock.acquire()  # clean what a killed run left before reading the corpus
