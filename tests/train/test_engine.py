@@ -11,6 +11,7 @@ from videobert.train.engine import (
     Checkpoints,
     Every,
     MetricsLog,
+    adamw,
     check_finite,
     check_run_dir,
     check_same_config,
@@ -229,3 +230,26 @@ def test_a_resume_with_changed_inputs_names_what_changed(tmp_path):
                                          "new --out"):
         check_inputs(a, b, tmp_path, what)
     assert fingerprint(["v1", "v2"], ["v3"]) != fingerprint(["v1"], ["v2", "v3"])
+
+
+def test_adamw_is_fused_on_cpu_and_takes_the_same_steps_as_the_loop():
+    torch.manual_seed(0)
+    make = lambda: [nn.Parameter(torch.randn(50, 8)), nn.Parameter(torch.randn(8))]  # noqa: E731
+    a, b = make(), make()
+    for p, q in zip(a, b):
+        q.data.copy_(p.data)
+    fused = adamw([{"params": a[:1], "weight_decay": 0.01}, {"params": a[1:], "weight_decay": 0.0}], lr=1e-2)
+    loop = torch.optim.AdamW([{"params": b[:1], "weight_decay": 0.01}, {"params": b[1:], "weight_decay": 0.0}],
+                             lr=1e-2, foreach=False)
+    assert fused.defaults["fused"] and not loop.defaults.get("fused")
+    for step in range(5):
+        g = [torch.randn_like(p) for p in a]
+        for opt, ps in ((fused, a), (loop, b)):
+            for p, gi in zip(ps, g):
+                p.grad = gi.clone()
+            opt.step()
+    for p, q in zip(a, b):
+        assert torch.allclose(p, q, atol=1e-6)  # the same update, up to float rounding
+    assert adamw([nn.Parameter(torch.zeros(3, dtype=torch.float64))], lr=1e-3).defaults["fused"]
+    meta = adamw([nn.Parameter(torch.zeros(3, device="meta"))], lr=1e-3)  # no fused kernel there: the loop
+    assert not meta.defaults["fused"]
