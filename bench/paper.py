@@ -58,6 +58,7 @@ class Scale:
     max_steps: int = 0  # 0: the library's default length
     caption_epochs: int = 30  # CaptionerConfig's default
     synth: tuple = ()  # extra SynthConfig fields, (name, value) pairs
+    pretrain: tuple = ()  # PretrainConfig fields other than the defaults, (name, value) pairs (--pretrain-set)
     crop: int = 64
     backbone: str = "s3d"  # or efficientnet_lite0 (ImageNet weights from a pip package, 224 px)
     levels: int = 2
@@ -158,7 +159,8 @@ def pretraining_sets(work: Path, videos: Path, corpus: Path, seed: int, scale: S
 
 
 def run_dir(work: Path, seed: int, init: str, name: str, scale: Scale) -> Path:
-    return work / f"seed{seed}" / f"run-{init}-{name}-{scale.max_steps or 'default'}steps"
+    changed = "".join(f"-{k}={v}" for k, v in scale.pretrain)
+    return work / f"seed{seed}" / f"run-{init}-{name}-{scale.max_steps or 'default'}steps{changed}"
 
 
 def pretrain_on(root: Path, run: Path, seed: int, init: str, scale: Scale) -> tuple[Path, float]:
@@ -169,7 +171,7 @@ def pretrain_on(root: Path, run: Path, seed: int, init: str, scale: Scale) -> tu
         return model, float("nan")
     t0 = time.time()
     cfg = PretrainConfig(init=init, seed=seed, device="cpu", max_steps=scale.max_steps,
-                         **({"size": "tiny"} if init == "scratch" else {}))
+                         **({"size": "tiny"} if init == "scratch" else {}), **dict(scale.pretrain))
     pretrain(root, run, cfg, vocab_dir=root / "vocab", resume=any(run.glob("checkpoints/*")))
     took = time.time() - t0
     log(f"pretrained {run.name}: {took / 60:.1f} min")
@@ -261,16 +263,29 @@ def main() -> None:
     ap.add_argument("--no-captions", action="store_true", help="skip Table 3")
     ap.add_argument("--quick", action="store_true",
                     help="a few minutes end to end: 8 labelled videos (x2), 64x48, 40 steps, captioners 2 epochs")
+    ap.add_argument("--pretrain-set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="a PretrainConfig field other than its default (repeatable; e.g. context_clips=2)")
     ap.add_argument("--work", default="bench-paper")
     a = ap.parse_args()
+    import yaml
+
+    from videobert.train import PretrainConfig
+
+    fields = {f.name for f in dataclasses.fields(PretrainConfig)}
+    changes = []
+    for item in a.pretrain_set:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            ap.error(f"--pretrain-set {item!r}: expected FIELD=VALUE with a PretrainConfig field")
+        changes.append((key, yaml.safe_load(value)))
     logging.basicConfig(level=logging.WARNING)
     if a.quick:
-        scale = dataclasses.replace(QUICK, **({"max_steps": a.max_steps} if a.max_steps else {}))
+        scale = dataclasses.replace(QUICK, pretrain=tuple(changes), **({"max_steps": a.max_steps} if a.max_steps else {}))
         if a.seeds == [0, 1, 2]:
             a.seeds = [0]
     else:
         scale = Scale(videos=a.videos, more=a.more, caption_videos=a.caption_videos, max_steps=a.max_steps,
-                      caption_epochs=a.caption_epochs, backbone=a.backbone)
+                      caption_epochs=a.caption_epochs, backbone=a.backbone, pretrain=tuple(changes))
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
