@@ -2,6 +2,7 @@
 
     python bench/paper.py --seeds 0 1 2 [--work DIR]          # the full protocol (hours on 2 cores)
     python bench/paper.py --quick                             # the same code end to end, in minutes
+    python bench/paper.py --pretrain-set context_clips=2 ...  # one pretraining knob off its default
 
 Per seed, with the library's defaults throughout (nothing but ``--init``, ``--size tiny`` for
 scratch, and ``--max-steps`` when given):
