@@ -37,7 +37,7 @@ import torch
 from videobert.ingest import IngestConfig, ingest_video
 from videobert.ingest.backbones import create_backbone
 from videobert.ingest.decode import ClipReader, _usable_cpus
-from videobert.ingest.pipeline import _autocast, resolved_clips_per_pass
+from videobert.ingest.pipeline import _autocast, _passes, resolved_clips_per_pass
 
 
 def load() -> float:
@@ -111,10 +111,9 @@ def backbone_alone_xrt(backbone, batch_size: int, precision: str, batches: int =
         if backbone.device.type == "cuda":
             torch.cuda.synchronize()
         t = time.perf_counter()
-        step = clips_per_pass or batch_size
         for _ in range(batches):
             x = backbone.preprocess(clips)
-            feats = torch.cat([backbone(x[i:i + step]) for i in range(0, batch_size, step)])  # ingest's passes
+            feats = torch.cat(_passes(backbone, x, clips_per_pass))  # ingest's passes
         feats.float().cpu()  # waits for the GPU
         dt = time.perf_counter() - t
     return batches * batch_size * 1.5 / dt  # clips are 1.5 s of video

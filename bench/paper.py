@@ -268,17 +268,16 @@ def main() -> None:
                     help="a PretrainConfig field other than its default (repeatable; e.g. context_clips=2)")
     ap.add_argument("--work", default="bench-paper")
     a = ap.parse_args()
-    import yaml
-
     from videobert.train import PretrainConfig
+    from videobert.utils.config import ConfigError, parse_overrides
 
-    fields = {f.name for f in dataclasses.fields(PretrainConfig)}
-    changes = []
-    for item in a.pretrain_set:
-        key, sep, value = item.partition("=")
-        if not sep or key not in fields:
-            ap.error(f"--pretrain-set {item!r}: expected FIELD=VALUE with a PretrainConfig field")
-        changes.append((key, yaml.safe_load(value)))
+    try:
+        changes = list(parse_overrides(a.pretrain_set, "--pretrain-set").items())
+    except ConfigError as e:
+        ap.error(f"expected FIELD=VALUE with a PretrainConfig field: {e}")
+    bad = [k for k, _ in changes if k not in {f.name for f in dataclasses.fields(PretrainConfig)}]
+    if bad:
+        ap.error(f"--pretrain-set {bad[0]!r}: expected FIELD=VALUE with a PretrainConfig field")
     logging.basicConfig(level=logging.WARNING)
     if a.quick:
         scale = dataclasses.replace(QUICK, pretrain=tuple(changes), **({"max_steps": a.max_steps} if a.max_steps else {}))

@@ -236,8 +236,8 @@ def ingest_video(
     used = backbone.clip_frame_indices(config.clip_frames) if hasattr(backbone, "clip_frame_indices") else None
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
                         config.fps, config.clip_frames, config.min_last_clip_frames, frames=used)
-    features, tokens = extract_features(reader, backbone, config.batch_size, config.precision,
-                                        resolved_clips_per_pass(config))  # (N, D), (N,)
+    per_pass = resolved_clips_per_pass(config)
+    features, tokens = extract_features(reader, backbone, config.batch_size, config.precision, per_pass)  # (N, D), (N,)
     return VideoRecord(
         video_id=video_id,
         source=path,
@@ -252,8 +252,7 @@ def ingest_video(
             "grid_frames": reader.num_grid_frames,
             "last_clip_frames": reader.last_clip_frames,
             "pretrained": bool(getattr(backbone, "pretrained", False)),
-            "features": {**{k: getattr(config, k) for k in FEATURE_KEYS},
-                         "clips_per_pass": resolved_clips_per_pass(config)},
+            "features": {**{k: getattr(config, k) for k in FEATURE_KEYS}, "clips_per_pass": per_pass},
             "video": reader.info,
             **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
             **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
