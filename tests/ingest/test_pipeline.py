@@ -406,6 +406,40 @@ def test_extract_features_runs_the_backbone_in_passes(monkeypatch, per_pass, pas
     assert np.array_equal(feats, whole)  # the stand-in's features do not depend on the pass size
 
 
+def test_one_clip_a_pass_starts_the_backbone_on_the_first_decoded_clip():
+    # Handed over in batches, a video shorter than a batch was decoded whole before the backbone
+    # started; one clip a pass takes each clip as it comes, whatever the batch size.
+    decoded = []
+
+    class Reader(_FakeReader):
+        def __iter__(self):
+            for c in self.clips:
+                decoded.append(1)
+                yield c
+
+    class Backbone(_CountingBackbone):
+        def forward(self, x):
+            self.seen_when_first = getattr(self, "seen_when_first", len(decoded))
+            return super().forward(x)
+
+    bb = Backbone()
+    pipeline.extract_features(Reader(7), bb, batch_size=8, clips_per_pass=1)
+    assert bb.passes == [1] * 7
+    assert bb.seen_when_first <= 1 + 2 * 8  # not "all 7 first": the queue is the only lead the reader has
+    assert pipeline._handover(8, 1) == (1, 16) and pipeline._handover(8, 3) == (8, 2) and pipeline._handover(8, 0) == (8, 2)
+
+
+def test_one_clip_handover_gives_bitwise_the_batched_features(videos, tiny_config, monkeypatch):
+    from videobert.ingest.decode import ClipReader
+
+    backbone = pipeline.get_backbone(tiny_config)
+    path = str(videos / "stir.mkv")
+    one, _ = pipeline.extract_features(ClipReader(path, 32), backbone, batch_size=2, clips_per_pass=1)
+    monkeypatch.setattr(pipeline, "_handover", lambda b, c: (b, 2))  # the old handover: whole batches
+    batched, _ = pipeline.extract_features(ClipReader(path, 32), backbone, batch_size=2, clips_per_pass=1)
+    assert len(one) == 2 and np.array_equal(one, batched)  # one item of two clips against two of one
+
+
 def test_clips_per_pass_defaults_and_predating_configs():
     assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="s3d", device="cpu")) == 1
     assert pipeline.resolved_clips_per_pass(IngestConfig(backbone="efficientnet_lite0", device="cpu")) == 1

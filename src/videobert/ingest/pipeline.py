@@ -17,8 +17,11 @@ otherwise) runs torch with ``config.threads`` intra-op threads (default 1), beca
 change with the thread count (not with the worker count), so a corpus made with ``--workers 1``
 and one made with ``--workers 2`` hold bitwise the same features (same machine, same seed).
 
-Within a video, a decode thread fills a small queue with batches of clips while the main
-thread runs the backbone, so decoding overlaps inference (PyAV and torch release the GIL).
+Within a video, a decode thread fills a small queue with clips while the main thread runs the
+backbone, so decoding overlaps inference (PyAV and torch release the GIL). With the backbone in
+passes of one clip (a CPU's default), the thread hands over each clip as soon as it is decoded:
+handed over in batches of 8, the first batch (12 s of video) was decoded before the backbone
+started, so a short video was decoded and featurized one after the other.
 """
 from __future__ import annotations
 
@@ -144,8 +147,9 @@ def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8
     feats, ids = [], []
     tokenizer = hasattr(backbone, "encode")
     prev = None  # (clip, feature (D,), token) of the previous batch's last clip
+    step, queued = _handover(batch_size, clips_per_pass)
     with torch.inference_mode(), _autocast(backbone, precision):
-        for batch in _threaded(iter_clip_batches(reader, batch_size)):  # (B, T, S, S, 3) uint8
+        for batch in _threaded(iter_clip_batches(reader, step), queued):  # (B, T, S, S, 3) uint8
             before = [prev[0] if prev else None, *batch[:-1]]
             new = np.array([b is None or not np.array_equal(c, b) for c, b in zip(batch, before)])  # (B,)
             f_new, t_new = np.zeros((0, backbone.feature_dim), np.float16), np.zeros(0, np.int64)
@@ -167,6 +171,13 @@ def extract_features(reader: ClipReader, backbone: Backbone, batch_size: int = 8
             prev = (batch[-1], feats[-1][-1], ids[-1][-1] if tokenizer else 0)
     features = np.concatenate(feats) if feats else np.zeros((0, backbone.feature_dim), np.float16)
     return features, ((np.concatenate(ids) if ids else np.zeros(0, np.int64)) if tokenizer else None)
+
+
+def _handover(batch_size: int, clips_per_pass: int) -> tuple[int, int]:
+    """(clips per item, items queued) from the decode thread. One clip a pass gives the same passes
+    whatever the grouping, so each clip is handed over when decoded (up to two batches queued);
+    larger passes keep the batches they are cut from (their grouping sets the float rounding)."""
+    return (1, 2 * batch_size) if clips_per_pass == 1 else (batch_size, 2)
 
 
 def _passes(forward, x: torch.Tensor, clips_per_pass: int) -> list:
