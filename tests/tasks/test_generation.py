@@ -80,7 +80,7 @@ def test_mlm_retrieval_score_is_the_caption_pseudo_log_likelihood(tiny_model):
         b = tok.build(masked, [3, 4, 5])
         with torch.no_grad():
             out = tiny_model(torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]]))
-        expect += float(out.logits[0, 1 + p].float().log_softmax(-1)[t[p]])
+        expect += float(out.logits[0, 1 + p, : tok.num_text].float().log_softmax(-1)[t[p]])  # a text slot: text ids
     assert s[0, 1] == pytest.approx(expect, abs=1e-4)
     assert mlm_scores(tiny_model, caps[1:], vids[:1])[0, 0] == pytest.approx(s[1, 0], abs=1e-4)  # batching
     r = evaluate_retrieval(tiny_model, caps + ["cut the tomato"], vids)
@@ -103,7 +103,7 @@ def test_mlm_scores_and_generation_equal_the_full_forward(tiny_model):
         items = [(j, p, tok.build([*t[:p], tok.mask_id, *t[p + 1:]], v)) for j, v in enumerate(vids) for p in range(len(t))]
         for i0, out in forward_batches(tiny_model, [x[2] for x in items], 4):
             for r, (j, p, _) in enumerate(items[i0:i0 + out.logits.shape[0]]):
-                want[i, j] += torch.log_softmax(out.logits[r, 1 + p].float(), -1)[t[p]].item()
+                want[i, j] += torch.log_softmax(out.logits[r, 1 + p, : tok.num_text].float(), -1)[t[p]].item()
     assert np.allclose(got, want, rtol=1e-6, atol=1e-6)
     # text-to-video: greedy generation equals argmax of the full model's logits at the video positions
     cfg = TextToVideoConfig(length=4, steps=4)

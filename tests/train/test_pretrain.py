@@ -40,7 +40,10 @@ def test_overfit_lowers_the_masked_token_losses(tiny_corpus, tmp_path):
         vals = [r[k] for r in rs if k in r]
         return sum(vals) / len(vals)
 
-    for k, factor in (("loss_text", 0.6), ("loss_video", 0.6), ("loss_vt_mlm", 0.6)):
+    # The video loss starts at ~ln(visual words) now that a visual token is predicted among the
+    # visual words only (mlm_softmax="modality"); over the joint vocabulary it started at
+    # ~ln(31K), and most of its fall was learning that a visual slot holds a visual word.
+    for k, factor in (("loss_text", 0.6), ("loss_video", 0.85), ("loss_vt_mlm", 0.6)):
         first, last = mean(rows[:5], k), mean(rows[-5:], k)
         assert last < factor * first, (k, first, last)
     assert all(0 < r["loss_align"] < 5 for r in rows if "loss_align" in r)  # computed on video-text pairs
@@ -144,8 +147,10 @@ def test_default_config_learns_to_read_the_video_and_to_align(tiny_corpus, tmp_p
     def mean(rs, k):
         return sum(r[k] for r in rs) / len(rs)
 
-    for k, factor in (("loss_video", 0.3), ("loss_vt_mlm", 0.3), ("loss_t2v", 0.3)):
-        assert mean(rows[-5:], k) < factor * mean(rows[:5], k), k
+    # The visual losses start at ~ln(visual words) (a visual token is predicted among the visual
+    # words, mlm_softmax="modality"), the captions' at ~ln(30K text pieces); video-text mixes both.
+    for k, factor in (("loss_video", 0.6), ("loss_vt_mlm", 0.4), ("loss_t2v", 0.6)):
+        assert mean(rows[-5:], k) < factor * mean(rows[:5], k), (k, mean(rows[:5], k), mean(rows[-5:], k))
     assert mean(rows[-5:], "loss_align") < mean(rows[:5], "loss_align") - 0.04
     assert "loss_text" not in rows[0]  # no text-only examples by default
     saved = json.loads((tmp_path / "run" / "config.json").read_text())

@@ -99,7 +99,7 @@ def mlm_scores(
             target = torch.tensor([t[p] for _, p in batch], device=device)
             # the MLM head on the masked position of each row only (B x V, not B x T x V)
             logits = mlm_logits_at(model, pad_batch(items[i0 : i0 + config.batch_size], tok.pad_id, device), (rows, pos))
-            logp = torch.log_softmax(logits.float(), dim=-1)  # (B, V)
+            logp = torch.log_softmax(logits[:, : tok.num_text].float(), dim=-1)  # (B, V_text): a text slot
             np.add.at(scores[i], [j for j, _ in batch], logp[rows, target].cpu().numpy())
     return scores
 

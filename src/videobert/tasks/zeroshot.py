@@ -99,7 +99,9 @@ def score_labels(
         for i0, out in forward_batches(model, items, batch_size):
             for b in range(out.logits.shape[0]):
                 pos = input_positions(items[i0 + b]["input_ids"], filled.text_ids, filled.slots[slot])
-                logp = torch.log_softmax(out.logits[b, pos].float(), dim=-1)  # (n, V)
+                # a text slot holds a text piece: normalized over the text ids (a model trained with
+                # PretrainConfig.mlm_softmax="modality" never ranked visual words there)
+                logp = torch.log_softmax(out.logits[b, pos, : tok.num_text].float(), dim=-1)  # (n, V_text)
                 # logp[k, pieces[l, k]] averaged over k -> (L_n,)
                 s = logp.gather(1, pieces.T.to(logp.device)).mean(0)
                 scores[i0 + b, cols] = s.cpu().numpy()

@@ -18,7 +18,9 @@ MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
 
 @dataclasses.dataclass(frozen=True)
 class PretrainConfig(Config):
-    CHOICES = {"size": tuple(SIZES), "align_pool": ("match", "cls")}
+    CHOICES = {"size": tuple(SIZES), "align_pool": ("match", "cls"), "mlm_softmax": ("modality", "joint")}
+    # What a run recorded before a field existed was trained with (`check_same_config`, resume).
+    PREDATES = {"mlm_softmax": "joint"}
     HELP = {
         "init": "bert-base-uncased | bert-large-uncased | a local BERT dir | minilm | scratch",
         "size": "model size with --init scratch",
@@ -40,6 +42,8 @@ class PretrainConfig(Config):
         "save_every": "steps between checkpoints",
         "tensorboard": "also log to RUN/tb (needs videobert[tensorboard])",
         "heldout_fraction": "fraction of the videos held out for the held-out losses",
+        "mlm_softmax": "what a masked token is predicted among: 'modality', the words of its own modality "
+                       "(text or visual), or 'joint', the whole joint vocabulary (the paper's)",
         "stream_chunk_videos": "with more training videos than N, stream the examples in chunks of N videos "
                                "(memory bounded by a chunk); else build each epoch in memory; 0: always in memory",
     }
@@ -52,6 +56,10 @@ class PretrainConfig(Config):
     # (1: plain PCA, 0: whitened); see model.videobert.centroid_embeddings for the measurements.
     visual_init_power: float = 0.5
     align_pool: str = "match"  # what the alignment head reads: "match" | "cls" (model.videobert.ALIGN_POOLS)
+    # A masked position's modality is known (its input is text or video), so its word is predicted
+    # among that modality's words only: the visual positions' softmax has ~1K terms, not ~31K
+    # (docs/learning.md, docs/benchmarks.md). "joint": over the whole joint vocabulary (the paper's).
+    mlm_softmax: str = "modality"
     # optimization
     batch_size: int = 32  # examples per process per micro-batch
     grad_accum: int = 1
@@ -123,6 +131,8 @@ class PretrainConfig(Config):
                 self.fail(f, getattr(self, f), "must be in [0, 1]")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             self.fail("dropout", self.dropout, "must be in [0, 1) or null")
+        if self.mlm_softmax not in ("modality", "joint"):
+            self.fail("mlm_softmax", self.mlm_softmax, "must be 'modality' or 'joint'")
         if self.align_pool not in ("cls", "match"):
             self.fail("align_pool", self.align_pool, "must be 'match' or 'cls'")
         if not 0.0 <= self.visual_init_power <= 1.0:

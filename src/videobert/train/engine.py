@@ -127,7 +127,8 @@ def check_same_config(saved_path: Path, config: Config) -> None:
     given = json.loads(json.dumps(config.to_dict()))
     defaults = {f.name: json.loads(json.dumps(f.default)) for f in dataclasses.fields(config)
                 if f.default is not dataclasses.MISSING}
-    # a field newer than the saved config: equal when the run uses its default
+    defaults.update(getattr(config, "PREDATES", {}))  # what a run saved before the field existed used
+    # a field newer than the saved config: equal when the run uses its default (or its PREDATES value)
     diff = {k: (saved.get(k), v) for k, v in given.items()
             if saved.get(k) != v and not (k not in saved and k in defaults and defaults[k] == v)}
     if diff:

@@ -74,13 +74,35 @@ class PretrainingObjective(nn.Module):
     """Wraps VideoBERT so that DDP sees one forward that returns the weighted loss.
 
     The MLM head runs only on the labelled (masked) positions: with a ~50K joint vocabulary
-    the decoder costs more than a small encoder, and the other positions have no loss.
+    the decoder costs more than a small encoder, and the other positions have no loss. With
+    ``softmax="modality"`` each masked word is predicted among its own modality's words (a
+    visual token among the visual words, a text piece among the text pieces); "joint": among all.
     """
 
-    def __init__(self, model: VideoBERT, weights=(1.0, 1.0, 1.0)):
+    def __init__(self, model: VideoBERT, weights=(1.0, 1.0, 1.0), softmax: str = "modality"):
         super().__init__()
+        if softmax not in ("modality", "joint"):
+            raise ValueError(f"softmax {softmax!r}: expected 'modality' or 'joint'")
         self.model = model
         self.weights = tuple(float(w) for w in weights)
+        self.softmax = softmax
+
+    def _mlm(self, hidden: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cross-entropy and correctness (M,) of the masked positions' states `hidden` (M, H)."""
+        m = self.model
+        if self.softmax == "joint":
+            logits = m.mlm_logits(hidden).float()  # (M, V)
+            return F.cross_entropy(logits, y, reduction="none"), (logits.argmax(-1) == y).float()
+        ce, correct = hidden.new_zeros(len(y), dtype=torch.float32), hidden.new_zeros(len(y), dtype=torch.float32)
+        is_vis = y >= m.tokenizer.visual_offset
+        for part, rows in (("text", ~is_vis), ("visual", is_vis)):
+            idx = rows.nonzero().squeeze(1)  # (M_part,)
+            if len(idx):
+                logits = m.mlm_logits(hidden[idx], part).float()  # (M_part, V_part)
+                target = y[idx] - m.modality_ids(part)[0]
+                ce = ce.index_put((idx,), F.cross_entropy(logits, target, reduction="none"))
+                correct = correct.index_put((idx,), (logits.argmax(-1) == target).float())
+        return ce, correct
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         m = self.model
@@ -88,9 +110,7 @@ class PretrainingObjective(nn.Module):
         labels, kinds = batch["mlm_labels"], batch["kinds"]
         sel = labels != -100  # (B, T)
         y = labels[sel]  # (M,)
-        logits = m.mlm_logits(hidden[sel]).float()  # (M, V)
-        ce = F.cross_entropy(logits, y, reduction="none")  # (M,)
-        correct = (logits.argmax(-1) == y).float()
+        ce, correct = self._mlm(hidden[sel], y)  # (M,), (M,)
         tok_kind = kinds[:, None].expand_as(labels)[sel]  # (M,)
         is_vis = y >= m.tokenizer.visual_offset
         align = m.align_head(pooled).float()  # (B, 2)
@@ -379,7 +399,7 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
 
-    objective = PretrainingObjective(model, cfg.loss_weights)
+    objective = PretrainingObjective(model, cfg.loss_weights, cfg.mlm_softmax)
     ddp = objective
     if world > 1:
         ddp = nn.parallel.DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)

@@ -1,0 +1,73 @@
+"""The pretraining objective's masked-token softmax: per modality (the default) or joint."""
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.tasks.conftest import fake_vocab
+from videobert.model import VideoBERT
+from videobert.train.config import PretrainConfig
+from videobert.train.engine import check_same_config
+from videobert.train.loop import PretrainingObjective
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return VideoBERT.create("scratch", fake_vocab(), {}, size="tiny", seed=0).eval()
+
+
+def test_mlm_logits_of_one_modality_are_its_columns_of_the_joint_head(model):
+    tok = model.tokenizer
+    h = torch.randn(5, model.bert.config.hidden_size)
+    with torch.no_grad():
+        joint = model.mlm_logits(h)  # (5, V)
+        text, visual = model.mlm_logits(h, "text"), model.mlm_logits(h, "visual")
+    assert text.shape == (5, tok.num_text) and visual.shape == (5, tok.num_visual)
+    torch.testing.assert_close(text, joint[:, : tok.num_text])
+    torch.testing.assert_close(visual, joint[:, tok.visual_offset :])
+    with pytest.raises(ValueError, match="'joint', 'text' or 'visual'"):
+        model.mlm_logits(h, "audio")
+
+
+def _batch(tok, labels):
+    B, T = len(labels), len(labels[0])
+    return {"input_ids": torch.full((B, T), tok.mask_id), "token_type_ids": torch.zeros(B, T, dtype=torch.long),
+            "attention_mask": torch.ones(B, T, dtype=torch.long), "mlm_labels": torch.tensor(labels),
+            "kinds": torch.full((B,), 2), "align_labels": torch.full((B,), -1), "views": torch.zeros(B, dtype=torch.long)}
+
+
+@pytest.mark.parametrize("softmax", ["modality", "joint"])
+def test_each_masked_word_is_scored_among_its_modality_or_all_words(model, softmax):
+    tok = model.tokenizer
+    v0 = tok.visual_offset
+    labels = [[-100, 2023, v0 + 3, -100], [v0, -100, 1996, v0 + 7]]  # text and visual words mixed
+    batch = _batch(tok, labels)
+    obj = PretrainingObjective(model, softmax=softmax)
+    loss, stats = obj(batch)
+    hidden, _ = model.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
+    want = []
+    for b, t in ((0, 1), (0, 2), (1, 0), (1, 2), (1, 3)):
+        y = labels[b][t]
+        logits = model.mlm_logits(hidden[b, t])
+        if softmax == "modality":
+            logits = logits[v0:] if y >= v0 else logits[: tok.num_text]
+            y = y - v0 if y >= v0 else y
+        want.append(F.cross_entropy(logits[None].float(), torch.tensor([y])))
+    # every example is video-text (kind 2), no alignment views: the loss is the mean masked-word loss
+    torch.testing.assert_close(loss, torch.stack(want).mean())
+    loss.backward()  # the slices' gradients reach the tied embedding
+    assert model.bert.get_input_embeddings().weight.grad is not None
+    model.zero_grad(set_to_none=True)
+
+
+def test_a_run_saved_before_mlm_softmax_resumes_only_with_the_joint_softmax(tmp_path):
+    cfg = PretrainConfig(init="scratch", size="tiny")
+    saved = {k: v for k, v in json.loads(json.dumps(cfg.to_dict())).items() if k != "mlm_softmax"}
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="mlm_softmax"):
+        check_same_config(tmp_path / "config.json", cfg)  # the new default would change its objective
+    check_same_config(tmp_path / "config.json", cfg.replace(mlm_softmax="joint"))
+    with pytest.raises(ValueError, match="mlm_softmax"):
+        PretrainConfig(mlm_softmax="text")
