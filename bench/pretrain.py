@@ -180,7 +180,10 @@ def run(argv=None, say=print) -> dict:
             b["mlm_labels"][row, : len(lab)] = torch.from_numpy(lab)
         return {k: v.to(device) if torch.is_tensor(v) else v for k, v in b.items()}
 
-    objective = PretrainingObjective(model).train()
+    # The joint softmax: the same head work as the baselines', so the MFU formula above holds.
+    # (Pretraining's default, mlm_softmax="modality", scores a visual token among the visual
+    # words only, less work than this; docs/benchmarks.md measures it apart.)
+    objective = PretrainingObjective(model, softmax="joint").train()
     for m in hf.values():
         m.train()
     models = {"ours": model, **hf}
