@@ -62,6 +62,23 @@ def test_each_masked_word_is_scored_among_its_modality_or_all_words(model, softm
     model.zero_grad(set_to_none=True)
 
 
+def test_a_batch_without_text_masks_still_runs_the_text_part(model):
+    # DDP: every rank must build the same graph, so an empty part runs on zero rows (a part skipped
+    # on one rank only desynchronized torchrun's gradient all-reduces; the slow torchrun test).
+    tok = model.tokenizer
+    v0 = tok.visual_offset
+    batch = _batch(tok, [[-100, v0 + 1, v0 + 2, -100]])
+    loss, stats = PretrainingObjective(model, softmax="modality")(batch)
+    hidden, _ = model.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
+    want = torch.stack([F.cross_entropy(model.mlm_logits(hidden[0, t], "visual")[None], torch.tensor([j]))
+                        for t, j in ((1, 1), (2, 2))]).mean()
+    torch.testing.assert_close(loss, want)
+    loss.backward()
+    head = model.bert.cls.predictions
+    assert head.transform.dense.weight.grad is not None and head.bias.grad[: tok.num_text].abs().sum() == 0
+    model.zero_grad(set_to_none=True)
+
+
 def test_a_run_saved_before_mlm_softmax_resumes_only_with_the_joint_softmax(tmp_path):
     cfg = PretrainConfig(init="scratch", size="tiny")
     saved = {k: v for k, v in json.loads(json.dumps(cfg.to_dict())).items() if k != "mlm_softmax"}

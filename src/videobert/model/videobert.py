@@ -186,8 +186,7 @@ class VideoBERT(nn.Module):
     def mlm_logits(self, hidden: torch.Tensor, part: str = "joint") -> torch.Tensor:
         """(..., H) -> (..., V): the tied masked-token head over the joint vocabulary, or with `part`
         over one modality's words only: "text" (ids ``[0, num_text)``, (..., num_text)) or "visual"
-        (id ``visual_offset + j`` at column j, (..., num_visual)). A slice costs what its words do:
-        the visual one is ~1/30 of the joint head at BERT's vocabulary."""
+        (id ``visual_offset + j`` at column j, (..., num_visual)). A slice costs what its words do."""
         if part == "joint":
             return self.bert.cls.predictions(hidden)
         lo, hi = self.modality_ids(part)

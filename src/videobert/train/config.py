@@ -57,8 +57,8 @@ class PretrainConfig(Config):
     visual_init_power: float = 0.5
     align_pool: str = "match"  # what the alignment head reads: "match" | "cls" (model.videobert.ALIGN_POOLS)
     # A masked position's modality is known (its input is text or video), so its word is predicted
-    # among that modality's words only: the visual positions' softmax has ~1K terms, not ~31K
-    # (docs/learning.md, docs/benchmarks.md). "joint": over the whole joint vocabulary (the paper's).
+    # among that modality's words only: a visual position's softmax runs over the visual words,
+    # not the whole joint vocabulary (docs/learning.md section 9). "joint": the paper's.
     mlm_softmax: str = "modality"
     # optimization
     batch_size: int = 32  # examples per process per micro-batch

@@ -95,13 +95,14 @@ class PretrainingObjective(nn.Module):
             return F.cross_entropy(logits, y, reduction="none"), (logits.argmax(-1) == y).float()
         ce, correct = hidden.new_zeros(len(y), dtype=torch.float32), hidden.new_zeros(len(y), dtype=torch.float32)
         is_vis = y >= m.tokenizer.visual_offset
+        # Both parts run even when one has no rows, so every process of a DDP run builds the same
+        # graph (a part skipped on one rank only desynchronized the gradient all-reduces).
         for part, rows in (("text", ~is_vis), ("visual", is_vis)):
             idx = rows.nonzero().squeeze(1)  # (M_part,)
-            if len(idx):
-                logits = m.mlm_logits(hidden[idx], part).float()  # (M_part, V_part)
-                target = y[idx] - m.modality_ids(part)[0]
-                ce = ce.index_put((idx,), F.cross_entropy(logits, target, reduction="none"))
-                correct = correct.index_put((idx,), (logits.argmax(-1) == target).float())
+            logits = m.mlm_logits(hidden[idx], part).float()  # (M_part, V_part)
+            target = y[idx] - m.modality_ids(part)[0]
+            ce = ce.index_put((idx,), F.cross_entropy(logits, target, reduction="none"))
+            correct = correct.index_put((idx,), (logits.argmax(-1) == target).float())
         return ce, correct
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
