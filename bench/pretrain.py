@@ -190,11 +190,9 @@ def run(argv=None, say=print) -> dict:
             b["mlm_labels"][row, : len(lab)] = torch.from_numpy(lab)
         return {k: v.to(device) if torch.is_tensor(v) else v for k, v in b.items()}
 
-    # The joint softmax: the same head work as the baselines', so the MFU formula above holds.
-    # (Pretraining's default, mlm_softmax="modality", scores a visual token among the visual
-    # words only, less work than this; docs/benchmarks.md measures it apart.)
+    # The joint softmax: the same head work as the baselines', so the MFU formula above holds;
+    # the fourth side is pretraining's default (mlm_softmax="modality"), counted by its own work.
     objective = PretrainingObjective(model, softmax="joint").train()
-    # pretraining's default: a masked word scored among its own modality's words (less head work)
     model_mod = copy.deepcopy(model)
     objective_mod = PretrainingObjective(model_mod, softmax="modality").train()
     for m in hf.values():

@@ -14,11 +14,12 @@ AUTO_EPOCHS = 8
 # The example and masking fields' defaults live in the data stage's own specs (one place each).
 _SPEC, _MASK = ExampleSpec(), MaskRates()
 MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
+MLM_SOFTMAXES = ("modality", "joint")  # what a masked word is scored among (PretrainingObjective)
 
 
 @dataclasses.dataclass(frozen=True)
 class PretrainConfig(Config):
-    CHOICES = {"size": tuple(SIZES), "align_pool": ("match", "cls"), "mlm_softmax": ("modality", "joint")}
+    CHOICES = {"size": tuple(SIZES), "align_pool": ("match", "cls"), "mlm_softmax": MLM_SOFTMAXES}
     # What a run recorded before a field existed was trained with (`check_same_config`, resume).
     PREDATES = {"mlm_softmax": "joint"}
     HELP = {
@@ -131,8 +132,8 @@ class PretrainConfig(Config):
                 self.fail(f, getattr(self, f), "must be in [0, 1]")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             self.fail("dropout", self.dropout, "must be in [0, 1) or null")
-        if self.mlm_softmax not in ("modality", "joint"):
-            self.fail("mlm_softmax", self.mlm_softmax, "must be 'modality' or 'joint'")
+        if self.mlm_softmax not in MLM_SOFTMAXES:
+            self.fail("mlm_softmax", self.mlm_softmax, f"must be one of {MLM_SOFTMAXES}")
         if self.align_pool not in ("cls", "match"):
             self.fail("align_pool", self.align_pool, "must be 'match' or 'cls'")
         if not 0.0 <= self.visual_init_power <= 1.0:

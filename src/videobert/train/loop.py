@@ -42,7 +42,7 @@ from ..model import VideoBERT
 from ..utils.config import save_config
 from ..utils.io import read_json
 from ..utils.lock import holding_lock
-from .config import PretrainConfig
+from .config import MLM_SOFTMAXES, PretrainConfig
 from .engine import (
     CheckpointError,
     Checkpoints,
@@ -81,20 +81,20 @@ class PretrainingObjective(nn.Module):
 
     def __init__(self, model: VideoBERT, weights=(1.0, 1.0, 1.0), softmax: str = "modality"):
         super().__init__()
-        if softmax not in ("modality", "joint"):
-            raise ValueError(f"softmax {softmax!r}: expected 'modality' or 'joint'")
+        if softmax not in MLM_SOFTMAXES:
+            raise ValueError(f"softmax {softmax!r}: expected one of {MLM_SOFTMAXES}")
         self.model = model
         self.weights = tuple(float(w) for w in weights)
         self.softmax = softmax
 
-    def _mlm(self, hidden: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cross-entropy and correctness (M,) of the masked positions' states `hidden` (M, H)."""
+    def _mlm(self, hidden: torch.Tensor, y: torch.Tensor, is_vis: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cross-entropy and correctness (M,) of the masked positions' states `hidden` (M, H),
+        whose labels `y` are visual words where `is_vis` (M,)."""
         m = self.model
         if self.softmax == "joint":
             logits = m.mlm_logits(hidden).float()  # (M, V)
             return F.cross_entropy(logits, y, reduction="none"), (logits.argmax(-1) == y).float()
         ce, correct = hidden.new_zeros(len(y), dtype=torch.float32), hidden.new_zeros(len(y), dtype=torch.float32)
-        is_vis = y >= m.tokenizer.visual_offset
         # Both parts run even when one has no rows, so every process of a DDP run builds the same
         # graph (a part skipped on one rank only desynchronized the gradient all-reduces).
         for part, rows in (("text", ~is_vis), ("visual", is_vis)):
@@ -111,9 +111,9 @@ class PretrainingObjective(nn.Module):
         labels, kinds = batch["mlm_labels"], batch["kinds"]
         sel = labels != -100  # (B, T)
         y = labels[sel]  # (M,)
-        ce, correct = self._mlm(hidden[sel], y)  # (M,), (M,)
+        is_vis = y >= m.tokenizer.visual_offset  # (M,)
+        ce, correct = self._mlm(hidden[sel], y, is_vis)  # (M,), (M,)
         tok_kind = kinds[:, None].expand_as(labels)[sel]  # (M,)
-        is_vis = y >= m.tokenizer.visual_offset
         align = m.align_head(pooled).float()  # (B, 2)
         vt = (batch["align_labels"] >= 0).float()  # (B,): the ALIGN views of video-text pairs
         ace = F.cross_entropy(align, batch["align_labels"].clamp(min=0), reduction="none") * vt
