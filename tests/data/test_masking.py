@@ -58,3 +58,10 @@ def test_text_to_video_view_masks_the_whole_video_and_keeps_the_text(tokenizer):
     vis = tokenizer.is_visual(orig)
     assert (out[vis] == tokenizer.mask_id).all() and (lab[vis] == orig[vis]).all()
     assert (out[~vis] == orig[~vis]).all() and (lab[~vis] == IGNORE).all()
+
+
+def test_the_maskers_per_id_tables_agree_with_the_tokenizer(tokenizer):
+    m = Masker(tokenizer)
+    ids = np.arange(tokenizer.vocab_size)
+    np.testing.assert_array_equal(m._is_text, tokenizer.is_text(ids))
+    np.testing.assert_array_equal(np.flatnonzero(m._is_function), m.function_ids)

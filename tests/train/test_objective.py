@@ -88,3 +88,30 @@ def test_a_run_saved_before_mlm_softmax_resumes_only_with_the_joint_softmax(tmp_
     check_same_config(tmp_path / "config.json", cfg.replace(mlm_softmax="joint"))
     with pytest.raises(ValueError, match="mlm_softmax"):
         PretrainConfig(mlm_softmax="text")
+
+
+@pytest.mark.parametrize("rows", [(4, 3), (0, 3), (4, 0)])
+def test_the_per_modality_head_writes_the_same_gradients_as_autograd_through_slices(model, rows):
+    # `mlm_logits_by_modality` writes the tied weight's gradient once (no zero-filled buffer per
+    # slice); it must equal what autograd gives through the two slices, including the `[>]` row
+    # (in neither modality: zero) and a part with no rows (DDP runs both parts always).
+    torch.manual_seed(1)
+    H = model.bert.config.hidden_size
+    ht, hv = torch.randn(rows[0], H), torch.randn(rows[1], H)
+    head = model.bert.cls.predictions
+    params = [head.decoder.weight, head.bias, head.transform.dense.weight]
+
+    def grads(fn):
+        model.zero_grad(set_to_none=True)
+        xt, xv = ht.clone().requires_grad_(), hv.clone().requires_grad_()
+        lt, lv = fn(xt, xv)
+        ((lt * torch.arange(lt.shape[1])).sum().sin() + (lv ** 2).sum().cos()).backward()  # uneven upstream grads
+        return [lt.detach(), lv.detach(), xt.grad, xv.grad] + [p.grad.clone() for p in params]
+
+    fused = grads(model.mlm_logits_by_modality)
+    sliced = grads(lambda xt, xv: (model.mlm_logits(xt, "text"), model.mlm_logits(xv, "visual")))
+    for a, b in zip(fused, sliced):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    tok = model.tokenizer
+    assert fused[4].shape == head.decoder.weight.shape and fused[4][tok.sep_video_id].abs().sum() == 0
+    model.zero_grad(set_to_none=True)

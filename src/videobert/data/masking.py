@@ -68,12 +68,16 @@ class Masker:
         self.rates = rates
         self.text_pool = np.setdiff1d(np.arange(tokenizer.num_text), sorted(tokenizer.special_ids))  # ordinary WordPieces
         self.function_ids = function_word_ids(tokenizer)
+        # Per-id lookups instead of `np.isin` per example (most of the batch's build time).
+        self._is_text = tokenizer.is_text(np.arange(tokenizer.vocab_size))  # (V,)
+        self._is_function = np.zeros(tokenizer.vocab_size, dtype=bool)  # (V,)
+        self._is_function[self.function_ids] = True
 
     def __call__(self, ids: np.ndarray, kind: int, view: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(T,) ids -> (masked ids (T,), labels (T,) with IGNORE where nothing is predicted)."""
         ids = np.array(ids, dtype=np.int64)
         labels = np.full_like(ids, IGNORE)
-        text, vis = self.tok.is_text(ids), self.tok.is_visual(ids)
+        text, vis = self._is_text[ids], ids >= self.tok.visual_offset
         u = rng.random(len(ids))
         r = rng.random(len(ids))
         if kind == VIDEO_TEXT and view == ALIGN:
@@ -83,7 +87,7 @@ class Masker:
             ids[vis] = self.tok.mask_id
             return ids, labels
         if kind == VIDEO_TEXT:
-            p_text = np.where(np.isin(ids, self.function_ids), self.rates.vt_function_rate, self.rates.vt_text_rate)
+            p_text = np.where(self._is_function[ids], self.rates.vt_function_rate, self.rates.vt_text_rate)
         else:
             p_text = self.rates.text_rate
         chosen = (text & (u < p_text)) | (vis & (u < self.rates.video_rate))

@@ -39,6 +39,42 @@ FORMAT = "videobert-model/1"
 ALIGN_POOLS = ("cls", "match")
 
 
+class _TiedPartsLinear(torch.autograd.Function):
+    """Two groups of rows, each against its own row range of one weight (and bias): (M_a, H),
+    (M_b, H) -> (M_a, V_a), (M_b, V_b). Autograd through two slices of the tied embedding would
+    zero-fill a full-size gradient buffer for each slice and add them; this backward writes the
+    weight's gradient once, in place (the fills were a third of the tiny model's training step,
+    docs/benchmarks.md). The ranges must not overlap; rows outside both get zero gradient."""
+
+    @staticmethod
+    def forward(ctx, xa, xb, weight, bias, ranges):
+        (a0, a1), (b0, b1) = ranges
+        ctx.save_for_backward(xa, xb, weight)
+        ctx.ranges = ranges
+        return F.linear(xa, weight[a0:a1], bias[a0:a1]), F.linear(xb, weight[b0:b1], bias[b0:b1])
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        # Products in the logits' dtype: bf16 under autocast, as the forward's were.
+        xa, xb, weight = ctx.saved_tensors
+        gw = weight.new_empty(weight.shape)  # (V, H): every row written below
+        gbias = weight.new_empty(weight.shape[0])  # (V,)
+        end = 0
+        for x, g, (lo, hi) in sorted(zip((xa, xb), (ga, gb), ctx.ranges), key=lambda t: t[2][0]):
+            gw[end:lo], gbias[end:lo] = 0, 0  # rows in no range (`[>]`): no gradient from this head
+            if g.dtype == gw.dtype:
+                torch.mm(g.t(), x.to(g.dtype), out=gw[lo:hi])  # (V_part, H), no temporary
+            else:
+                gw[lo:hi] = g.t().mm(x.to(g.dtype))
+            gbias[lo:hi] = g.sum(0)
+            end = hi
+        gw[end:], gbias[end:] = 0, 0
+        (a0, a1), (b0, b1) = ctx.ranges
+        gxa = ga.mm(weight[a0:a1].to(ga.dtype)) if ctx.needs_input_grad[0] else None  # (M_a, H)
+        gxb = gb.mm(weight[b0:b1].to(gb.dtype)) if ctx.needs_input_grad[1] else None  # (M_b, H)
+        return gxa, gxb, gw, gbias, None
+
+
 @dataclasses.dataclass
 class VideoBERTOutput:
     logits: torch.Tensor  # (B, T, V) over the joint vocabulary
@@ -192,6 +228,17 @@ class VideoBERT(nn.Module):
         lo, hi = self.modality_ids(part)
         head = self.bert.cls.predictions
         return F.linear(head.transform(hidden), head.decoder.weight[lo:hi], head.bias[lo:hi])
+
+    def mlm_logits_by_modality(self, text_hidden: torch.Tensor, visual_hidden: torch.Tensor
+                               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(M_t, H), (M_v, H) -> (M_t, num_text), (M_v, num_visual): `mlm_logits(h, "text")` and
+        `mlm_logits(h, "visual")` in one step whose backward writes the tied weight's gradient once
+        (`_TiedPartsLinear`), what training with the per-modality softmax runs."""
+        head = self.bert.cls.predictions
+        n = len(text_hidden)
+        states = head.transform(torch.cat([text_hidden, visual_hidden]))  # (M_t + M_v, H)
+        ranges = (self.modality_ids("text"), self.modality_ids("visual"))
+        return _TiedPartsLinear.apply(states[:n], states[n:], head.decoder.weight, head.bias, ranges)
 
     def modality_ids(self, part: str) -> tuple[int, int]:
         """The ``[lo, hi)`` joint ids of one modality's words: "text" or "visual"."""

@@ -97,12 +97,13 @@ class PretrainingObjective(nn.Module):
         ce, correct = hidden.new_zeros(len(y), dtype=torch.float32), hidden.new_zeros(len(y), dtype=torch.float32)
         # Both parts run even when one has no rows, so every process of a DDP run builds the same
         # graph (a part skipped on one rank only desynchronized the gradient all-reduces).
-        for part, rows in (("text", ~is_vis), ("visual", is_vis)):
-            idx = rows.nonzero().squeeze(1)  # (M_part,)
-            logits = m.mlm_logits(hidden[idx], part).float()  # (M_part, V_part)
-            target = y[idx] - m.modality_ids(part)[0]
-            ce = ce.index_put((idx,), F.cross_entropy(logits, target, reduction="none"))
-            correct = correct.index_put((idx,), (logits.argmax(-1) == target).float())
+        idx = {"text": (~is_vis).nonzero().squeeze(1), "visual": is_vis.nonzero().squeeze(1)}  # (M_part,)
+        logits = dict(zip(idx, m.mlm_logits_by_modality(hidden[idx["text"]], hidden[idx["visual"]])))
+        for part, rows in idx.items():
+            lg = logits[part].float()  # (M_part, V_part)
+            target = y[rows] - m.modality_ids(part)[0]
+            ce = ce.index_put((rows,), F.cross_entropy(lg, target, reduction="none"))
+            correct = correct.index_put((rows,), (lg.argmax(-1) == target).float())
         return ce, correct
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
