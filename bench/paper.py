@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from transfer import references  # noqa: E402  (bench/ is not a package)
+from transfer import check_reusable, recipe_key, references  # noqa: E402  (bench/ is not a package)
 
 SETS = ("quarter", "half", "all", "more", "more-silent")
 FRACTIONS = {"quarter": 0.25, "half": 0.5, "all": 1.0}
@@ -168,11 +168,12 @@ def pretrain_on(root: Path, run: Path, seed: int, init: str, scale: Scale) -> tu
     from videobert.train import PretrainConfig, pretrain
 
     model = run / "model"
-    if (model / "videobert.json").is_file():
-        return model, float("nan")
-    t0 = time.time()
     cfg = PretrainConfig(init=init, seed=seed, device="cpu", max_steps=scale.max_steps,
                          **({"size": "tiny"} if init == "scratch" else {}), **dict(scale.pretrain))
+    if (model / "videobert.json").is_file():
+        check_reusable(run, cfg)
+        return model, float("nan")
+    t0 = time.time()
     pretrain(root, run, cfg, vocab_dir=root / "vocab", resume=any(run.glob("checkpoints/*")))
     took = time.time() - t0
     log(f"pretrained {run.name}: {took / 60:.1f} min")
@@ -292,7 +293,7 @@ def main() -> None:
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     results = work / "results.jsonl"
-    tag = json.dumps(dataclasses.asdict(scale), sort_keys=True) + a.init
+    tag = json.dumps(dataclasses.asdict(scale), sort_keys=True) + a.init + recipe_key()  # other defaults: other rows
     done = {}
     if results.is_file():
         for r in map(json.loads, results.read_text().splitlines()):

@@ -16,6 +16,7 @@ The styles are never tuned on: `studio` exists to check what `kitchen` taught us
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -52,6 +53,30 @@ def corpus(work: Path, style: str, videos: int, backbone: str = "s3d", details: 
            "--workers", "2", "--no-progress", log=work / f"{style}.log")
         sh("vocab", str(corp), "--levels", "2", "--k", "12", log=work / f"{style}.log")
     return synth, corp
+
+
+def recipe_key() -> str:
+    """A short hash of the library's pretraining defaults: a results row or a finished run made
+    under other defaults (an older checkout) is not reused as if it were today's."""
+    from videobert.train import PretrainConfig
+    from videobert.train.engine import fingerprint
+
+    return fingerprint(PretrainConfig().to_dict())[:8]
+
+
+def check_reusable(run: Path, config) -> None:
+    """Refuse to reuse the finished run in `run` when it was trained with a config other than
+    `config` (a `PretrainConfig`; its automatic length and learning rate, 0 / None, match any)."""
+    from videobert.train.engine import check_same_config
+    from videobert.utils.io import read_json
+
+    saved = read_json(run / "config.json")
+    auto = {k: saved[k] for k in ("max_steps", "lr") if k in saved and getattr(config, k) in (0, None)}
+    try:
+        check_same_config(run / "config.json", dataclasses.replace(config, **auto))
+    except ValueError as e:
+        raise SystemExit(f"{run} holds a finished run of another pretraining recipe (an older checkout's "
+                         f"defaults?); delete it or use another --work. {str(e).split('(saved, given): ')[-1]}") from None
 
 
 def references(data, verbs, nouns, segments=None) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -117,13 +142,18 @@ def main() -> None:
     ap.add_argument("--work", default="bench-transfer", help="corpora, runs and results.jsonl go here")
     ap.add_argument("--set", action="append", default=[], help="extra `videobert pretrain --set` (not the defaults!)")
     a = ap.parse_args()
+    from videobert.train import PretrainConfig
+    from videobert.utils.config import parse_overrides
+
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     results = work / "results.jsonl"
     details = not a.no_details
+    recipe = recipe_key()
     done = {(r["style"], r.get("backbone", "s3d"), r["init"], r["seed"], r.get("set", ""), r.get("details", False)): r
-            for r in map(json.loads, results.read_text().splitlines())} if results.is_file() else {}
+            for r in map(json.loads, results.read_text().splitlines())
+            if r.get("recipe") == recipe} if results.is_file() else {}
     rows = []
     for style in a.styles:
         synth, corp = corpus(work, style, a.videos, a.backbone, details)
@@ -139,9 +169,13 @@ def main() -> None:
                     for kv in a.set:
                         args += ["--set", kv]
                     t0 = time.time()
-                    if not (run / "model" / "videobert.json").is_file():
+                    if (run / "model" / "videobert.json").is_file():
+                        check_reusable(run, PretrainConfig(init=init, seed=seed, **({"size": "tiny"} if init == "scratch" else {}),
+                                                           **parse_overrides(a.set)))
+                    else:
                         sh(*args, *(["--resume"] if (run / "config.json").is_file() else []), log=work / "pretrain.log")
-                    r = {"style": style, "backbone": a.backbone, "init": init, "seed": seed, "set": extra, "details": details,
+                    r = {"recipe": recipe, "style": style, "backbone": a.backbone, "init": init, "seed": seed, "set": extra,
+                         "details": details,
                          **evaluate(run, corp, synth),
                          "minutes": (time.time() - t0) / 60}
                     with open(results, "a") as f:

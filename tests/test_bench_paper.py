@@ -35,3 +35,23 @@ def test_a_changed_pretraining_field_gets_its_own_run(paper, tmp_path):
     wider = paper.Scale(videos=32, pretrain=(("context_clips", 2),))
     assert paper.run_dir(tmp_path, 0, "scratch", "all", plain).name == "run-scratch-all-defaultsteps"
     assert paper.run_dir(tmp_path, 0, "scratch", "all", wider).name == "run-scratch-all-defaultsteps-context_clips=2"
+
+
+def test_a_finished_run_of_other_defaults_is_not_reused(paper, tmp_path):
+    # A work dir made by an older checkout holds runs trained with its defaults (before the
+    # per-modality softmax: joint); reusing them as today's defaults mislabels every row.
+    import json
+
+    from videobert.train import PretrainConfig
+
+    cfg = PretrainConfig(init="scratch", seed=0, device="cpu", size="tiny")
+    run = tmp_path / "run"
+    run.mkdir()
+    saved = {**cfg.to_dict(), "max_steps": 6000, "lr": 1e-3}  # a run records its resolved length and rate
+    (run / "config.json").write_text(json.dumps(saved))
+    paper.check_reusable(run, cfg)  # the same recipe: reused
+    del saved["mlm_softmax"]  # saved before the field existed, i.e. the joint softmax
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(SystemExit, match="another pretraining recipe.*mlm_softmax"):
+        paper.check_reusable(run, cfg)
+    paper.check_reusable(run, cfg.replace(mlm_softmax="joint"))
