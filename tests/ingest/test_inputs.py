@@ -131,3 +131,18 @@ def test_hidden_folders_are_not_scanned(tmp_path):
     assert [p.name for p in paths] == ["a.mp4"]
     # a hidden folder named explicitly is still read (only folders below an input are skipped)
     assert [p.name for p in expand_inputs([tmp_path / ".outer"])] == ["d.mp4"]
+
+
+def test_videos_named_like_corpus_videos_whose_source_is_gone_are_flagged_as_moved(tmp_path):
+    from videobert.ingest.inputs import moved_away
+
+    new = _touch(tmp_path / "new" / "clip.mp4", b"1")
+    other = _touch(tmp_path / "new" / "other.mp4", b"2")
+    kept = _touch(tmp_path / "kept" / "keep.mp4", b"3")
+    stored = {"clip": str(tmp_path / "old" / "clip.mp4"),  # its folder was moved: gone
+              "keep": str(tmp_path / "elsewhere.mp4"), "other": str(tmp_path / "old" / "shard.tar#other.mp4")}
+    _touch(tmp_path / "elsewhere.mp4", b"4")  # a different, existing file of the same name: not moved
+    jobs = assign_ids([new, other, kept], stored.get)
+    flagged = moved_away([(v, p) for v, p in jobs if v not in stored], stored.get)
+    assert [(p, vid) for p, vid, _ in flagged] == [(new, "clip"), (other, "other")]
+    assert moved_away([], stored.get) == [] and moved_away(jobs, {}.get) == []

@@ -205,6 +205,22 @@ def test_same_name_in_two_folders_gives_two_videos(tmp_path, make_video, tiny_co
     assert (s.total, s.done) == (2, 2) and Corpus(tmp_path / "fresh").video_ids() == ids
 
 
+def test_a_moved_folder_is_ingested_again_with_a_warning(tmp_path, make_video, tiny_config, caplog):
+    # ingest cannot tell a moved file from another of the same name, so the videos come in again
+    # beside the old records; the warning says so before the corpus holds each twice
+    old = tmp_path / "old" / "clip.mp4"
+    old.parent.mkdir()
+    make_video(old, 25, 40)
+    out = tmp_path / "corpus"
+    ingest([old], out, tiny_config, progress=False)
+    moved = tmp_path / "moved"
+    old.parent.rename(moved)
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        s = ingest([moved], out, tiny_config, progress=False)
+    assert s.done == 1 and len(Corpus(out).video_ids()) == 2
+    assert f"{moved / 'clip.mp4'}: named like corpus video 'clip', whose source {old} is gone" in caplog.text
+
+
 def test_temp_files_of_a_killed_run_are_removed(videos, tiny_config, tmp_path):
     import fcntl
     import os

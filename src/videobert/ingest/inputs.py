@@ -181,3 +181,19 @@ def assign_ids(paths: list[Path], stored_source: Callable[[str], str | None] | N
         ids[i] = vid
         taken.add(vid)
     return list(zip(ids, paths))  # type: ignore[arg-type]
+
+
+def moved_away(jobs: list[tuple[str, Path]], stored_source: Callable[[str], str | None]) -> list[tuple[Path, str, str]]:
+    """``(path, corpus id, recorded source)`` for each video of `jobs` not yet in the corpus whose
+    plain id base names a corpus video whose recorded source file is gone: most likely the same
+    video, moved or its folder renamed. Ingest cannot tell a moved file from a new one of the
+    same name (their bytes may differ), so these become new videos beside the old records."""
+    out = []
+    for vid, path in jobs:
+        base = id_base(_stem(real_path(path)))
+        if vid == base or stored_source(vid) is not None:
+            continue  # already in the corpus, or took the plain id: nothing of that name is stored
+        old = stored_source(base)
+        if old is not None and not Path(old.split("#", 1)[0]).exists():  # a shard sample: its .tar
+            out.append((path, base, old))
+    return out

@@ -51,7 +51,7 @@ from .captions import CaptionError, caption_words, find_captions
 from .captions_json import captions_index, captions_json_words
 from .config import FEATURE_KEYS, PREDATES, IngestConfig
 from .decode import ClipReader, DecodeError, iter_clip_batches
-from .inputs import assign_ids, expand_inputs, id_base
+from .inputs import assign_ids, expand_inputs, id_base, moved_away
 from .sentences import split_sentences
 from .shards import caption_sentence, member_key, origin, sample_text
 
@@ -455,6 +455,12 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     jobs = assign_ids(paths, _stored_sources(corpus) if corpus.exists() else None)
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
+    if corpus.exists() and (moved := moved_away(todo, _stored_sources(corpus))):
+        (path, vid, old), more = moved[0], f" (and {len(moved) - 1} more)" if len(moved) > 1 else ""
+        log.warning("%s%s: named like corpus video %r, whose source %s is gone. If the videos were moved, "
+                    "ingesting them again puts each in the corpus twice (the held-out split may then hold a "
+                    "copy of a training video): to avoid that, stop and ingest every video into a new --out. "
+                    "Ingesting them as new videos.", path, more, vid, old)
     summary.skipped = len(jobs) - len(todo)
     if summary.skipped:
         log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)
