@@ -57,7 +57,9 @@ class Scale:
     more: int = 4  # the largest pretraining set draws from videos x more
     caption_videos: int = 16  # labelled training videos the captioners learn from
     max_steps: int = 0  # 0: the library's default length
-    caption_epochs: int = 30  # CaptionerConfig's default
+    # Table 3's captioners: 150 epochs of ~80 captions (~450 steps); CaptionerConfig's default 30
+    # (~90 steps here) left every captioner below the nearest training caption (docs/reproduction.md)
+    caption_epochs: int = 150
     synth: tuple = ()  # extra SynthConfig fields, (name, value) pairs
     pretrain: tuple = ()  # PretrainConfig fields other than the defaults, (name, value) pairs (--pretrain-set)
     crop: int = 64

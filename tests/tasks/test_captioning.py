@@ -73,6 +73,28 @@ def test_captioner_learns_and_round_trips(tmp_path, tiny_model):
     assert again.predict(feats) == caps and again.net.config == cfg
 
 
+def test_a_small_training_set_trains_for_more_epochs_up_to_min_steps(monkeypatch, tiny_model):
+    cfg = CaptionerConfig(epochs=30, batch_size=32)
+    assert cfg.total_steps(80) == 90  # 3 batches an epoch, 30 epochs (the default: no floor)
+    floor = cfg.replace(min_steps=450)
+    assert floor.total_steps(80) == 450 and floor.total_steps(97) == 452  # whole epochs: 150 x 3, 113 x 4
+    assert floor.total_steps(1000) == 32 * 30  # enough steps already: the epochs rule
+    with pytest.raises(ValueError, match="min_steps"):
+        CaptionerConfig(min_steps=-1)
+    # the training loop and its schedule run exactly that many steps
+    import videobert.tasks.captioning as cap
+
+    seen = {}
+    real_fit = cap.fit
+    monkeypatch.setattr(cap, "fit", lambda fn, total, *a, **k: seen.setdefault("total", total) and real_fit(fn, total, *a, **k))
+    clips = [torch.randn(2, 8) for _ in range(5)]
+    feats = SegmentFeatures(clips, torch.stack([c.mean(0) for c in clips]))
+    small = CaptionerConfig(variant="s3d", epochs=2, min_steps=7, batch_size=2, d_model=32, heads=2, ff_dim=64,
+                            encoder_layers=1, decoder_layers=1)
+    train_captioner(feats, ["add the salt"] * 5, tiny_model.tokenizer.text, small)
+    assert seen["total"] == 9  # 3 batches an epoch: 3 epochs reach 7
+
+
 def test_captioner_config_validation():
     with pytest.raises(ValueError, match="variant"):
         CaptionerConfig(variant="i3d")

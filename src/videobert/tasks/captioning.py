@@ -75,7 +75,8 @@ VARIANT_WORDS = {"s3d": "clip features only", "videobert": "VideoBERT + clip fea
 class CaptionerConfig(Config):
     CHOICES = {"variant": VARIANTS}
     HELP = {"variant": "VideoBERT + S3D features, S3D features only, or VideoBERT only",
-            "template": "the text VideoBERT reads beside the video for its features"}
+            "template": "the text VideoBERT reads beside the video for its features",
+            "min_steps": "train at least this many optimizer steps (whole epochs): few labelled videos get more epochs"}
     variant: str = "videobert"  # "videobert" (VideoBERT + S3D features) or "s3d" (S3D only)
     template: str = CAPTION_TEMPLATE
     max_video_tokens: int = 64  # VideoBERT input
@@ -88,6 +89,7 @@ class CaptionerConfig(Config):
     ff_dim: int = 256
     dropout: float = 0.1
     epochs: int = 30
+    min_steps: int = 0  # > 0: small training sets train for more epochs, to at least this many steps
     batch_size: int = 32
     lr: float = 5e-4
     seed: int = 0
@@ -107,6 +109,15 @@ class CaptionerConfig(Config):
             self.fail("dropout", self.dropout, "must be in [0, 1)")
         if self.lr <= 0:
             self.fail("lr", self.lr, "must be > 0")
+        if self.min_steps < 0:
+            self.fail("min_steps", self.min_steps, "must be >= 0")
+
+    def total_steps(self, num_captions: int) -> int:
+        """Optimizer steps on `num_captions` training captions: `epochs` whole epochs, more when
+        that is under `min_steps` (with 16 labelled videos, ~80 captions, 30 epochs are 90 steps:
+        too few to beat the nearest training caption; docs/reproduction.md, Table 3)."""
+        per_epoch = math.ceil(num_captions / self.batch_size)
+        return per_epoch * max(self.epochs, math.ceil(self.min_steps / per_epoch))
 
 
 # ---- features --------------------------------------------------------------------------
@@ -339,7 +350,8 @@ def train_captioner(
     targets = [[BOS, *tc.encode_caption(c), EOS] for c in captions]
     opt = adamw(net.parameters(), lr=config.lr, weight_decay=0.01)
     per_epoch = math.ceil(len(captions) / config.batch_size)
-    sched = lr_scheduler(opt, config.epochs * per_epoch, 0, "cosine")
+    total = config.total_steps(len(captions))
+    sched = lr_scheduler(opt, total, 0, "cosine")
     order = list(range(len(captions)))
 
     def step_fn(step: int) -> tuple[torch.Tensor, int]:  # one batch of the training skeleton (train.engine)
@@ -362,7 +374,7 @@ def train_captioner(
         return torch.tensor([[float(loss.detach()) * len(idx), len(idx)]]), len(idx)
 
     net.train()
-    last = fit(step_fn, config.epochs * per_epoch, ["loss"], scheduler=sched, log_every=per_epoch,
+    last = fit(step_fn, total, ["loss"], scheduler=sched, log_every=per_epoch,
                progress=f"captioner ({VARIANT_WORDS.get(config.variant, config.variant)})" if progress else None)
     net.eval()
     log.info("captioner (%s) trained: final epoch loss %.4f", config.variant, last["loss"])
