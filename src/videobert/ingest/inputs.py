@@ -191,8 +191,8 @@ def moved_away(jobs: list[tuple[str, Path]], stored_source: Callable[[str], str 
     out = []
     for vid, path in jobs:
         base = id_base(_stem(real_path(path)))
-        if vid == base or stored_source(vid) is not None:
-            continue  # already in the corpus, or took the plain id: nothing of that name is stored
+        if vid == base:
+            continue  # took the plain id: no corpus video of that name
         old = stored_source(base)
         if old is not None and not Path(old.split("#", 1)[0]).exists():  # a shard sample: its .tar
             out.append((path, base, old))

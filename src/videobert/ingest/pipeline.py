@@ -452,10 +452,11 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     if not paths:
         raise ValueError(f"no video files in {', '.join(map(str, inputs))}; give video files, folders of them "
                          "or .txt lists of paths")
-    jobs = assign_ids(paths, _stored_sources(corpus) if corpus.exists() else None)
+    stored = _stored_sources(corpus) if corpus.exists() else None
+    jobs = assign_ids(paths, stored)
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
-    if corpus.exists() and (moved := moved_away(todo, _stored_sources(corpus))):
+    if stored is not None and (moved := moved_away(todo, stored)):
         (path, vid, old), more = moved[0], f" (and {len(moved) - 1} more)" if len(moved) > 1 else ""
         log.warning("%s%s: named like corpus video %r, whose source %s is gone. If the videos were moved, "
                     "ingesting them again puts each in the corpus twice (the held-out split may then hold a "
