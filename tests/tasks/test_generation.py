@@ -89,6 +89,27 @@ def test_mlm_retrieval_score_is_the_caption_pseudo_log_likelihood(tiny_model):
         RetrievalConfig(scorer="cosine")
 
 
+def test_mlm_retrieval_with_the_corpus_softmax_scores_the_pieces_the_model_knows(tiny_model, monkeypatch):
+    # a model trained with mlm_softmax "corpus" normalizes a text slot over its recorded pieces; a
+    # caption's piece outside them is -inf for every video alike, so it is left out of the score
+    tok = tiny_model.tokenizer
+    caps, vids = ["add the salt", "stir"], [[1, 2], [3, 4, 5]]
+    t = tok.encode_text(caps[0])
+    known = sorted(set(t[:2]) | {tok.encode_text("tomato")[0]})  # "add", "the" (not "salt"), and another piece
+    monkeypatch.setitem(tiny_model.info, "text_pieces", known)
+    s = mlm_scores(tiny_model, caps, vids, RetrievalConfig(batch_size=4))
+    assert np.isfinite(s).all() and (s[1] == 0).all()  # "stir" is unknown: no piece to score, 0 for every video
+    expect = 0.0
+    for p in range(2):  # "add" and "the" only
+        masked = list(t)
+        masked[p] = tok.mask_id
+        b = tok.build(masked, vids[1])
+        with torch.no_grad():
+            out = tiny_model(torch.tensor([b["input_ids"]]), torch.tensor([b["token_type_ids"]]))
+        expect += float(out.logits[0, 1 + p, known].float().log_softmax(-1)[known.index(t[p])])
+    assert s[0, 1] == pytest.approx(expect, abs=1e-4)
+
+
 def test_mlm_scores_and_generation_equal_the_full_forward(tiny_model):
     """Retrieval and text-to-video run the MLM head only where they read it (issue 29): the
     numbers must be those of the full model's logits."""

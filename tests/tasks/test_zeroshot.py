@@ -86,6 +86,20 @@ def test_multi_piece_labels_use_their_own_mask_count(tiny_model):
     assert masks == [2, 3]
 
 
+def test_a_label_the_corpus_softmax_never_predicted_ranks_last(tiny_model, monkeypatch):
+    # mlm_softmax "corpus": a text slot is normalized over the recorded pieces; a label outside them
+    # (never a pretraining target, its logit untrained) scores -inf instead of a random value
+    tok = tiny_model.tokenizer
+    labels = [tok.encode_text(w) for w in ("cut", "stir", "julienne")]  # julienne: 2 pieces
+    full = score_labels(tiny_model, PAPER_TEMPLATE, 0, labels, [None, [1, 2]])
+    known = sorted({labels[0][0], labels[1][0], tok.encode_text("salt")[0]})
+    monkeypatch.setitem(tiny_model.info, "text_pieces", known)
+    s = score_labels(tiny_model, PAPER_TEMPLATE, 0, labels, [None, [1, 2]])
+    assert np.isneginf(s[:, 2]).all() and np.isfinite(s[:, :2]).all()
+    # the known labels keep their order and differences: one normalizer for both
+    np.testing.assert_allclose(s[:, 0] - s[:, 1], full[:, 0] - full[:, 1], atol=1e-4)
+
+
 def _segments(n):
     return [CorpusSegment(Segment(f"v{i}", "validation", 0, 0.0, 6.0, s), 0, 4)
             for i, s in enumerate(["add the salt", "cut the tomato", "add the tomato", "cut the salt"][:n])]

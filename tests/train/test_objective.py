@@ -115,3 +115,97 @@ def test_the_per_modality_head_writes_the_same_gradients_as_autograd_through_sli
     tok = model.tokenizer
     assert fused[4].shape == head.decoder.weight.shape and fused[4][tok.sep_video_id].abs().sum() == 0
     model.zero_grad(set_to_none=True)
+
+
+def _corpus_model(pieces):
+    torch.manual_seed(0)
+    m = VideoBERT.create("scratch", fake_vocab(), {}, size="tiny", seed=0).eval()
+    m.info["text_pieces"] = pieces
+    return m
+
+
+def test_the_corpus_softmax_scores_a_text_piece_among_the_recorded_pieces():
+    pieces = [1996, 2023, 4937, 7592]
+    model = _corpus_model(pieces)
+    tok = model.tokenizer
+    v0 = tok.visual_offset
+    labels = [[-100, 2023, v0 + 3, -100], [v0, -100, 1996, 7592]]
+    batch = _batch(tok, labels)
+    loss, _ = PretrainingObjective(model, softmax="corpus")(batch)
+    hidden, _ = model.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
+    want = []
+    for b, t in ((0, 1), (0, 2), (1, 0), (1, 2), (1, 3)):
+        y = labels[b][t]
+        logits = model.mlm_logits(hidden[b, t])
+        logits, y = (logits[v0:], y - v0) if y >= v0 else (logits[pieces], pieces.index(y))
+        want.append(F.cross_entropy(logits[None].float(), torch.tensor([y])))
+    torch.testing.assert_close(loss, torch.stack(want).mean())
+    # a model without recorded pieces cannot train with it, nor one with pieces with another softmax
+    with pytest.raises(ValueError, match="records its text pieces"):
+        PretrainingObjective(VideoBERT.create("scratch", fake_vocab(), {}, size="tiny", seed=0), softmax="corpus")
+    with pytest.raises(ValueError, match="records its text pieces"):
+        PretrainingObjective(model, softmax="modality")
+
+
+@pytest.mark.parametrize("rows", [(4, 3), (0, 3), (4, 0)])
+def test_the_corpus_head_writes_the_same_gradients_as_autograd_through_an_index(rows):
+    # the text part's rows are an index of the tied weight: its rows outside the index, and the
+    # `[>]` row, get zero gradient; the rest equals autograd through index_select
+    pieces = [5, 17, 1996, 2023, 30000]
+    model = _corpus_model(pieces)
+    torch.manual_seed(1)
+    H = model.bert.config.hidden_size
+    ht, hv = torch.randn(rows[0], H), torch.randn(rows[1], H)
+    head = model.bert.cls.predictions
+    params = [head.decoder.weight, head.bias, head.transform.dense.weight]
+    idx = torch.tensor(pieces)
+
+    def grads(fn):
+        model.zero_grad(set_to_none=True)
+        xt, xv = ht.clone().requires_grad_(), hv.clone().requires_grad_()
+        lt, lv = fn(xt, xv)
+        ((lt * torch.arange(lt.shape[1])).sum().sin() + (lv ** 2).sum().cos()).backward()
+        return [lt.detach(), lv.detach(), xt.grad, xv.grad] + [p.grad.clone() for p in params]
+
+    def reference(xt, xv):
+        st = head.transform(xt)
+        return F.linear(st, head.decoder.weight[idx], head.bias[idx]), model.mlm_logits(xv, "visual")
+
+    fused = grads(model.mlm_logits_by_modality)
+    for a, b in zip(fused, grads(reference)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert fused[0].shape == (rows[0], len(pieces))
+    outside = torch.ones(model.tokenizer.num_text, dtype=torch.bool)
+    outside[idx] = False
+    assert fused[4][: model.tokenizer.num_text][outside].abs().sum() == 0
+    model.zero_grad(set_to_none=True)
+
+
+def test_text_log_probs_are_normalized_over_the_recorded_pieces():
+    pieces = [1996, 2023, 4937]
+    model = _corpus_model(pieces)
+    logits = torch.randn(2, model.tokenizer.vocab_size)
+    logp = model.text_log_probs(logits)  # (2, num_text)
+    assert logp.shape == (2, model.tokenizer.num_text)
+    torch.testing.assert_close(logp[:, pieces], torch.log_softmax(logits[:, pieces], -1))
+    assert torch.isinf(logp[:, 0]).all() and logp[:, pieces].exp().sum(-1).allclose(torch.ones(2))
+    del model.info["text_pieces"]  # no record: every text piece
+    torch.testing.assert_close(model.text_log_probs(logits), torch.log_softmax(logits[:, : model.tokenizer.num_text], -1))
+
+
+def test_the_recorded_pieces_are_saved_with_the_model_and_checked_on_load(tiny_corpus, tmp_path):
+    from videobert.vocab import VisualVocab
+
+    model = VideoBERT.create("scratch", VisualVocab.load(tiny_corpus.root / "vocab"), tiny_corpus.config, "tiny")
+    model.info["text_pieces"] = [1996, 2023, 4937]
+    d = model.save_pretrained(tmp_path / "m")
+    loaded = VideoBERT.from_pretrained(d)
+    assert loaded.info["text_pieces"] == [1996, 2023, 4937]
+    logits = torch.randn(2, model.tokenizer.vocab_size)
+    torch.testing.assert_close(loaded.text_log_probs(logits), model.text_log_probs(logits))
+    for bad in ([2023, 1996], [], [5, 5], [10 ** 6], ["a"]):
+        meta = json.loads((d / "videobert.json").read_text())
+        meta["text_pieces"] = bad
+        (d / "videobert.json").write_text(json.dumps(meta))
+        with pytest.raises(ValueError, match="sorted list of distinct text ids"):
+            VideoBERT.from_pretrained(d)

@@ -1,4 +1,5 @@
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -55,8 +56,9 @@ def test_overfit_lowers_the_masked_token_losses(tiny_corpus, tmp_path):
     assert m.tokenizer.num_visual == m.vocab.num_tokens
 
 
-def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
-    cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1)
+@pytest.mark.parametrize("softmax", ["modality", "corpus"])
+def test_resume_gives_the_same_weights(tiny_corpus, tmp_path, softmax):
+    cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1, mlm_softmax=softmax)
     pretrain(tiny_corpus, tmp_path / "a", cfg)
     pretrain(tiny_corpus, tmp_path / "b", cfg)
     # "interrupt" b after step 3: drop what came later, then resume
@@ -82,6 +84,24 @@ def test_resume_gives_the_same_weights(tiny_corpus, tmp_path):
             assert x[k] == pytest.approx(y[k], rel=1e-4, abs=1e-6), (x["step"], k)
     with pytest.raises(ValueError, match="config differs"):
         pretrain(tiny_corpus, tmp_path / "b", cfg.replace(lr=1.0), resume=True)
+
+
+def test_the_corpus_softmax_learns_among_the_pieces_of_the_pretraining_text(tiny_corpus, tmp_path):
+    from videobert.data import text_pieces
+    from videobert.model import VideoBERT
+
+    cfg = PretrainConfig(**{**TINY, "batch_size": 64, "lr": 5e-3}, max_steps=60, dropout=0.0, save_every=1000,
+                         vt_text_mask_rate=0.15, kind_mix=(1, 1, 2), mlm_softmax="corpus")
+    model = VideoBERT.from_pretrained(pretrain(tiny_corpus, tmp_path / "run", cfg))
+    pieces = model.info["text_pieces"]
+    assert pieces == text_pieces(tiny_corpus, tiny_corpus.video_ids(), model.tokenizer)
+    assert 0 < len(pieces) < 200 and model.text_log_probs(torch.zeros(model.tokenizer.vocab_size)).isfinite().sum() == len(pieces)
+    rows = _metrics(tmp_path / "run")
+    first, last = [sum(r["loss_text"] for r in rs) / len(rs) for rs in (rows[:5], rows[-5:])]
+    # it starts near ln(16 pieces) (~2.8), not ln(30,522) (~10.3) as over every piece, and falls
+    assert first < 0.5 * math.log(model.tokenizer.num_text) and last < 0.85 * first, (first, last)
+    with pytest.raises(ValueError, match="no sentence in its"):
+        text_pieces(tiny_corpus, [], model.tokenizer)
 
 
 def test_streamed_pretraining_resumes_exactly(tiny_corpus, tmp_path):

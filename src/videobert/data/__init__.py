@@ -20,6 +20,7 @@ from .examples import (
     load_videos,
     make_examples,
     split_videos,
+    text_pieces,
     video_data,
 )
 from .masking import Masker, MaskRates
@@ -27,6 +28,6 @@ from .stream import StreamingBatches
 
 __all__ = [
     "TEXT", "VIDEO", "VIDEO_TEXT", "KIND_NAMES", "MLM", "ALIGN", "T2V", "VIEW_NAMES", "NEG_OTHER", "NEG_SAME", "IGNORE", "Example", "ExampleSpec", "Segment", "VideoData",
-    "is_heldout", "load_videos", "make_examples", "split_videos", "video_data", "Masker", "MaskRates",
+    "is_heldout", "load_videos", "make_examples", "split_videos", "text_pieces", "video_data", "Masker", "MaskRates",
     "bucket_batches", "collate", "epoch_batches", "StreamingBatches",
 ]

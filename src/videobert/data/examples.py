@@ -263,3 +263,16 @@ def load_videos(corpus, vocab_dir, tokenizer, video_ids: Sequence[str], silent_l
                              "the token files do not belong to this vocabulary/model")
         out.append(video_data(rec, toks, tokenizer, clip_seconds, silent_len))
     return out
+
+
+def text_pieces(corpus, video_ids: Sequence[str], tokenizer) -> list[int]:
+    """The sorted distinct text ids of the sentences of `video_ids` (what a masked text piece of
+    pretraining can be: the candidates of ``mlm_softmax: corpus``)."""
+    seen: set[int] = set()
+    for vid in video_ids:
+        for s in corpus.read_meta(vid).get("sentences", []):
+            seen.update(tokenizer.encode_text(s["text"]))
+    if not seen:
+        raise ValueError(f"corpus {corpus.root}: no sentence in its {len(video_ids)} pretraining videos, so there is "
+                         "no text to predict among (mlm_softmax corpus); use --mlm-softmax modality for video only")
+    return sorted(seen)

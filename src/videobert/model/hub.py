@@ -229,7 +229,9 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
         if task in NOT_RESULTS or not isinstance(r, dict):
             continue
         if task == "zeroshot":
-            extra = (f"; per-word vote {_pair(ref, 'vote_verb_top1', 'vote_noun_top1')}, 1-NN on the features "
+            narr = (f", narration vote {_pair(ref, 'narration_vote_verb_top1', 'narration_vote_noun_top1')}"
+                    if "narration_vote_verb_top1" in ref else "")
+            extra = (f"; per-word vote {_pair(ref, 'vote_verb_top1', 'vote_noun_top1')}{narr}, 1-NN on the features "
                      f"{_pair(ref, 'nn_verb_top1', 'nn_noun_top1')}") if ref else ""
             rows.append(("zero-shot verb / noun top-1", _pair(r, "verb_top1", "noun_top1"),
                          f"language prior {_pair(r, 'prior_verb_top1', 'prior_noun_top1')}{extra}"))

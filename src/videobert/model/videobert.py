@@ -40,39 +40,53 @@ ALIGN_POOLS = ("cls", "match")
 
 
 class _TiedPartsLinear(torch.autograd.Function):
-    """Two groups of rows, each against its own row range of one weight (and bias): (M_a, H),
-    (M_b, H) -> (M_a, V_a), (M_b, V_b). Autograd through two slices of the tied embedding would
-    zero-fill a full-size gradient buffer for each slice and add them; this backward writes the
-    weight's gradient once, in place (the fills were a third of the tiny model's training step,
-    docs/benchmarks.md). The ranges must not overlap; rows outside both get zero gradient."""
+    """Two groups of rows, each against its own rows of one weight (and bias): (M_a, H), (M_b, H)
+    -> (M_a, V_a), (M_b, V_b). A part's rows are a range ``(lo, hi)`` or a sorted index tensor.
+    Autograd through two slices of the tied embedding would zero-fill a full-size gradient buffer
+    for each slice and add them; this backward writes the weight's gradient once, in place (the
+    fills were a third of the tiny model's training step, docs/benchmarks.md). The parts must not
+    overlap; rows outside both get zero gradient."""
 
     @staticmethod
-    def forward(ctx, xa, xb, weight, bias, ranges):
-        (a0, a1), (b0, b1) = ranges
+    def forward(ctx, xa, xb, weight, bias, parts):
         ctx.save_for_backward(xa, xb, weight)
-        ctx.ranges = ranges
-        return F.linear(xa, weight[a0:a1], bias[a0:a1]), F.linear(xb, weight[b0:b1], bias[b0:b1])
+        ctx.parts = parts
+        return tuple(F.linear(x, *_rows(weight, bias, p)) for x, p in zip((xa, xb), parts))
 
     @staticmethod
     def backward(ctx, ga, gb):
         # Products in the logits' dtype: bf16 under autocast, as the forward's were.
         xa, xb, weight = ctx.saved_tensors
-        gw = weight.new_empty(weight.shape)  # (V, H): every row written below
+        ranges = [p for p in ctx.parts if isinstance(p, tuple)]
+        gw = weight.new_empty(weight.shape)  # (V, H)
         gbias = weight.new_empty(weight.shape[0])  # (V,)
         end = 0
-        for x, g, (lo, hi) in sorted(zip((xa, xb), (ga, gb), ctx.ranges), key=lambda t: t[2][0]):
-            gw[end:lo], gbias[end:lo] = 0, 0  # rows in no range (`[>]`): no gradient from this head
-            if g.dtype == gw.dtype:
-                torch.mm(g.t(), x.to(g.dtype), out=gw[lo:hi])  # (V_part, H), no temporary
-            else:
-                gw[lo:hi] = g.t().mm(x.to(g.dtype))
-            gbias[lo:hi] = g.sum(0)
+        for lo, hi in sorted(ranges):  # zero only the rows outside the ranges, written below
+            gw[end:lo], gbias[end:lo] = 0, 0
             end = hi
         gw[end:], gbias[end:] = 0, 0
-        (a0, a1), (b0, b1) = ctx.ranges
-        gxa = ga.mm(weight[a0:a1].to(ga.dtype)) if ctx.needs_input_grad[0] else None  # (M_a, H)
-        gxb = gb.mm(weight[b0:b1].to(gb.dtype)) if ctx.needs_input_grad[1] else None  # (M_b, H)
-        return gxa, gxb, gw, gbias, None
+        for x, g, p in zip((xa, xb), (ga, gb), ctx.parts):
+            if isinstance(p, tuple):
+                lo, hi = p
+                if g.dtype == gw.dtype:
+                    torch.mm(g.t(), x.to(g.dtype), out=gw[lo:hi])  # (V_part, H), no temporary
+                else:
+                    gw[lo:hi] = g.t().mm(x.to(g.dtype))
+                gbias[lo:hi] = g.sum(0)
+            else:  # an index part lies in a zeroed stretch
+                gw.index_copy_(0, p, g.t().mm(x.to(g.dtype)).to(gw.dtype))
+                gbias.index_copy_(0, p, g.sum(0).to(gbias.dtype))
+        gx = [g.mm(_rows(weight, None, p)[0].to(g.dtype)) if ctx.needs_input_grad[i] else None  # (M_part, H)
+              for i, (g, p) in enumerate(zip((ga, gb), ctx.parts))]
+        return gx[0], gx[1], gw, gbias, None
+
+
+def _rows(weight: torch.Tensor, bias: torch.Tensor | None, part) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A weight's (and bias') rows of one `_TiedPartsLinear` part: a range or an index tensor."""
+    if isinstance(part, tuple):
+        lo, hi = part
+        return weight[lo:hi], None if bias is None else bias[lo:hi]
+    return weight.index_select(0, part), None if bias is None else bias.index_select(0, part)
 
 
 @dataclasses.dataclass
@@ -162,6 +176,12 @@ class VideoBERT(nn.Module):
         self.vocab = vocab
         self.ingest_config = dict(ingest_config or {})
         self.info = dict(info or {})
+        pieces = self.info.get("text_pieces")
+        if pieces is not None and not (isinstance(pieces, list) and pieces and all(type(i) is int for i in pieces)
+                                       and pieces == sorted(set(pieces)) and 0 <= pieces[0]
+                                       and pieces[-1] < tokenizer.num_text):
+            raise ValueError(f"text_pieces: expected a sorted list of distinct text ids in [0, {tokenizer.num_text}) "
+                             "(the model's videobert.json was edited or belongs to another tokenizer)")
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -237,8 +257,31 @@ class VideoBERT(nn.Module):
         head = self.bert.cls.predictions
         n = len(text_hidden)
         states = head.transform(torch.cat([text_hidden, visual_hidden]))  # (M_t + M_v, H)
-        ranges = (self.modality_ids("text"), self.modality_ids("visual"))
-        return _TiedPartsLinear.apply(states[:n], states[n:], head.decoder.weight, head.bias, ranges)
+        pieces = self.text_pieces(states.device)
+        parts = (self.modality_ids("text") if pieces is None else pieces, self.modality_ids("visual"))
+        return _TiedPartsLinear.apply(states[:n], states[n:], head.decoder.weight, head.bias, parts)
+
+    def text_pieces(self, device=None) -> torch.Tensor | None:
+        """The sorted text ids the masked-token head was trained to predict among (``mlm_softmax:
+        corpus``: the pieces of the pretraining text), (K,); None: every text piece."""
+        ids = self.info.get("text_pieces")
+        if ids is None:
+            return None
+        cached = getattr(self, "_text_pieces", None)
+        if cached is None or len(cached) != len(ids):
+            cached = self._text_pieces = torch.tensor(ids, dtype=torch.long)
+        return cached.to(device) if device is not None else cached
+
+    def text_log_probs(self, logits: torch.Tensor) -> torch.Tensor:
+        """log P of each text piece at a text slot, (..., num_text), from joint or text logits
+        (..., >= num_text): normalized over the pieces the head was trained among
+        (`text_pieces`), the others -inf (never seen as a target: their logits mean nothing)."""
+        text = logits[..., : self.tokenizer.num_text].float()
+        pieces = self.text_pieces(text.device)
+        if pieces is not None:
+            keep = torch.full_like(text[..., :1].expand_as(text), float("-inf"))
+            text = keep.index_copy(-1, pieces, text.index_select(-1, pieces))
+        return torch.log_softmax(text, dim=-1)
 
     def modality_ids(self, part: str) -> tuple[int, int]:
         """The ``[lo, hi)`` joint ids of one modality's words: "text" or "visual"."""
@@ -336,7 +379,8 @@ class VideoBERT(nn.Module):
                                     "pretrained with (the \"vocab\" folder named in its run's run.json)")
         vocab = VisualVocab.load(d / "visual_vocab")
         bert = BertForPreTraining.from_pretrained(str(d / "bert"))
-        info = {k: meta[k] for k in ("init", "size", "visual_init", "visual_init_power", "align_pool") if k in meta}
+        info = {k: meta[k] for k in ("init", "size", "visual_init", "visual_init_power", "align_pool", "text_pieces")
+                if k in meta}
         model = cls(bert, tok, vocab, meta.get("ingest_config", {}), info)
         model.name_or_path = str(directory)
         model.eval()

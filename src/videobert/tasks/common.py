@@ -139,6 +139,15 @@ def mlm_logits_at(model: Any, batch: dict[str, torch.Tensor], index: tuple) -> t
     return model(**batch).logits[index]
 
 
+def text_log_probs(model: Any, logits: torch.Tensor) -> torch.Tensor:
+    """log P over the text pieces at a text slot, (..., num_text), from joint logits: normalized over
+    the pieces the model's head was trained among (`VideoBERT.text_log_probs`), else over all (a
+    model trained with ``mlm_softmax: modality`` never ranked visual words there)."""
+    if callable(getattr(model, "text_log_probs", None)):
+        return model.text_log_probs(logits)
+    return torch.log_softmax(logits[..., : model.tokenizer.num_text].float(), dim=-1)
+
+
 def visual_id_tensor(model: Any) -> torch.Tensor:
     """Input ids of every visual token, in leaf order. (V_vis,)"""
     ids = model.tokenizer.visual_ids(list(range(model.vocab.num_tokens)))

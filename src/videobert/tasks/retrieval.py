@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import forward_batches, mlm_logits_at, model_device, pad_batch, subsample
+from .common import forward_batches, mlm_logits_at, model_device, pad_batch, subsample, text_log_probs
 from .metrics import markdown_table, median_rank, ranks_of_targets, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,18 @@ def mlm_scores(
              "--max-segments lowers it, --scorer alignment needs %d)", len(texts), len(vids),
              sum(map(len, texts)) * len(vids), len(texts) * len(vids))
     scores = np.zeros((len(texts), len(vids)), dtype=np.float64)
+    # A piece the model's head never predicted among (`mlm_softmax: corpus`) has log P -inf for
+    # every video alike: it cannot tell videos apart, so the caption is scored on its other pieces.
+    known = getattr(model, "info", {}).get("text_pieces")
+    known = None if known is None else set(known)
     for i, t in enumerate(texts):
-        if not t:
+        scored = [p for p in range(len(t)) if known is None or t[p] in known]
+        if not scored:
             continue
         # one row per (video, masked piece); the text sits right after [CLS], so piece p is at 1 + p
         items, where = [], []
         for j, v in enumerate(vids):
-            for p in range(len(t)):
+            for p in scored:
                 masked = list(t)
                 masked[p] = tok.mask_id
                 items.append(tok.build(masked, v))
@@ -99,7 +104,7 @@ def mlm_scores(
             target = torch.tensor([t[p] for _, p in batch], device=device)
             # the MLM head on the masked position of each row only (B x V, not B x T x V)
             logits = mlm_logits_at(model, pad_batch(items[i0 : i0 + config.batch_size], tok.pad_id, device), (rows, pos))
-            logp = torch.log_softmax(logits[:, : tok.num_text].float(), dim=-1)  # (B, V_text): a text slot
+            logp = text_log_probs(model, logits)  # (B, V_text): a text slot
             np.add.at(scores[i], [j for j, _ in batch], logp[rows, target].cpu().numpy())
     return scores
 

@@ -8,17 +8,24 @@ empty counter is labelled nothing and never counts as showing an action.
 
 Used to score text-to-video (does a generated word show the named verb / noun?) and as the
 per-word reference of zero-shot classification (each word votes its label).
+
+`narration_labels` builds the same table from what pretraining reads instead of the annotated
+steps: each clip is labelled with the verbs / nouns of the narration sentences whose video window
+(widened by `context_clips`, as `data.examples` widens it) covers it. Where narration names every
+step as it happens the two tables agree; where it names the step only part of the time, late, or
+by its verb alone, the narration vote is what counting co-occurrences in the model's own training
+signal gives, the fair reference for a model that never sees the annotations (docs/learning.md).
 """
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .annotations import CorpusSegment
-from .labels import segment_labels
+from .annotations import CorpusSegment, clip_range
+from .labels import label_indices, segment_labels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,21 +51,60 @@ def word_labels(train: Sequence[CorpusSegment], tokens: Callable[[str], np.ndarr
     by_video: dict[str, list[CorpusSegment]] = {}
     for s in train:
         by_video.setdefault(s.segment.video_id, []).append(s)
-    votes_v: dict[int, Counter] = {}
-    votes_n: dict[int, Counter] = {}
-    usage: Counter = Counter()
     labels = dict(zip(map(id, train), segment_labels(train, verbs, nouns)))  # one batch of parses
+    clips: dict[str, tuple[np.ndarray, list, list]] = {}
     for vid, segs in sorted(by_video.items()):
         toks = np.asarray(tokens(vid))
-        lv: list[int | None] = [None] * len(toks)
-        ln: list[int | None] = [None] * len(toks)
+        lv: list[list[int]] = [[] for _ in toks]
+        ln: list[list[int]] = [[] for _ in toks]
         for s in segs:
             v, n = labels[id(s)]
             for c in range(s.lo, min(s.hi, len(toks))):
-                lv[c], ln[c] = v, n
+                # a later step overlapping a clip overrides an earlier one (one label per clip)
+                lv[c] = [] if v is None else [v]
+                ln[c] = [] if n is None else [n]
+        clips[vid] = (toks, lv, ln)
+    return _tally(clips, verbs, nouns)
+
+
+def narration_labels(corpus: Any, video_ids: Sequence[str], tokens: Callable[[str], np.ndarray],
+                     verbs: Sequence[str], nouns: Sequence[str], context_clips: int = 1) -> WordLabels:
+    """Majority labels of the words of `video_ids` learned from their narration (the corpus'
+    timed sentences), not from annotated steps: a clip votes every verb / noun of the sentences
+    whose window covers it, a clip no labelled sentence covers votes nothing."""
+    cfg = corpus.config
+    clip_seconds = float(cfg.get("clip_frames", 30)) / float(cfg.get("fps", 20))
+    records = {vid: corpus.read(vid) for vid in sorted(set(video_ids))}
+    sentences = [(vid, s) for vid, rec in records.items() for s in rec.sentences]
+    parsed = label_indices([s.text for _, s in sentences], verbs, nouns)  # one batch of parses
+    clips: dict[str, tuple[np.ndarray, list, list]] = {}
+    for vid in records:
+        toks = np.asarray(tokens(vid))
+        clips[vid] = (toks, [[] for _ in toks], [[] for _ in toks])
+    for (vid, s), (v, n) in zip(sentences, parsed):
+        toks, lv, ln = clips[vid]
+        lo, hi = clip_range(records[vid].clip_starts, s.start, s.end, clip_seconds)
+        if hi <= lo:
+            continue
+        for c in range(max(lo - context_clips, 0), min(hi + context_clips, len(toks))):
+            if v is not None:
+                lv[c].append(v)
+            if n is not None:
+                ln[c].append(n)
+    return _tally(clips, verbs, nouns)
+
+
+def _tally(clips: dict[str, tuple[np.ndarray, list, list]], verbs: Sequence[str], nouns: Sequence[str]) -> WordLabels:
+    """WordLabels from each video's (tokens, verb labels per clip, noun labels per clip); a clip
+    with no label counts as one vote for nothing."""
+    votes_v: dict[int, Counter] = {}
+    votes_n: dict[int, Counter] = {}
+    usage: Counter = Counter()
+    for toks, lv, ln in clips.values():
         for c, t in enumerate(toks.tolist()):
-            votes_v.setdefault(t, Counter())[lv[c]] += 1
-            votes_n.setdefault(t, Counter())[ln[c]] += 1
+            for votes, labels in ((votes_v, lv[c]), (votes_n, ln[c])):
+                counter = votes.setdefault(t, Counter())
+                counter.update(labels or [None])
             usage[t] += 1
     verb = {t: _majority(c) for t, c in votes_v.items()}
     noun = {t: _majority(c) for t, c in votes_n.items()}

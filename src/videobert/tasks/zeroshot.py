@@ -33,7 +33,7 @@ import torch
 
 from ..utils.config import Config
 from .annotations import CorpusSegment
-from .common import fill_template, forward_batches, input_positions, subsample
+from .common import fill_template, forward_batches, input_positions, subsample, text_log_probs
 from .labels import segment_labels
 from .metrics import markdown_table, ranks_of_targets, recall_at_k
 from .paper import TABLE1, TABLE1_NOTE, cell
@@ -99,9 +99,8 @@ def score_labels(
         for i0, out in forward_batches(model, items, batch_size):
             for b in range(out.logits.shape[0]):
                 pos = input_positions(items[i0 + b]["input_ids"], filled.text_ids, filled.slots[slot])
-                # a text slot holds a text piece: normalized over the text ids (a model trained with
-                # PretrainConfig.mlm_softmax="modality" never ranked visual words there)
-                logp = torch.log_softmax(out.logits[b, pos, : tok.num_text].float(), dim=-1)  # (n, V_text)
+                # a text slot holds a text piece: normalized over the text ids the model predicts among
+                logp = text_log_probs(model, out.logits[b, pos])  # (n, V_text)
                 # logp[k, pieces[l, k]] averaged over k -> (L_n,)
                 s = logp.gather(1, pieces.T.to(logp.device)).mean(0)
                 scores[i0 + b, cols] = s.cpu().numpy()

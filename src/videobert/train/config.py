@@ -14,7 +14,7 @@ AUTO_EPOCHS = 8
 # The example and masking fields' defaults live in the data stage's own specs (one place each).
 _SPEC, _MASK = ExampleSpec(), MaskRates()
 MIN_STEPS = {"scratch": 6000, "pretrained": 1500}
-MLM_SOFTMAXES = ("modality", "joint")  # what a masked word is scored among (PretrainingObjective)
+MLM_SOFTMAXES = ("modality", "corpus", "joint")  # what a masked word is scored among (PretrainingObjective)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +44,9 @@ class PretrainConfig(Config):
         "tensorboard": "also log to RUN/tb (needs videobert[tensorboard])",
         "heldout_fraction": "fraction of the videos held out for the held-out losses",
         "mlm_softmax": "what a masked token is predicted among: 'modality', the words of its own modality "
-                       "(text or visual), or 'joint', the whole joint vocabulary (the paper's)",
+                       "(text or visual); 'corpus', a text piece among the pieces of the pretraining text only "
+                       "(the model records them), a visual word among the visual words; or 'joint', the whole "
+                       "joint vocabulary (the paper's)",
         "stream_chunk_videos": "with more training videos than N, stream the examples in chunks of N videos "
                                "(memory bounded by a chunk); else build each epoch in memory; 0: always in memory",
     }

@@ -37,6 +37,7 @@ from ..data import (
     epoch_batches,
     load_videos,
     split_videos,
+    text_pieces,
 )
 from ..model import VideoBERT
 from ..utils.config import save_config
@@ -76,13 +77,18 @@ class PretrainingObjective(nn.Module):
     The MLM head runs only on the labelled (masked) positions: with a ~50K joint vocabulary
     the decoder costs more than a small encoder, and the other positions have no loss. With
     ``softmax="modality"`` each masked word is predicted among its own modality's words (a
-    visual token among the visual words, a text piece among the text pieces); "joint": among all.
+    visual token among the visual words, a text piece among the text pieces); "corpus": the same,
+    but a text piece among the pieces the model records (`VideoBERT.text_pieces`, those of the
+    pretraining text); "joint": among all.
     """
 
     def __init__(self, model: VideoBERT, weights=(1.0, 1.0, 1.0), softmax: str = "modality"):
         super().__init__()
         if softmax not in MLM_SOFTMAXES:
             raise ValueError(f"softmax {softmax!r}: expected one of {MLM_SOFTMAXES}")
+        if (softmax == "corpus") != (model.text_pieces() is not None):
+            raise ValueError("softmax 'corpus' needs a model that records its text pieces (model.info['text_pieces'], "
+                             "set by pretraining), and only it does")
         self.model = model
         self.weights = tuple(float(w) for w in weights)
         self.softmax = softmax
@@ -99,9 +105,13 @@ class PretrainingObjective(nn.Module):
         # graph (a part skipped on one rank only desynchronized the gradient all-reduces).
         idx = {"text": (~is_vis).nonzero().squeeze(1), "visual": is_vis.nonzero().squeeze(1)}  # (M_part,)
         logits = dict(zip(idx, m.mlm_logits_by_modality(hidden[idx["text"]], hidden[idx["visual"]])))
+        pieces = m.text_pieces(y.device)  # (K,) with mlm_softmax "corpus": text among those pieces
         for part, rows in idx.items():
             lg = logits[part].float()  # (M_part, V_part)
-            target = y[rows] - m.modality_ids(part)[0]
+            if part == "text" and pieces is not None:
+                target = torch.searchsorted(pieces, y[rows])  # column of each target piece
+            else:
+                target = y[rows] - m.modality_ids(part)[0]
             ce = ce.index_put((rows,), F.cross_entropy(lg, target, reduction="none"))
             correct = correct.index_put((rows,), (lg.argmax(-1) == target).float())
         return ce, correct
@@ -401,6 +411,10 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     cfg = _resolve(cfg, stream, held, world, rank, cfg_path if resume else None)
     total = cfg.max_steps
 
+    if cfg.mlm_softmax == "corpus":  # the text pieces to predict among: those of every pretraining video
+        model.info["text_pieces"] = text_pieces(corpus, train_ids + held_ids, model.tokenizer)
+        log.info("text softmax over the %d pieces of the pretraining text (mlm_softmax corpus)",
+                 len(model.info["text_pieces"]))
     objective = PretrainingObjective(model, cfg.loss_weights, cfg.mlm_softmax)
     ddp = objective
     if world > 1:
