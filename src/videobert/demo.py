@@ -323,7 +323,7 @@ def zeroshot_references(data, verbs: list[str], nouns: list[str]) -> dict[str, A
     - the narration vote: the same vote with each word labelled from the training videos' narration
       (what pretraining reads) instead of their annotated steps;
     - 1-NN on the clip features: what the features allow before quantization, the bound."""
-    from .tasks.wordlabels import nearest_neighbour_bound, narration_labels, segment_reference, word_labels
+    from .tasks.wordlabels import narration_labels, nearest_neighbour_bound, segment_reference, word_labels
 
     vote = segment_reference(word_labels(data.train, data.tokens, verbs, nouns), data.val, data.tokens)
     train_videos = sorted({s.segment.video_id for s in data.train})
