@@ -9,9 +9,11 @@ over every position), each batch padded to its own longest (dynamic padding), in
     of 50 batches sorted by length); the timed batches are drawn at random from its epoch so
     they are a fair sample of it (its own order runs long-to-short within a megabatch);
   * "HF random" (the old baseline, for reference): random batches, so padded to a long example.
-A fourth side, *ours, softmax per modality*, is pretraining's default (`mlm_softmax: modality`:
-a masked word scored among its own modality's words) on our batches; its FLOPs count each masked
-token's head over its modality's words, so its MFU is of the work it does.
+A fourth side, *ours, softmax per modality* (`mlm_softmax: modality`: a masked word scored among
+its own modality's words), and a fifth, *ours, corpus softmax* (`mlm_softmax: corpus`, the default
+from scratch: a text piece scored among the pieces of the corpus' text, here the ~40 of the
+synthetic narration), run on our batches; their FLOPs count each masked token's head over the
+words it is scored among, so their MFU is of the work they do.
 All steps run AdamW (fused where PyTorch has a kernel, `train.engine.adamw`), interleaved (ours, HF grouped, HF random, ours, ...) so machine load
 drifts hit all alike. Ratios are useful tokens/s against the HF grouped baseline.
 
@@ -97,9 +99,10 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def useful_flops(batch, cfg, tok=None):
+def useful_flops(batch, cfg, tok=None, num_text=None):
     """Model FLOPs of a step. With `tok` (the per-modality softmax), a masked token's head
-    covers its modality's words only: the text ids or the visual ids."""
+    covers its modality's words only: the visual ids, or the text ids (`num_text` of them with
+    the corpus softmax)."""
     L, H, V = cfg.num_hidden_layers, cfg.hidden_size, cfg.vocab_size
     lens = batch["attention_mask"].sum(1).double()  # (B,)
     enc = (lens * (24 * L * H * H) + lens * lens * (4 * L * H)).sum()
@@ -108,7 +111,8 @@ def useful_flops(batch, cfg, tok=None):
         head = len(y) * (2 * H * H + 2 * H * V)
     else:
         n_vis = int((y >= tok.visual_offset).sum())
-        head = len(y) * 2 * H * H + 2 * H * (n_vis * tok.num_visual + (len(y) - n_vis) * tok.num_text)
+        num_text = tok.num_text if num_text is None else num_text
+        head = len(y) * 2 * H * H + 2 * H * (n_vis * tok.num_visual + (len(y) - n_vis) * num_text)
     return 3 * float(enc + head)
 
 
@@ -157,7 +161,9 @@ def run(argv=None, say=print) -> dict:
 
     hf = {"hf_grouped": hf_model(), "hf_random": hf_model()}
     rng = np.random.default_rng(0)
-    ex = make_examples(synthetic_videos(tok, args.videos, rng), tok, ExampleSpec(max_len=args.max_len), rng)
+    videos = synthetic_videos(tok, args.videos, rng)
+    ex = make_examples(videos, tok, ExampleSpec(max_len=args.max_len), rng)
+    pieces = sorted({i for v in videos for g in v.segments if g.text_ids for i in g.text_ids})  # data.text_pieces
     lengths = np.array([len(e.input_ids) for e in ex])
     masker = Masker(tok)
     ours_b = bucket_batches(lengths, args.batch_size, np.random.default_rng(1), pool=50)
@@ -195,9 +201,12 @@ def run(argv=None, say=print) -> dict:
     objective = PretrainingObjective(model, softmax="joint").train()
     model_mod = copy.deepcopy(model)
     objective_mod = PretrainingObjective(model_mod, softmax="modality").train()
+    model_corpus = copy.deepcopy(model)
+    model_corpus.info["text_pieces"] = pieces
+    objective_corpus = PretrainingObjective(model_corpus, softmax="corpus").train()
     for m in hf.values():
         m.train()
-    models = {"ours": model, "ours_modality": model_mod, **hf}
+    models = {"ours": model, "ours_modality": model_mod, "ours_corpus": model_corpus, **hf}
     # the fused AdamW kernel for every side (pretraining's; Hugging Face's Trainer defaults to it too)
     opts = {k: adamw(m.parameters(), lr=1e-4) for k, m in models.items()}
 
@@ -216,8 +225,9 @@ def run(argv=None, say=print) -> dict:
         return step
 
     steps = {"ours": step_ours, "ours_modality": lambda b: step_ours(b, objective_mod),
+             "ours_corpus": lambda b: step_ours(b, objective_corpus),
              "hf_grouped": step_hf("hf_grouped"), "hf_random": step_hf("hf_random")}
-    batches["ours_modality"] = batches["ours"]
+    batches["ours_modality"] = batches["ours_corpus"] = batches["ours"]
 
     peak = matmul_peak(device=device)
     stats = {k: {"time": 0.0, "tokens": 0, "padded": 0, "flops": 0.0} for k in opts}
@@ -236,7 +246,8 @@ def run(argv=None, say=print) -> dict:
                 s["time"] += dt
                 s["tokens"] += int(b["attention_mask"].sum())
                 s["padded"] += b["attention_mask"].numel()
-                s["flops"] += useful_flops(b, cfg, model.tokenizer if key == "ours_modality" else None)
+                s["flops"] += useful_flops(b, cfg, model.tokenizer if key in ("ours_modality", "ours_corpus") else None,
+                                           len(pieces) if key == "ours_corpus" else None)
     peak = max(peak, matmul_peak(device=device))
     load1 = os.getloadavg()
     say(f"model: {args.size} ({cfg.num_hidden_layers}L {cfg.hidden_size}H), joint vocab {cfg.vocab_size}, "
@@ -249,6 +260,7 @@ def run(argv=None, say=print) -> dict:
           f"end {load1[0]:.2f}/{load1[1]:.2f}/{load1[2]:.2f} on {os.cpu_count()} cores")
     say(f"matmul peak ({'bf16' if device.type == 'cuda' else 'fp32'}, best of runs): {peak / 1e9:.1f} GFLOP/s")
     names = {"ours": "ours (joint softmax)", "ours_modality": "ours, softmax per modality",
+             "ours_corpus": f"ours, corpus softmax ({len(pieces)})",
              "hf_grouped": "HF length-grouped", "hf_random": "HF padded-to-longest (random)"}
     tps = {k: s["tokens"] / s["time"] for k, s in stats.items()}
     say(f"{'':<30} {'useful tok/s':>12} {'padding':>8} {'pad/epoch':>9} {'vs HF grouped':>13} {'MFU':>6} {'time':>7}"
@@ -262,7 +274,8 @@ def run(argv=None, say=print) -> dict:
     res = {"size": args.size, "device": str(device), "peak_flops": peak, "load": load1[0],
            "tokens_per_s": tps, "mfu": {k: s["flops"] / s["time"] / peak for k, s in stats.items()},
            "vs_hf_grouped": tps["ours"] / tps["hf_grouped"],
-           "modality_vs_joint": tps["ours_modality"] / tps["ours"]}
+           "modality_vs_joint": tps["ours_modality"] / tps["ours"],
+           "corpus_vs_modality": tps["ours_corpus"] / tps["ours_modality"]}
     if args.profile:
         from torch.profiler import ProfilerActivity, profile
 
