@@ -189,6 +189,8 @@ def test_text_log_probs_are_normalized_over_the_recorded_pieces():
     assert logp.shape == (2, model.tokenizer.num_text)
     torch.testing.assert_close(logp[:, pieces], torch.log_softmax(logits[:, pieces], -1))
     assert torch.isinf(logp[:, 0]).all() and logp[:, pieces].exp().sum(-1).allclose(torch.ones(2))
+    model.info["text_pieces"] = [5, 6, 7]  # another record of the same length: read afresh
+    assert model.text_log_probs(logits)[:, [5, 6, 7]].isfinite().all() and model.text_pieces().tolist() == [5, 6, 7]
     del model.info["text_pieces"]  # no record: every text piece
     torch.testing.assert_close(model.text_log_probs(logits), torch.log_softmax(logits[:, : model.tokenizer.num_text], -1))
 

@@ -267,9 +267,10 @@ class VideoBERT(nn.Module):
         ids = self.info.get("text_pieces")
         if ids is None:
             return None
-        cached = getattr(self, "_text_pieces", None)
-        if cached is None or len(cached) != len(ids):
-            cached = self._text_pieces = torch.tensor(ids, dtype=torch.long)
+        key, cached = getattr(self, "_text_pieces", (None, None))
+        if key != ids:  # built once per recorded list (a list compare: no tensor per call)
+            key, cached = list(ids), torch.tensor(ids, dtype=torch.long)
+            self._text_pieces = (key, cached)
         return cached.to(device) if device is not None else cached
 
     def text_log_probs(self, logits: torch.Tensor) -> torch.Tensor:
