@@ -179,3 +179,18 @@ def test_the_docs_check_catches_a_wrong_option():
     assert any("eval forecast --no-such-flag" in p for p in problems)
     assert any("vocab --levelz" in p for p in problems)
     assert not any("--max-steps" in p or "--k" in p for p in problems), problems
+
+
+def test_building_the_cli_does_not_import_the_optional_vision_stack():
+    # timm and torchvision cost ~2 s of every command's start-up: only ViT/DeiT backbones and the
+    # distilled student need them, so neither `videobert --help` nor an s3d / efficientnet_lite0
+    # IngestConfig imports them (ingest.backbones loads only the plugins a name could come from)
+    import subprocess
+    import sys
+
+    code = ("import sys; from videobert import cli; from videobert.ingest.config import IngestConfig; "
+            "cli.build_parser(); IngestConfig(); IngestConfig(backbone='efficientnet_lite0'); "
+            "print(sorted(m for m in ('timm', 'torchvision') if m in sys.modules)); "
+            "IngestConfig(backbone='vit_tiny_patch16_224'); print('videobert.vision' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True", out

@@ -46,9 +46,11 @@ _REGISTRY: dict[str, BackboneFactory] = {}
 _DEFAULT_WEIGHTS: dict[str, str] = {}  # prefix -> the weights used when none are given
 _CLIPS_PER_PASS: dict[str, int] = {}  # prefix -> clips per forward pass by default (0: the whole batch)
 FALLBACK_WEIGHTS = "kinetics400"  # for a backbone registered without default weights
-# Modules that register more backbones when imported.
-_PLUGINS = ("videobert.vision", "videobert.ingest.efficientnet")
-_plugins_loaded = False
+# Modules that register more backbones when imported, with the name prefixes they register: a
+# lookup of one name imports only the modules that could hold it (videobert.vision imports timm
+# and torchvision, ~2 s of every command's start-up otherwise).
+_PLUGINS = {"videobert.vision": ("vit_", "deit_"), "videobert.ingest.efficientnet": ("efficientnet_lite0",)}
+_plugins_loaded: set[str] = set()
 ClipTokenizerFactory = Callable[[str, str], "Backbone"]
 _TOKENIZERS: dict[str, ClipTokenizerFactory] = {}
 
@@ -221,14 +223,14 @@ def _match(name: str) -> str | None:
 
 def default_weights(name: str) -> str:
     """The weights `name` uses when none are given: s3d "kinetics400", efficientnet_lite0 "imagenet"."""
-    _load_plugins()
+    _load_plugins(name)
     prefix = _match(name)
     return _DEFAULT_WEIGHTS.get(prefix, FALLBACK_WEIGHTS) if prefix else FALLBACK_WEIGHTS
 
 
 def default_clips_per_pass(name: str) -> int:
     """Clips per forward pass backbone `name` runs fastest with on a CPU (0: the whole batch)."""
-    _load_plugins()
+    _load_plugins(name)
     prefix = _match(name)
     return _CLIPS_PER_PASS.get(prefix, 0) if prefix else 0
 
@@ -236,7 +238,7 @@ def default_clips_per_pass(name: str) -> int:
 def default_options(name: str) -> dict:
     """The keyword options (with their defaults) that backbone `name`'s factory takes, e.g.
     ``{"frames": 3, "pool": "mean"}`` for efficientnet_lite0, ``{}`` for s3d or an unknown name."""
-    _load_plugins()
+    _load_plugins(name)
     prefix = _match(name)
     if prefix is None:
         return {}
@@ -249,12 +251,16 @@ def list_backbones() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _load_plugins() -> None:
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    for mod in _PLUGINS:
+def _load_plugins(name: str | None = None) -> None:
+    """Import the plugin modules (those that could register `name`; all without a name, or for a
+    name no plugin's prefixes cover, so that an unknown name's error lists every backbone)."""
+    wanted = [m for m, prefixes in _PLUGINS.items() if name is not None and name.startswith(prefixes)]
+    if name is None or (not wanted and _match(name) is None):
+        wanted = list(_PLUGINS)
+    for mod in wanted:
+        if mod in _plugins_loaded:
+            continue
+        _plugins_loaded.add(mod)
         try:
             importlib.import_module(mod)
         except ImportError as e:  # an optional extra (e.g. timm) missing: its backbones stay unlisted
@@ -273,7 +279,7 @@ def create_backbone(
     The factory runs with torch's CPU RNG seeded by `seed` (and the caller's RNG state restored
     afterwards), so ``weights="random"`` gives the same model for the same seed.
     """
-    _load_plugins()
+    _load_plugins(name)
     prefix = _match(name)
     if prefix is None:
         raise ValueError(f"unknown backbone {name!r}; known: {', '.join(list_backbones())}")

@@ -17,11 +17,12 @@ import torch
 from ..ingest.backbones import Backbone, register_clip_tokenizer
 from ..utils.device import resolve_device
 from .backbones import frame_indices
-from .model import load_student
 
 
 class StudentTokenizer(Backbone):
     def __init__(self, student_dir: str | Path, device: str = "auto"):
+        from .model import load_student  # lazy: it needs timm, which `import videobert.vision` must not
+
         model, info = load_student(student_dir, "cpu")
         super().__init__(model.arch.img_size, model.arch.embed_dim, info["mean"], info["std"])
         self.model, self.info = model, info
