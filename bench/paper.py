@@ -227,22 +227,23 @@ def narration_vote(data, verbs, nouns, segments, prefix: str = "") -> dict:
 def narration_row(model: Path, corpus: Path, ann: Path, videos: Path) -> dict:
     """`narration_vote` on all and on the held-out-pair validation segments (for a row recorded
     before the column existed: no model is run)."""
+    data, verbs, nouns = eval_data(model, corpus, ann, videos)
+    held = heldout_segments(data.val, ann)
+    return {**narration_vote(data, verbs, nouns, data.val),
+            **(narration_vote(data, verbs, nouns, held, "held_") if held else {})}
+
+
+def eval_data(model: Path, corpus: Path, ann: Path, videos: Path):
+    """(tasks.report.EvalData, verbs, nouns) of a pretrained model on the labelled corpus."""
     from videobert.tasks.annotations import read_labels
     from videobert.tasks.report import load_eval_data
 
     data = load_eval_data(str(model), str(corpus), str(ann), "cpu")
-    verbs, nouns = read_labels(videos / "verbs.txt"), read_labels(videos / "nouns.txt")
-    out = narration_vote(data, verbs, nouns, data.val)
-    held = heldout_segments(data.val, ann)
-    return {**out, **(narration_vote(data, verbs, nouns, held, "held_") if held else {})}
+    return data, read_labels(videos / "verbs.txt"), read_labels(videos / "nouns.txt")
 
 
 def evaluate_set(model: Path, corpus: Path, ann: Path, videos: Path) -> dict:
-    from videobert.tasks.annotations import read_labels
-    from videobert.tasks.report import load_eval_data
-
-    data = load_eval_data(str(model), str(corpus), str(ann), "cpu")
-    verbs, nouns = read_labels(videos / "verbs.txt"), read_labels(videos / "nouns.txt")
+    data, verbs, nouns = eval_data(model, corpus, ann, videos)
     return zeroshot_row(data, verbs, nouns, ann)
 
 

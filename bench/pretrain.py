@@ -10,9 +10,9 @@ over every position), each batch padded to its own longest (dynamic padding), in
     they are a fair sample of it (its own order runs long-to-short within a megabatch);
   * "HF random" (the old baseline, for reference): random batches, so padded to a long example.
 A fourth side, *ours, softmax per modality* (`mlm_softmax: modality`: a masked word scored among
-its own modality's words), and a fifth, *ours, corpus softmax* (`mlm_softmax: corpus`, the default
-from scratch: a text piece scored among the pieces of the corpus' text, here the ~40 of the
-synthetic narration), run on our batches; their FLOPs count each masked token's head over the
+its own modality's words, pretraining's default), and a fifth, *ours, corpus softmax*
+(`mlm_softmax: corpus`, an option: a text piece scored among the pieces of the corpus' text,
+here the ~35 of the synthetic narration), run on our batches; their FLOPs count each masked token's head over the
 words it is scored among, so their MFU is of the work they do.
 All steps run AdamW (fused where PyTorch has a kernel, `train.engine.adamw`), interleaved (ours, HF grouped, HF random, ours, ...) so machine load
 drifts hit all alike. Ratios are useful tokens/s against the HF grouped baseline.

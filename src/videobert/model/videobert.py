@@ -280,8 +280,7 @@ class VideoBERT(nn.Module):
         text = logits[..., : self.tokenizer.num_text].float()
         pieces = self.text_pieces(text.device)
         if pieces is not None:
-            keep = torch.full_like(text[..., :1].expand_as(text), float("-inf"))
-            text = keep.index_copy(-1, pieces, text.index_select(-1, pieces))
+            text = torch.full_like(text, float("-inf")).index_copy(-1, pieces, text.index_select(-1, pieces))
         return torch.log_softmax(text, dim=-1)
 
     def modality_ids(self, part: str) -> tuple[int, int]:
