@@ -457,6 +457,9 @@ def add_parser(sub) -> None:
                    help="clip features: efficientnet_lite0 = ImageNet weights shipped in a pip package (real "
                         "pretrained features, offline); s3d = the paper's network with RANDOM weights (its "
                         "Kinetics weights need a download) (default: %(default)s)")
+    p.add_argument("--size", type=int, default=d.size,
+                   help="backbone input crop in pixels (default: 0 = the backbone's demo size: "
+                        + ", ".join(f"{k} {v}" for k, v in BACKBONE_SIZES.items()) + ")")
     p.add_argument("--text", choices=("captions", "asr"), default=d.text,
                    help="training text: the narration's caption files, or speech recognition of its audio "
                         "(captions ignored) (default: %(default)s)")
@@ -478,7 +481,7 @@ def _cli(args) -> int:
         cfg = DemoConfig.tiny_config(seed=args.seed, backbone=args.backbone)
     else:
         cfg = DemoConfig(videos=args.videos, max_steps=args.steps, init=args.init, seed=args.seed, workers=args.workers,
-                         backbone=args.backbone, text=args.text, asr=args.asr)
+                         backbone=args.backbone, size=args.size, text=args.text, asr=args.asr)
     lib = logging.getLogger("videobert")
     level = lib.level
     if not args.verbose:  # the demo prints one line per stage; the stages' own INFO logs are noise here
