@@ -90,3 +90,25 @@ def test_report_words_for_timings_and_diverging_losses(tmp_path):
     notes = loss_trend_notes(path)
     assert len(notes) == 1 and "Held-out loss_align rose from 0.600 (step 40) to 0.800 (step 100)" in notes[0]
     assert "overfits" in notes[0]
+
+
+def test_the_demo_command_hands_its_options_to_the_config(monkeypatch, tmp_path, capsys):
+    import videobert.demo as demo
+
+    seen = []
+
+    class Recorder:
+        def __init__(self, out, config, progress=True, say=print):
+            seen.append(config)
+
+        def run(self):
+            return tmp_path / "report.html"
+
+    monkeypatch.setattr(demo, "Demo", Recorder)
+    assert main(["demo", "--size", "160", "--steps", "10", "--out", str(tmp_path / "d")]) == 0
+    assert (seen[-1].size, seen[-1].crop, seen[-1].max_steps) == (160, 160, 10)
+    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    assert seen[-1].crop == 224  # 0: the backbone's demo size
+    capsys.readouterr()
+    assert main(["demo", "--size", "-3", "--out", str(tmp_path / "d")]) == 1
+    assert "'size' = -3" in capsys.readouterr().err

@@ -445,7 +445,7 @@ def render_html(meta: dict, ref: dict, tables: list[str], pictures: dict[str, st
 # ---- CLI ------------------------------------------------------------------------------------
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "demo", help="the whole pipeline on a synthetic narrated corpus (offline; about 9-12 min on 2 CPU cores)",
+        "demo", help="the whole pipeline on a synthetic narrated corpus (offline; about 8 min on 2 CPU cores)",
         description="synth -> ingest -> vocab -> pretrain -> eval -> report. Finished stages are reused on a "
                     "re-run, so an interrupted demo resumes. Opens nothing: look at DIR/report.html.")
     p.add_argument("--out", default="videobert-demo", help="output directory (default: %(default)s)")
