@@ -99,3 +99,11 @@ def test_commands_in_every_page_exist():
     problems = [p for f in sorted(DOCS.rglob("*.md")) if f.parent != DOCS
                 for p in doc_problems(f.read_text(encoding="utf-8"), str(f.relative_to(DOCS)), cmds)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_formats_page_lists_every_video_extension_a_folder_is_searched_for():
+    from videobert.corpus import VIDEO_EXTS
+
+    page = (DOCS / "formats.md").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith("| a video file"))
+    assert set(re.findall(r"\.[a-z0-9]+", row.split("|")[1])) == set(VIDEO_EXTS)

@@ -75,6 +75,12 @@ class VideoRecord:
         return min(max(i, 0), self.num_clips - 1)
 
 
+# The file names a folder's videos are found by (ingest) and a download is recognized by (fetch):
+# web and desktop containers, and the camcorder / broadcast ones real footage comes in (AVCHD
+# .mts/.m2ts, MXF, DVD .vob, DV).
+VIDEO_EXTS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".divx", ".wmv", ".asf", ".flv",
+                        ".f4v", ".mpg", ".mpeg", ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".mod", ".tod", ".mxf",
+                        ".dv", ".ogv", ".3gp", ".3g2"})
 VIDEO_ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}")
 
 

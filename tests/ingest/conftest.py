@@ -15,8 +15,10 @@ import torch
 
 from videobert.ingest import IngestConfig
 
-CODECS = {"mp4": "libx264", "mkv": "libx264", "mov": "libx264", "webm": "libvpx-vp9", "avi": "mpeg4"}
-AUDIO = {"mp4": "aac", "mkv": "aac", "mov": "aac", "webm": "libopus", "avi": "mp2"}
+CODECS = {"mp4": "libx264", "mkv": "libx264", "mov": "libx264", "webm": "libvpx-vp9", "avi": "mpeg4",
+          "mts": "libx264", "m2ts": "libx264", "vob": "mpeg2video"}  # AVCHD camcorder, DVD
+AUDIO = {"mp4": "aac", "mkv": "aac", "mov": "aac", "webm": "libopus", "avi": "mp2", "mts": "aac", "m2ts": "aac",
+         "vob": "mp2"}
 
 
 def level(i: int) -> int:

@@ -102,7 +102,7 @@ def test_empty_folder_directory_named_like_a_video_and_dangling_symlink_are_repo
     with caplog.at_level("WARNING", logger="videobert.ingest.inputs"):
         paths = expand_inputs([tmp_path / "empty", tmp_path / "x.mp4", tmp_path / "v"])
     assert paths == [tmp_path / "x.mp4", tmp_path / "v" / "dangling.mp4"]
-    assert "empty: folder holds no video files" in caplog.text
+    assert "empty: folder holds no video files" in caplog.text and "it is empty" in caplog.text
     assert "y.mp4: a directory named like a video file" in caplog.text
 
 
@@ -146,3 +146,19 @@ def test_videos_named_like_corpus_videos_whose_source_is_gone_are_flagged_as_mov
     flagged = moved_away([(v, p) for v, p in jobs if v not in stored], stored.get)
     assert [(p, vid) for p, vid, _ in flagged] == [(new, "clip"), (other, "other")]
     assert moved_away([], stored.get) == [] and moved_away(jobs, {}.get) == []
+
+
+def test_a_folder_without_videos_says_what_it_holds(tmp_path, caplog):
+    for name in ("a.m4a", "b.m4a", "c.gif", "notes"):
+        _touch(tmp_path / "audio" / name)
+    with caplog.at_level("WARNING", logger="videobert.ingest.inputs"):
+        assert expand_inputs([tmp_path / "audio"]) == []
+    assert "holds no video files" in caplog.text and "only .m4a x2, (no extension) x1, .gif x1" in caplog.text
+
+
+def test_camcorder_and_broadcast_containers_are_videos(tmp_path):
+    names = ["a.MTS", "b.m2ts", "c.mxf", "d.vob", "e.dv", "f.3g2", "g.f4v", "h.asf"]
+    for n in names:
+        _touch(tmp_path / "cam" / n)
+    _touch(tmp_path / "cam" / "i.m4a")  # audio: not a video
+    assert [p.name for p in expand_inputs([tmp_path / "cam"])] == names

@@ -483,3 +483,17 @@ def test_a_corpus_made_before_clips_per_pass_keeps_one_pass_per_batch(videos, ti
     ingest([videos / "cook.mp4"], out2, dataclasses.replace(tiny_config, clips_per_pass=3), progress=False)
     ingest([videos / "stir.mkv"], out2, tiny_config, progress=False)
     assert Corpus(out2).read("stir").meta["features"]["clips_per_pass"] == 3
+
+
+def test_camcorder_and_dvd_containers_are_ingested_like_any_video(tmp_path, make_video, tiny_config):
+    # AVCHD (.mts / .m2ts: MPEG-TS, H.264, AAC) and DVD (.vob: MPEG-PS, MPEG-2, MP2)
+    d = tmp_path / "cam"
+    d.mkdir()
+    for name in ("a.MTS", "b.m2ts", "c.vob"):
+        make_video(d / name.lower(), 25, 80, audio=True).rename(d / name)  # 3.2 s: 2 clips each
+    s = ingest([d], tmp_path / "corpus", tiny_config, progress=False)
+    assert (s.done, s.failed) == (3, 0)
+    corpus = Corpus(tmp_path / "corpus")
+    assert sorted(corpus.video_ids()) == ["a", "b", "c"]
+    for vid in corpus.video_ids():
+        assert corpus.read(vid).num_clips == 2

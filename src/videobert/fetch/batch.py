@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..corpus import VIDEO_EXTS
 from ..utils.failures import FailureLog
 from ..utils.io import atomic_write_json, read_json
 from ..utils.lazy import require
@@ -29,7 +30,6 @@ from ..utils.progress import progress
 from .config import FetchConfig
 from .download import (
     PARTIAL,
-    VIDEO_EXTS,
     FetchError,
     FetchItem,
     Outcome,

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..corpus import check_video_id
+from ..corpus import VIDEO_EXTS, check_video_id
 from ..utils.io import atomic_write_json, atomic_write_text, read_json
 from ..utils.lazy import require
 from .config import FetchConfig
@@ -35,7 +35,6 @@ from .config import FetchConfig
 log = logging.getLogger(__name__)
 
 KINDS = ("unavailable", "private", "geo_blocked", "http_status", "network_error", "timeout", "invalid_media", "other")
-VIDEO_EXTS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".flv", ".ts", ".wmv", ".ogv", ".3gp"}
 PARTIAL = ".partial"
 YOUTUBE_ID = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/|v/|live/)|youtu\.be/)"
                         r"([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])")

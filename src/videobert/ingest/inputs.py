@@ -40,12 +40,11 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..corpus import check_video_id
+from ..corpus import VIDEO_EXTS, check_video_id
 from . import shards
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTS = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".flv", ".ts", ".wmv", ".ogv", ".3gp"}
 LIST_EXTS = {".txt", ".lst", ".list"}
 MAX_BASE = 150  # id base length: leaves room for "-<40 hex>" within the 201 characters of a valid id
 HASH_LENGTHS = (8, 16, 40)
@@ -77,8 +76,8 @@ def _expand(inputs: Iterable[str | os.PathLike], out: dict[Path, Path], lists: t
             for f in videos:
                 out.setdefault(real_path(f), f.absolute())
             if not videos:
-                log.warning("%s: folder holds no video files (%s); nothing to ingest from it", p,
-                            " ".join(sorted(VIDEO_EXTS)))
+                log.warning("%s: folder holds no video files (%s)%s; nothing to ingest from it", p,
+                            " ".join(sorted(VIDEO_EXTS)), _other_files(p))
         elif p.suffix.lower() in shards.SHARD_EXTS and p.is_file():
             for f in _shard_videos(p):
                 out.setdefault(real_path(f), f)
@@ -115,6 +114,20 @@ def _folder_videos(folder: Path) -> list[Path]:
         elif f.is_dir():
             log.warning("%s: a directory named like a video file, skipped (videos inside it are ingested)", f)
     return videos
+
+
+def _other_files(folder: Path) -> str:
+    """What a folder without videos holds instead, by extension (for the warning): ', only .m4a x2, .gif x1'."""
+    counts: dict[str, int] = {}
+    for f in folder.rglob("*"):
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts):
+            ext = f.suffix.lower() or "(no extension)"
+            counts[ext] = counts.get(ext, 0) + 1
+    if not counts:
+        return ", it is empty"
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    more = f" and {len(top) - 5} more kinds" if len(top) > 5 else ""
+    return ", only " + ", ".join(f"{ext} x{n}" for ext, n in top[:5]) + more
 
 
 def _shard_videos(tar: Path) -> list[Path]:
