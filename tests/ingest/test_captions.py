@@ -91,6 +91,28 @@ def test_find_captions_order(tmp_path):
     assert find_captions(video, other) == video.parent / "cook.vtt"
 
 
+def test_find_captions_reads_yt_dlp_language_variants_and_any_letter_case(tmp_path):
+    from videobert.ingest.captions import _listing
+
+    video = tmp_path / "Cook.mp4"
+    video.write_bytes(b"")
+    assert find_captions(video) is None
+    for name in ("Cook.de.vtt", "Cook.en-orig.vtt.part", "Cooking.en.vtt", "Cook.en-US.vtt.json"):
+        write(tmp_path, name, "")  # another language, yt-dlp's partial file, another video, not captions
+    _listing.cache_clear()
+    assert find_captions(video) is None
+    write(tmp_path, "Cook.en-orig.vtt", "")
+    write(tmp_path, "Cook.en-US.vtt", "")
+    _listing.cache_clear()  # (a real folder's new files change its mtime; the test's may not, within a tick)
+    assert find_captions(video) == tmp_path / "Cook.en-orig.vtt"  # English variants by name: en-orig < en-us
+    write(tmp_path, "cook.EN.SRT", "")
+    _listing.cache_clear()
+    assert find_captions(video) == tmp_path / "cook.EN.SRT"  # the plain suffixes first, in any case
+    write(tmp_path, "Cook.en.srt", "")
+    assert find_captions(video) == tmp_path / "Cook.en.srt"  # the exact name before another case
+    assert find_captions(video, names=("x",)) == tmp_path / "Cook.en.srt"
+
+
 def test_sentences_punctuation_pauses_and_max_length():
     words = words_from_text("Cut the onion. Now fry it! Done", 0.0, 10.0)
     s = split_sentences(words)

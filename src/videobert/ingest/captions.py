@@ -1,7 +1,8 @@
 """WebVTT / SRT caption files -> timed words.
 
-Finding: for a video ``NAME.ext`` we look for ``NAME.vtt``, ``NAME.en.vtt``, ``NAME.srt``
-beside it, then in ``--captions DIR``.
+Finding: for a video ``NAME.ext`` we look for ``NAME.vtt``, ``NAME.en.vtt``, ``NAME.srt``,
+``NAME.en.srt``, then another English variant as yt-dlp names them (``NAME.en-US.vtt``,
+``NAME.en-orig.vtt``, ...; by name), any letter case, beside it, then in ``--captions DIR``.
 
 Cleaning: HTML/VTT tags (``<i>``, ``<c>``, inline ``<00:00:01.500>`` timestamps, ``<v Name>``),
 ASS overrides (``{\\an8}``) and HTML entities are removed. Cues are ordered by start time
@@ -19,9 +20,12 @@ WebVTT says (YouTube starts cues with a line holding one space). A malformed cue
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
 import html
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -43,7 +47,8 @@ class Cue:
     raw: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # body lines as written (word timings)
 
 
-CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt")
+CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt", ".en.srt")  # in this order; then other English variants
+_ENGLISH_VARIANT = re.compile(r"\.en(?:[-_][a-z0-9]+)+\.(?:vtt|srt)")  # .en-us.vtt, .en-orig.srt (lower case)
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})>")  # a word's start in YouTube's automatic captions
 MIN_PACE_WORDS = 8  # onset-timed words needed to measure a file's speaking pace (fewer: ends kept as they are)
@@ -55,12 +60,50 @@ def find_captions(video_path: str | Path, captions_dir: str | Path | None = None
     bases = dict.fromkeys((video_path.stem, *names))
     dirs = [video_path.parent] + ([Path(captions_dir)] if captions_dir else [])
     for d in dirs:
+        exact = [d / f"{base}{suffix}" for base in bases for suffix in CAPTION_SUFFIXES]
+        found = next((p for p in exact if p.is_file()), None)
+        if found is not None:
+            return found
+        index, keys = _caption_files(d)  # lower-case name -> name; the lower-case names, sorted
         for base in bases:
-            for suffix in CAPTION_SUFFIXES:
-                p = d / f"{base}{suffix}"
-                if p.is_file():
-                    return p
+            low = base.lower()
+            for suffix in CAPTION_SUFFIXES:  # another letter case: COOK.SRT, cook.VTT
+                if low + suffix in index:
+                    return d / index[low + suffix]
+            variants = [n for n in _names_from(keys, low + ".en") if _ENGLISH_VARIANT.fullmatch(n[len(low):])]
+            if variants:
+                return d / index[variants[0]]
     return None
+
+
+def _caption_files(folder: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The .vtt / .srt files of `folder`: name by lower-case name, and the lower-case names
+    sorted. Listed once per folder and change: a folder of 100,000 videos is not listed per video."""
+    try:
+        return _listing(str(folder), folder.stat().st_mtime_ns)
+    except OSError:  # no such folder
+        return {}, ()
+
+
+@functools.lru_cache(maxsize=64)
+def _listing(folder: str, mtime_ns: int) -> tuple[dict[str, str], tuple[str, ...]]:
+    names: dict[str, str] = {}
+    with os.scandir(folder) as it:
+        for e in it:
+            low = e.name.lower()
+            if low.endswith((".vtt", ".srt")) and e.is_file():
+                names[low] = min(names.get(low, e.name), e.name)  # two spellings of one name: the same pick each time
+    return names, tuple(sorted(names))
+
+
+def _names_from(keys: tuple[str, ...], prefix: str) -> list[str]:
+    """The names in sorted `keys` that start with `prefix`."""
+    i = bisect.bisect_left(keys, prefix)
+    out = []
+    while i < len(keys) and keys[i].startswith(prefix):
+        out.append(keys[i])
+        i += 1
+    return out
 
 
 def read_caption_text(path: Path) -> str:
