@@ -170,6 +170,34 @@ def test_display_rotation_is_applied_and_recorded(tmp_path, how):
     assert abs(frame[:12].mean() - frame[-12:].mean()) < 10
 
 
+def test_the_film_is_read_not_a_cover_picture_stored_as_the_first_track(tmp_path, make_video):
+    import shutil
+    import subprocess
+
+    import av as pyav
+
+    from videobert.utils.media import main_video_stream
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("no ffmpeg CLI")
+    film = make_video(tmp_path / "film.mp4", 25, 80)  # 3.2 s: 2 clips
+    cover = tmp_path / "cover.png"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=red:size=32x32", "-frames:v", "1",
+                    str(cover)], check=True)
+    mkv = tmp_path / "with_cover.mkv"  # track 0: a one-frame PNG; track 1: the film
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(film), "-i", str(cover), "-map", "1", "-map", "0",
+                    "-c", "copy", str(mkv)], check=True)
+    with pyav.open(str(mkv)) as c:
+        assert c.streams.video[0].codec_context.name == "png"
+        assert main_video_stream(c).codec_context.name == "h264"
+    plain, a = read(film, size=32)
+    covered, b = read(mkv, size=32)
+    assert covered.info["codec"] == "h264" and len(a) == len(b) == 2
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))  # the film's own frames
+    with pyav.open(str(cover)) as c:
+        assert main_video_stream(c).codec_context.name == "png"  # a lone picture is still the video
+
+
 # ---- `frames`: only the positions a backbone reads are converted (issue 29) ---------------------
 @pytest.mark.parametrize("frames", [(5, 15, 25), (0, 0, 29), (29, 3)])
 def test_frames_option_gives_the_same_rows_as_full_clips(tmp_path, make_video, frames):

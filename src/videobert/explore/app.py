@@ -38,6 +38,7 @@ import numpy as np
 
 from ..corpus import Corpus, CorpusError, is_valid_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from ..utils.media import main_video_stream
 from .cache import choose_cache
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,7 @@ class Explorer:
 
         out = []
         with open_container(source) as container:  # a file, or a shard member read in place
-            stream = container.streams.video[0]
+            stream = main_video_stream(container)
             container.seek(int(max(times[0] - 0.5, 0) / stream.time_base), stream=stream)
             want = list(times)
             last = None

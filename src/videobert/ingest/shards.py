@@ -48,6 +48,7 @@ import tarfile
 from pathlib import Path
 
 from ..corpus import Sentence
+from ..utils.media import main_video_stream
 from .captions import clean_line, parse_timestamp
 from .decode import DecodeError
 from .sentences import Word, words_from_text
@@ -494,7 +495,7 @@ def caption_sentence(source: str | os.PathLike, text: SampleText) -> list[Senten
         duration = text.clip[1] - text.clip[0]
     else:
         with open_container(source) as c:
-            v = c.streams.video[0] if c.streams.video else None
+            v = main_video_stream(c)
             duration = float(v.duration * v.time_base) if v is not None and v.duration else (c.duration or 0) / 1e6
     return [Sentence(text.caption, 0.0, float(duration))]
 

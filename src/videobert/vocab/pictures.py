@@ -16,6 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
+from ..utils.media import main_video_stream
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -29,7 +30,7 @@ def read_frame(source: str | os.PathLike, t: float) -> Image.Image:
     from ..ingest.shards import open_container
 
     with open_container(source) as container:
-        stream = container.streams.video[0]
+        stream = main_video_stream(container)
         if t > 0:
             container.seek(int(t / stream.time_base), stream=stream)  # lands on a keyframe at or before t
         frame = None
