@@ -198,6 +198,25 @@ def test_the_film_is_read_not_a_cover_picture_stored_as_the_first_track(tmp_path
         assert main_video_stream(c).codec_context.name == "png"  # a lone picture is still the video
 
 
+def test_times_are_on_the_players_clock_when_the_container_starts_late(tmp_path, make_video):
+    # MPEG-TS from a camcorder starts at ~1.4 s, a broadcast recording hours in; caption files and
+    # speech recognition count from the start a player shows as 0:00
+    import shutil
+    import subprocess
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("no ffmpeg CLI")
+    film = make_video(tmp_path / "film.mp4", 25, 80)
+    ts = tmp_path / "late.ts"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(film), "-c", "copy", "-output_ts_offset", "3600",
+                    str(ts)], check=True)
+    plain, a = read(film, size=32)
+    late, b = read(ts, size=32)
+    assert late.t0 < Fraction(1, 10) and late.duration == plain.duration  # not 3,601 s in
+    assert [round(float(x - late.t0), 6) for x in late.clip_starts()] == [0.0, 1.5]
+    assert len(a) == len(b) == 2 and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 # ---- `frames`: only the positions a backbone reads are converted (issue 29) ---------------------
 @pytest.mark.parametrize("frames", [(5, 15, 25), (0, 0, 29), (29, 3)])
 def test_frames_option_gives_the_same_rows_as_full_clips(tmp_path, make_video, frames):

@@ -88,3 +88,23 @@ def test_pictures_of_a_corpus_ingested_from_a_shard(tmp_path, red_then_blue_mp4)
     tiles = int((vocab.counts > 0).sum())
     colour = sum((np.abs(sheet - c).max(axis=-1) < 60).sum() for c in (RED, BLUE))
     assert colour >= 0.9 * tiles * 32 * 24  # every tile a 4:3 frame, letterboxed (a grey placeholder has none)
+
+
+def test_a_frame_is_read_at_the_players_clock_of_a_late_starting_container(tmp_path, red_then_blue_mp4):
+    # the clip times ingest stores count from a player's 0:00; an MPEG-TS may start an hour in
+    import shutil
+    import subprocess
+
+    from videobert.vocab.pictures import frame_images, read_frame
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("no ffmpeg CLI")
+    ts = tmp_path / "late.ts"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(red_then_blue_mp4), "-c:v", "libx264", "-output_ts_offset",
+                    "3600", str(ts)], check=True)
+    for path in (red_then_blue_mp4, ts):
+        early, late = np.asarray(read_frame(path, 1.0))[24, 32], np.asarray(read_frame(path, 3.0))[24, 32]
+        assert early[0] > 150 > 100 > early[2] and late[2] > 150 > 100 > late[0], path  # red at 1 s, blue at 3 s
+        # several times, one opening (the explorer's): past the end, the last frame
+        reds = [int(np.asarray(im)[24, 32][0] > 150) for im in frame_images(path, [0.5, 1.0, 3.0, 9.0])]
+        assert reds == [1, 1, 0, 0], path

@@ -38,7 +38,6 @@ import numpy as np
 
 from ..corpus import Corpus, CorpusError, is_valid_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
-from ..utils.media import main_video_stream
 from .cache import choose_cache
 
 log = logging.getLogger(__name__)
@@ -308,28 +307,12 @@ class Explorer:
 
     # ---- pictures (cached) ------------------------------------------------------------------
     def _frames(self, source: Path, times: list[float], size: int) -> list:
-        """Frames at `times` (seconds, ascending) of one source, opened once."""
+        """Frames at `times` (seconds on the player's clock, ascending) of one source, opened once."""
         from PIL import Image
 
-        from ..ingest.shards import open_container
-        from ..vocab.pictures import fit_square
+        from ..vocab.pictures import fit_square, frame_images
 
-        out = []
-        with open_container(source) as container:  # a file, or a shard member read in place
-            stream = main_video_stream(container)
-            container.seek(int(max(times[0] - 0.5, 0) / stream.time_base), stream=stream)
-            want = list(times)
-            last = None
-            for frame in container.decode(stream):
-                last = frame
-                while want and frame.time is not None and frame.time >= want[0] - 1e-6:
-                    out.append(fit_square(frame.to_image(), size))
-                    want.pop(0)
-                if not want:
-                    break
-            while want and last is not None:  # past the end: repeat the last frame
-                out.append(fit_square(last.to_image(), size))
-                want.pop(0)
+        out = [fit_square(img, size) for img in frame_images(source, times)]
         if not out:
             out = [Image.new("RGB", (size, size), (96, 96, 96))]
         return out

@@ -1,7 +1,10 @@
 """Streaming decode onto an exact 20 fps grid, cut into fixed-length clips.
 
 Timing is exact: a frame's time is ``pts * time_base`` as a `Fraction`, never an accumulated
-float, so 23.976/29.97 fps and variable-frame-rate (VFR) video land on the same grid.
+float, so 23.976/29.97 fps and variable-frame-rate (VFR) video land on the same grid. Times are
+on the player's clock, which caption files and speech recognition use too: from the container's
+start when that is positive (MPEG-TS / PS: a camcorder's .mts starts at ~1.4 s, a broadcast
+recording hours in), else from 0 as stored.
 
 Resampling (sample-and-hold, like a player): grid frame ``k`` is at ``t0 + k / fps`` where
 ``t0`` is the first frame's time, and shows the source frame on screen then, i.e. the last
@@ -38,7 +41,7 @@ import av.logging
 import av.video.reformatter
 import numpy as np
 
-from ..utils.media import main_video_stream
+from ..utils.media import main_video_stream, player_origin
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,7 @@ class ClipReader:
         self.last_clip_frames = 0
         self.info: dict = {}
         self._quarter_turns = 0  # from the first frame's display matrix (phone videos: rotate=90)
+        self._origin = Fraction(0)  # the player's clock starts here, in stream seconds (set per run)
         self._reformatter = av.video.reformatter.VideoReformatter()
 
     @property
@@ -192,7 +196,7 @@ class ClipReader:
         try:
             for frame in container.decode(stream):
                 if frame.pts is not None:
-                    t = frame.pts * tb
+                    t = frame.pts * tb - self._origin  # (the player's clock)
                 elif last is not None:  # no timestamp: assume the nominal rate
                     t = last + 1 / Fraction(rate)
                 else:
@@ -208,6 +212,7 @@ class ClipReader:
         self.t0 = self.end = None
         self.num_grid_frames = self.num_clips = self.last_clip_frames = self._quarter_turns = 0
         container = self._open()
+        self._origin = player_origin(container)
         try:
             if not container.streams.video:
                 kinds = ", ".join(s.type for s in container.streams) or "none"
@@ -314,15 +319,14 @@ class ClipReader:
         self._quarter_turns = (degrees // 90) % 4
         self.info["rotation"] = self._quarter_turns * 90  # width/height stay the coded (stored) ones
 
-    @staticmethod
-    def _declared_end(container, stream) -> Fraction | None:
-        """When the header says the video stream (else the container) ends, in seconds; None if it does not."""
+    def _declared_end(self, container, stream) -> Fraction | None:
+        """When the header says the video stream (else the container) ends, in seconds on the
+        player's clock; None if it does not."""
         if stream.duration:
-            return Fraction(stream.start_time or 0) * Fraction(stream.time_base) + stream.duration * Fraction(
-                stream.time_base
-            )
+            tb = Fraction(stream.time_base)
+            return (stream.start_time or 0) * tb + stream.duration * tb - self._origin
         if container.duration:  # microseconds; covers all streams
-            return Fraction(container.start_time or 0, 1_000_000) + Fraction(container.duration, 1_000_000)
+            return Fraction(container.start_time or 0, 1_000_000) + Fraction(container.duration, 1_000_000) - self._origin
         return None
 
     def _check_truncation(self, container, stream) -> None:

@@ -1,5 +1,7 @@
-"""Which stream of a media container is "the video"."""
+"""Which stream of a media container is "the video", and where its player's clock starts."""
 from __future__ import annotations
+
+from fractions import Fraction
 
 
 def main_video_stream(container):
@@ -11,3 +13,11 @@ def main_video_stream(container):
         return None
     best = container.streams.best("video")
     return best if best is not None else container.streams.video[0]
+
+
+def player_origin(container) -> Fraction:
+    """Stream time (seconds) that a player shows as 0:00, the clock caption files and speech
+    recognition count on: the container's start when it is positive (MPEG-TS / PS: a camcorder's
+    .mts starts at ~1.4 s, a broadcast recording hours in), else 0 (times as stored)."""
+    start = container.start_time  # microseconds; None when unknown
+    return Fraction(start, 1_000_000) if start is not None and start > 0 else Fraction(0)

@@ -16,7 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
-from ..utils.media import main_video_stream
+from ..utils.media import main_video_stream, player_origin
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -25,23 +25,52 @@ LABEL_HEIGHT = 14  # pixels per label line (PIL's default bitmap font is 11 px h
 
 
 def read_frame(source: str | os.PathLike, t: float) -> Image.Image:
-    """The first frame at or after time `t` (stream seconds), or the last frame if `t` is past the end.
-    `source`: a video file or a shard member (``SHARD.tar#KEY.mp4``), read in place."""
+    """The frame on screen at time `t` (seconds on the player's clock, as clip starts are): the
+    first frame at or after `t`, the last frame if `t` is past the end. `source`: a video file or
+    a shard member (``SHARD.tar#KEY.mp4``), read in place."""
+    images = frame_images(source, [t])
+    if not images:
+        raise ValueError(f"{source}: no video frame decoded near {t:.2f} s")
+    return images[0]
+
+
+def frame_images(source: str | os.PathLike, times: Sequence[float]) -> list[Image.Image]:
+    """`read_frame` at each of `times` (ascending), the source opened once; upright (the display
+    rotation applied, as ingest does); [] when it decodes no frame."""
     from ..ingest.shards import open_container
 
-    with open_container(source) as container:
-        stream = main_video_stream(container)
-        if t > 0:
-            container.seek(int(t / stream.time_base), stream=stream)  # lands on a keyframe at or before t
-        frame = None
-        for frame in container.decode(stream):
-            if frame.time is not None and frame.time >= t - 1e-6:
-                break
-        if frame is None:
-            raise ValueError(f"{source}: no video frame decoded near {t:.2f} s")
-        img = frame.to_image()
-        degrees = int(round(getattr(frame, "rotation", 0) or 0))  # display rotation, as ingest applies it
-        return img.rotate(degrees, expand=True) if degrees and degrees % 90 == 0 else img
+    if not times:
+        return []
+    # A seek lands on a keyframe before the first time; one that lands after it or decodes nothing
+    # (an MPEG-TS whose only keyframe is its first) falls back to decoding from the start.
+    for seek in (times[0] > 0, False):
+        with open_container(source) as container:
+            stream = main_video_stream(container)
+            origin = float(player_origin(container))
+            want = [t + origin for t in times]  # stream seconds
+            if seek:
+                container.seek(int(max(want[0] - 0.5, 0) / stream.time_base), stream=stream)
+            out, last = [], None
+            for frame in container.decode(stream):
+                if last is None and seek and frame.time is not None and frame.time > want[0] + 1e-6:
+                    break  # the seek overshot
+                last = frame
+                while len(out) < len(want) and frame.time is not None and frame.time >= want[len(out)] - 1e-6:
+                    out.append(_upright(frame))
+                if len(out) == len(want):
+                    break
+            if last is None and seek:
+                continue
+            if last is not None:  # past the end: the last frame
+                out += [_upright(last)] * (len(want) - len(out))
+            return out
+    return []
+
+
+def _upright(frame) -> Image.Image:
+    img = frame.to_image()
+    degrees = int(round(getattr(frame, "rotation", 0) or 0))  # display rotation, as ingest applies it
+    return img.rotate(degrees, expand=True) if degrees and degrees % 90 == 0 else img
 
 
 def placeholder(size: int, text: str) -> Image.Image:
