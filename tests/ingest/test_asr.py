@@ -186,3 +186,26 @@ def test_ingest_fails_up_front_for_a_bad_asr_model(whisper_dir, speech_video, tm
     with pytest.raises(ASRModelError, match="no such model directory"):
         pipeline.ingest([str(path)], tmp_path / "corpus", cfg, progress=False)
     assert not (tmp_path / "corpus" / "manifest.json").exists()
+
+
+def test_read_audio_is_on_the_players_clock(tmp_path):
+    # a track that starts 1 s in is preceded by 1 s of silence; a container that starts an hour in
+    # (MPEG-TS) reads as from 0:00
+    import shutil
+    import subprocess
+
+    from videobert.ingest.asr import read_audio
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("no ffmpeg CLI")
+    run = lambda *a: subprocess.run(["ffmpeg", "-loglevel", "error", *map(str, a)], check=True)  # noqa: E731
+    run("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-t", "3", "-c:v", "libx264", tmp_path / "v.mp4")
+    run("-f", "lavfi", "-i", "sine=f=440:sample_rate=16000", "-t", "2", tmp_path / "tone.wav")
+    run("-i", tmp_path / "v.mp4", "-itsoffset", "1", "-i", tmp_path / "tone.wav", "-map", "0:v", "-map", "1:a",
+        "-c:v", "copy", "-c:a", "aac", tmp_path / "late_audio.mkv")
+    a = read_audio(str(tmp_path / "late_audio.mkv")).astype(np.float32)
+    assert np.abs(a[: 14000]).max() < 200 and np.abs(a[17000:30000]).mean() > 1000  # silence, then the tone
+    assert 46000 < a.size < 50000  # 1 s + 2 s
+    run("-i", tmp_path / "late_audio.mkv", "-c:v", "copy", "-c:a", "aac", "-output_ts_offset", "3600", tmp_path / "late.ts")
+    b = read_audio(str(tmp_path / "late.ts")).astype(np.float32)
+    assert abs(b.size - a.size) < 2000 and np.abs(b[: 14000]).max() < 200 and np.abs(b[17000:30000]).mean() > 1000

@@ -18,12 +18,14 @@ import functools
 import io
 import logging
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
 from ..utils.lazy import require
+from ..utils.media import player_origin
 from .numbers import normalize_numbers
 from .sentences import Word
 
@@ -37,16 +39,25 @@ VAD_PAD_MS = 200  # speech padding kept around each stretch of speech the VAD fi
 
 
 def read_audio(path: str) -> np.ndarray | None:
-    """The first audio stream as mono 16 kHz int16 samples, or None when there is none."""
+    """The main audio stream (FFmpeg's best) as mono 16 kHz int16 samples from the player's 0:00
+    (`utils.media.player_origin`; an audio track that starts later is preceded by silence, so word
+    times are on the clock clip times use), or None when there is none."""
     from .shards import open_container  # a shard member (SHARD.tar#KEY.mp4): its KEY.m4a when it has one
 
     with open_container(path, audio=True) as container:
         if not container.streams.audio:
             return None
-        stream = container.streams.audio[0]
+        stream = container.streams.best("audio") or container.streams.audio[0]
+        origin = player_origin(container)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         chunks = []
+        first = True
         for frame in container.decode(stream):
+            if first and frame.pts is not None and frame.time_base is not None:
+                late = frame.pts * Fraction(frame.time_base) - origin  # the track's first sample, seconds
+                if late > 0:
+                    chunks.append(np.zeros(int(late * SAMPLE_RATE), np.int16))
+            first = False
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
         for out in resampler.resample(None):  # flush
