@@ -162,3 +162,23 @@ def test_camcorder_and_broadcast_containers_are_videos(tmp_path):
         _touch(tmp_path / "cam" / n)
     _touch(tmp_path / "cam" / "i.m4a")  # audio: not a video
     assert [p.name for p in expand_inputs([tmp_path / "cam"])] == names
+
+
+def test_ids_of_non_english_names_fold_accents_and_keep_earlier_ids(tmp_path):
+    assert id_base("Küche – Zwiebeln schneiden 🔪") == "Kuche___Zwiebeln_schneiden__"
+    assert id_base("crème brûlée") == "creme_brulee" and id_base("ﬁlm") == "film"
+    assert id_base("日本語の料理") == "video" and id_base("料理 2") == "___2"
+    assert id_base("a b.c..d") == "a_b.c.d" and id_base("___") == "___"  # ASCII names as before
+    a, b = _touch(tmp_path / "日本語の料理.mp4"), _touch(tmp_path / "ケーキ.mp4")
+    ids = [vid for vid, _ in assign_ids([a, b])]
+    assert sorted(ids)[1].startswith("video-") and "video" in ids  # two such names: both kept apart
+    # a corpus ingested before the folding keeps its ids ("K_che", not "Kuche" again)
+    k = _touch(tmp_path / "Küche.mp4")
+    assert assign_ids([k], {"K_che": str(k)}.get) == [("K_che", k)]
+    assert assign_ids([k]) == [("Kuche", k)]
+
+
+def test_macos_metadata_files_are_not_videos(tmp_path):
+    _touch(tmp_path / "v" / "clip.mp4")
+    _touch(tmp_path / "v" / "._clip.mp4", b"\x00\x05\x16\x07")  # AppleDouble, beside a copied video
+    assert [p.name for p in expand_inputs([tmp_path / "v"])] == ["clip.mp4"]

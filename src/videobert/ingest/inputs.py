@@ -16,13 +16,16 @@ each sample of a shard is one input ``/abs/SHARD.tar#KEY.mp4`` whose id base is 
 Video ids (`assign_ids`) are stable and unique per source file:
 
 - The base of an id is the stem of the real file (a symlink's target, so the spelling that
-  reached it does not matter), made a valid id (`videobert.corpus.check_video_id`): characters
-  other than ASCII letters, digits, ``.``, ``_`` and ``-`` become ``_``, runs of dots one dot,
-  a leading dot ``_``; at most 150 characters.
+  reached it does not matter), made a valid id (`videobert.corpus.check_video_id`): accents
+  dropped (``Küche`` -> ``Kuche``), other characters than ASCII letters, digits, ``.``, ``_``
+  and ``-`` become ``_``, runs of dots one dot, a leading dot ``_``; at most 150 characters; a
+  non-ASCII stem with no ASCII letter or digit left (``日本語の料理``) is ``video``. In a folder,
+  ``._NAME`` files (macOS metadata beside a copied video) are not videos.
 - A video whose id is already in the corpus is "already done" only when the stored record's
   source is the same resolved file; looked for under the plain base and the hashed ids below,
   of the real file's stem and of the stem as given (an earlier version named a symlinked video
-  after the link), so corpora of every earlier version keep their ids.
+  after the link), and under the bases of earlier versions (accents made ``_``), so corpora of
+  every earlier version keep their ids.
 - Otherwise it gets the plain base when no stored record and no other video of the batch takes
   it; of several new videos sharing a base, the one whose resolved path sorts first gets it.
   The others get ``BASE-<first 8 hex of sha1(resolved path)>`` (16, then 40 hex in the
@@ -37,6 +40,7 @@ import hashlib
 import logging
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -107,7 +111,7 @@ def _folder_videos(folder: Path) -> list[Path]:
         if f.suffix.lower() in shards.SHARD_EXTS and f.is_file():
             videos.extend(_shard_videos(f))
             continue
-        if f.suffix.lower() not in VIDEO_EXTS:
+        if f.suffix.lower() not in VIDEO_EXTS or f.name.startswith("._"):  # ._NAME: macOS metadata, not a video
             continue
         if f.is_file() or (f.is_symlink() and not f.exists()):
             videos.append(f)
@@ -148,6 +152,15 @@ def _stem(p: Path) -> str:
 
 def id_base(stem: str) -> str:
     """`stem` made a valid video id (see the module docstring)."""
+    if stem.isascii():
+        return _legacy_id_base(stem)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
+    return _legacy_id_base(folded) if re.search(r"[A-Za-z0-9]", folded) else "video"
+
+
+def _legacy_id_base(stem: str) -> str:
+    """The id base before accents were folded (ingest before 2026-12-07): kept to find the
+    videos an earlier version stored."""
     base = re.sub(r"[^A-Za-z0-9._-]", "_", stem)
     base = re.sub(r"\.{2,}", ".", base)
     if base.startswith("."):
@@ -179,7 +192,8 @@ def assign_ids(paths: list[Path], stored_source: Callable[[str], str | None] | N
     ids: list[str | None] = [None] * len(paths)
     # 1. videos already in the corpus, under any id this rule (or an earlier version's) gave them
     for i, (p, real) in enumerate(zip(paths, reals)):
-        candidates = (v for base in dict.fromkeys((bases[i], id_base(_stem(p))))
+        olds = (id_base(_stem(p)), _legacy_id_base(_stem(real)), _legacy_id_base(_stem(p)))
+        candidates = (v for base in dict.fromkeys((bases[i], *olds))
                       for v in [base] + [_hashed(base, h, n) for h in dict.fromkeys((real, p.absolute()))
                                          for n in HASH_LENGTHS])
         ids[i] = next((vid for vid in candidates if stored(vid) == real), None)
