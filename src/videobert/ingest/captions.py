@@ -233,7 +233,11 @@ def _spoken_ends(words: list[Word], timed: list[int]) -> list[Word]:
 
 
 def caption_words(path: str | Path) -> list[Word]:
-    cues = parse_cues(path)
+    return cue_words(parse_cues(path))
+
+
+def cue_words(cues: list[Cue]) -> list[Word]:
+    """Timed words of caption cues (a file's, or a subtitle track's inside a video)."""
     if any(_INLINE_TS.search(r) for c in cues for r in c.raw):
         return timed_caption_words(cues)
     words: list[Word] = []

@@ -54,6 +54,7 @@ from .decode import ClipReader, DecodeError, iter_clip_batches
 from .inputs import assign_ids, expand_inputs, id_base, moved_away
 from .sentences import split_sentences
 from .shards import caption_sentence, member_key, origin, sample_text
+from .subtitles import embedded_caption_words
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +198,8 @@ def resolved_clips_per_pass(config: IngestConfig) -> int:
 
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
-    """Timed sentences from the first source that exists: captions file, a shard sample's
-    subtitles, --captions-json, annotations, the sample's Whisper transcript, its .txt caption,
+    """Timed sentences from the first source that exists: captions file, the video's own
+    subtitle track, a shard sample's subtitles, --captions-json, annotations, the sample's Whisper transcript, its .txt caption,
     ASR (with ``text="asr"``: ASR only; docs/formats.md). A source without any text in it (e.g. a
     0-byte captions file) does not count: the next source is used."""
     sample = sample_text(path) if config.text == "auto" else None  # a video2dataset shard member's text
@@ -209,6 +210,11 @@ def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sen
         if words:
             return split_sentences(words, config.sentence_pause, config.sentence_max_words), f"captions:{cap}"
         log.info("%s: no captions in it; using the next text source for %s", cap, path)
+    if config.text == "auto":
+        embedded = embedded_caption_words(path)  # the video's own subtitle track (yt-dlp --embed-subs)
+        if embedded is not None and embedded[0]:
+            return (split_sentences(embedded[0], config.sentence_pause, config.sentence_max_words),
+                    f"subtitles:{embedded[1]}")
     if sample is not None and sample.subtitles:
         return (split_sentences(sample.subtitles, config.sentence_pause, config.sentence_max_words),
                 f"shard:subtitles:{sample.language}")
