@@ -176,7 +176,7 @@ def test_the_film_is_read_not_a_cover_picture_stored_as_the_first_track(tmp_path
 
     import av as pyav
 
-    from videobert.utils.media import main_video_stream
+    from videobert.utils.media import main_stream
 
     if not shutil.which("ffmpeg"):
         pytest.skip("no ffmpeg CLI")
@@ -189,13 +189,13 @@ def test_the_film_is_read_not_a_cover_picture_stored_as_the_first_track(tmp_path
                     "-c", "copy", str(mkv)], check=True)
     with pyav.open(str(mkv)) as c:
         assert c.streams.video[0].codec_context.name == "png"
-        assert main_video_stream(c).codec_context.name == "h264"
+        assert main_stream(c, "video").codec_context.name == "h264"
     plain, a = read(film, size=32)
     covered, b = read(mkv, size=32)
     assert covered.info["codec"] == "h264" and len(a) == len(b) == 2
     assert all(np.array_equal(x, y) for x, y in zip(a, b))  # the film's own frames
     with pyav.open(str(cover)) as c:
-        assert main_video_stream(c).codec_context.name == "png"  # a lone picture is still the video
+        assert main_stream(c, "video").codec_context.name == "png"  # a lone picture is still the video
 
 
 def test_times_are_on_the_players_clock_when_the_container_starts_late(tmp_path, make_video):

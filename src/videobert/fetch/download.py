@@ -30,7 +30,7 @@ from typing import Any
 from ..corpus import VIDEO_EXTS, check_video_id
 from ..utils.io import atomic_write_json, atomic_write_text, read_json
 from ..utils.lazy import require
-from ..utils.media import main_video_stream
+from ..utils.media import main_stream
 from .config import FetchConfig
 
 log = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ def probe_media(path: Path) -> float | None:
         with av.open(str(path)) as c:
             if not c.streams.video:
                 raise FetchError("invalid_media", f"{path.name}: no video stream")
-            stream = main_video_stream(c)
+            stream = main_stream(c, "video")
             frame = next(c.decode(stream), None)
             if frame is None:
                 raise FetchError("invalid_media", f"{path.name}: no decodable video frame")

@@ -25,7 +25,7 @@ import av
 import numpy as np
 
 from ..utils.lazy import require
-from ..utils.media import player_origin
+from ..utils.media import main_stream, player_origin
 from .numbers import normalize_numbers
 from .sentences import Word
 
@@ -47,7 +47,7 @@ def read_audio(path: str) -> np.ndarray | None:
     with open_container(path, audio=True) as container:
         if not container.streams.audio:
             return None
-        stream = container.streams.best("audio") or container.streams.audio[0]
+        stream = main_stream(container, "audio")
         origin = player_origin(container)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         chunks = []

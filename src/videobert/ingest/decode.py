@@ -41,7 +41,7 @@ import av.logging
 import av.video.reformatter
 import numpy as np
 
-from ..utils.media import main_video_stream, player_origin
+from ..utils.media import main_stream, player_origin
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class ClipReader:
 
     def _frames(self, container) -> Iterator[tuple[Fraction, av.VideoFrame]]:
         """(exact time in seconds, frame) in presentation order; non-increasing times dropped."""
-        stream = main_video_stream(container)
+        stream = main_stream(container, "video")
         stream.thread_type = "AUTO"  # frame + slice threads in the decoder
         # More frames in flight than cores (FFmpeg's auto: cores + 1) keeps the cores busy while
         # this thread converts frames: ~15-20% faster on 2 cores. Capped: many threads on a
@@ -217,7 +217,7 @@ class ClipReader:
             if not container.streams.video:
                 kinds = ", ".join(s.type for s in container.streams) or "none"
                 raise DecodeError("no_video_stream", f"{self.path}: no video stream (streams: {kinds})")
-            stream = main_video_stream(container)
+            stream = main_stream(container, "video")
             rate = Fraction(stream.average_rate or stream.guessed_rate or 25)
             self.info = {
                 "width": stream.codec_context.width,

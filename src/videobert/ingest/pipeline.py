@@ -199,8 +199,8 @@ def resolved_clips_per_pass(config: IngestConfig) -> int:
 
 def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sentence], str]:
     """Timed sentences from the first source that exists: captions file, the video's own
-    subtitle track, a shard sample's subtitles, --captions-json, annotations, the sample's Whisper transcript, its .txt caption,
-    ASR (with ``text="asr"``: ASR only; docs/formats.md). A source without any text in it (e.g. a
+    subtitle track, a shard sample's subtitles, --captions-json, annotations, the sample's Whisper
+    transcript, its .txt caption, ASR (with ``text="asr"``: ASR only; docs/formats.md). A source without any text in it (e.g. a
     0-byte captions file) does not count: the next source is used."""
     sample = sample_text(path) if config.text == "auto" else None  # a video2dataset shard member's text
     stem = member_key(path) or Path(path).stem

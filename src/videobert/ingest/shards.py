@@ -48,7 +48,7 @@ import tarfile
 from pathlib import Path
 
 from ..corpus import Sentence
-from ..utils.media import main_video_stream
+from ..utils.media import main_stream
 from .captions import clean_line, parse_timestamp
 from .decode import DecodeError
 from .sentences import Word, words_from_text
@@ -495,7 +495,7 @@ def caption_sentence(source: str | os.PathLike, text: SampleText) -> list[Senten
         duration = text.clip[1] - text.clip[0]
     else:
         with open_container(source) as c:
-            v = main_video_stream(c)
+            v = main_stream(c, "video")
             duration = float(v.duration * v.time_base) if v is not None and v.duration else (c.duration or 0) / 1e6
     return [Sentence(text.caption, 0.0, float(duration))]
 

@@ -13,9 +13,13 @@ import logging
 import os
 import re
 
+import av
+
 from ..utils.media import player_origin
 from .captions import Cue, clean_line, cue_words
+from .decode import DecodeError
 from .sentences import Word
+from .shards import open_container
 
 TEXT_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
 LAST_CUE_S = 3.0
@@ -34,11 +38,6 @@ def subtitle_track(container):
 def embedded_caption_words(source: str | os.PathLike) -> tuple[list[Word], str] | None:
     """The words of the video's own subtitle track and its language tag ("und" when untagged),
     or None when it has no readable one. `source`: a file or a shard member read in place."""
-    import av
-
-    from .decode import DecodeError
-    from .shards import open_container
-
     try:
         with open_container(source) as container:
             if not container.streams.subtitles:  # most videos: nothing demuxed
@@ -52,9 +51,12 @@ def embedded_caption_words(source: str | os.PathLike) -> tuple[list[Word], str] 
         log.info("%s: subtitle track not read (%s); using the next text source", source, e)
         return None
     timed.sort(key=lambda c: c[0])
-    cues = [Cue(start, end if end is not None and end > start else
-                (timed[i + 1][0] if i + 1 < len(timed) and timed[i + 1][0] > start else start + LAST_CUE_S), lines, lines)
-            for i, (start, end, lines) in enumerate(timed)]
+    cues = []
+    for i, (start, end, lines) in enumerate(timed):
+        if end is None or end <= start:  # no duration: until the next cue starts
+            following = timed[i + 1][0] if i + 1 < len(timed) else start
+            end = following if following > start else start + LAST_CUE_S
+        cues.append(Cue(start, end, lines, lines))
     return cue_words(cues), (track.language or "und")
 
 

@@ -1,18 +1,19 @@
-"""Which stream of a media container is "the video", and where its player's clock starts."""
+"""Which streams of a media container a player plays, and where its clock starts."""
 from __future__ import annotations
 
 from fractions import Fraction
 
 
-def main_video_stream(container):
-    """The video stream a player shows, or None when the container has none: FFmpeg's best
-    video stream (``av_find_best_stream``: a cover picture is passed over, and of the rest the
-    one with the most frames seen while probing). The first video stream is not it in every
-    file: an MKV can carry its thumbnail as a one-frame PNG track ahead of the film."""
-    if not container.streams.video:
+def main_stream(container, kind: str):
+    """The `kind` ("video" or "audio") stream a player plays, or None when the container has none:
+    FFmpeg's best (``av_find_best_stream``: a cover picture is passed over, and of the rest the
+    stream with the most frames seen while probing). The first stream is not it in every file: an
+    MKV can carry its thumbnail as a one-frame PNG track ahead of the film."""
+    streams = getattr(container.streams, kind)
+    if not streams:
         return None
-    best = container.streams.best("video")
-    return best if best is not None else container.streams.video[0]
+    best = container.streams.best(kind)
+    return best if best is not None else streams[0]
 
 
 def player_origin(container) -> Fraction:

@@ -16,7 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
-from ..utils.media import main_video_stream, player_origin
+from ..utils.media import main_stream, player_origin
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -45,7 +45,7 @@ def frame_images(source: str | os.PathLike, times: Sequence[float]) -> list[Imag
     # (an MPEG-TS whose only keyframe is its first) falls back to decoding from the start.
     for seek in (times[0] > 0, False):
         with open_container(source) as container:
-            stream = main_video_stream(container)
+            stream = main_stream(container, "video")
             origin = float(player_origin(container))
             want = [t + origin for t in times]  # stream seconds
             if seek:
