@@ -4,7 +4,7 @@ style and print what the model learned on held-out videos, beside the references
     python bench/transfer.py --styles kitchen studio --inits scratch --seeds 0 1 2 [--work DIR]
 
 Per style: ``videobert synth`` (64 videos, no audio, seed 0) -> ingest (``--backbone s3d``: random
-S3D, 64 px; ``efficientnet_lite0``: ImageNet EfficientNet-Lite0, 224 px, 3 frames per clip) ->
+S3D, 64 px; ``s3d112``: the same at 112 px; ``efficientnet_lite0``: ImageNet EfficientNet-Lite0, 224 px, 3 frames per clip) ->
 vocab (2 x 12 words); both are made once and reused. Per (init, seed): ``videobert pretrain``
 with nothing but ``--init`` (and ``--size tiny`` for scratch) and ``--seed``, then on the
 validation videos: zero-shot (paper template) and its language prior, the per-word majority
@@ -37,6 +37,7 @@ def sh(*args: str, log: Path) -> None:
 
 FEATURES = {  # backbone -> `videobert ingest` options
     "s3d": ["--weights", "random", "--size", "64"],  # the paper's network, random weights (offline)
+    "s3d112": ["--weights", "random", "--size", "112"],  # the same at 112 px (the hidden 6 x 8 corpus' features)
     "efficientnet_lite0": ["--backbone", "efficientnet_lite0"],  # ImageNet weights from a pip package, 224 px
 }
 

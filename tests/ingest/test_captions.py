@@ -249,3 +249,69 @@ def test_youtube_automatic_captions_split_at_pauses(tmp_path):
     assert source == f"captions:{vtt}" and len(sents) == 3
     sents, _ = video_text(str(tmp_path / "soup.mp4"), "soup", IngestConfig(asr="none", sentence_pause=1.5))
     assert [len(s.text.split()) for s in sents] == [24, 20]  # no silence that long: the 24-word cap
+
+
+ASS = """\ufeff[Script Info]
+Title: cooking
+ScriptType: v4.00+
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour
+Style: Default,Arial,20,&H00FFFFFF
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:03.50,0:00:05.00,Default,,0,0,0,,Now, stir it{\\i1} gently{\\i0}
+Comment: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,a note for the editor
+Dialogue: 0,0:00:00.25,0:00:02.10,Default,,0,0,0,,{\\an8}Cut the onion\\Ninto &amp; rings
+Dialogue: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100{\\p0}
+"""
+
+
+def test_ass_dialogue_lines_are_cues(tmp_path):
+    cues = parse_cues(write(tmp_path, "cook.ass", ASS))
+    assert [(c.start, c.end, c.lines) for c in cues] == [
+        (0.25, 2.1, ("Cut the onion", "into & rings")),  # sorted; \N breaks, tags and entities gone
+        (3.5, 5.0, ("Now, stir it gently",)),  # commas in the text field are text
+    ]  # the Comment line and the vector drawing are not text
+    assert [w.text for w in caption_words(tmp_path / "cook.ass")][:3] == ["Cut", "the", "onion"]
+    # SSA (v4) files name fields in their own order ("Marked" first); the Format line says which
+    ssa = ("[Events]\nFormat: Marked, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+           "Dialogue: Marked=0,0:01:02.5,0:01:04.00,*Default,NTP,0000,0000,0000,,fry, then serve\n")
+    assert [(c.start, c.end, c.lines) for c in parse_cues(write(tmp_path, "x.ssa", ssa))] == [(62.5, 64.0, ("fry, then serve",))]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,hi\n", r"before the \[Events\] Format line"),
+    ("[Events]\nFormat: Start, End, Text\nDialogue: 0:00:01.00,0:00:02.00\n", "2 fields, the Format line names 3"),
+    ("[Events]\nFormat: Start, End, Text\nDialogue: 0:00:01.00,0:99:02.00,hi\n", "bad timestamp"),
+    ("[Events]\nFormat: Start, End, Text\nDialogue: 0:00:03.00,0:00:02.00,hi\n", "ends before it starts"),
+    ("[Script Info]\nTitle: x\n", r"no \[Events\] section"),
+])
+def test_bad_ass_names_file_and_line(tmp_path, text, message):
+    with pytest.raises(CaptionError, match=message) as e:
+        parse_cues(write(tmp_path, "bad.ass", text))
+    assert "bad.ass" in str(e.value)
+
+
+def test_find_captions_reads_ass_after_vtt_and_srt(tmp_path):
+    from videobert.ingest.captions import _listing
+
+    video = tmp_path / "cook.mp4"
+    video.write_bytes(b"")
+    write(tmp_path, "COOK.SSA", "")
+    _listing.cache_clear()
+    assert find_captions(video) == tmp_path / "COOK.SSA"  # any letter case, as the others
+    write(tmp_path, "cook.en.ass", "")
+    assert find_captions(video) == tmp_path / "cook.en.ass"
+    write(tmp_path, "cook.ass", "")
+    assert find_captions(video) == tmp_path / "cook.ass"
+    write(tmp_path, "cook.en.srt", "")
+    assert find_captions(video) == tmp_path / "cook.en.srt"  # WebVTT / SRT before ASS
+    (tmp_path / "cook.en.srt").unlink()
+    (tmp_path / "cook.ass").unlink()
+    (tmp_path / "cook.en.ass").unlink()
+    (tmp_path / "COOK.SSA").unlink()
+    write(tmp_path, "cook.en-GB.ass", "")
+    _listing.cache_clear()
+    assert find_captions(video) == tmp_path / "cook.en-GB.ass"  # yt-dlp's language variants too

@@ -54,6 +54,14 @@ def test_text_sources(videos, tiny_config, tmp_path):
     assert pipeline.video_text(str(videos / "fry.webm"), "fry", tiny_config) == ([], "none")
 
 
+def test_ass_caption_file_beside_the_video_is_its_text(videos, tiny_config):
+    (videos / "stir.ass").write_text("[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+                                     "Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,{\\i1}Stir{\\i0} the soup.\n")
+    sents, src = pipeline.video_text(str(videos / "stir.mkv"), "stir", tiny_config)
+    assert src == f"captions:{videos / 'stir.ass'}"
+    assert [(s.text, s.start, s.end) for s in sents] == [("Stir the soup.", 0.5, 2.0)]
+
+
 def test_empty_captions_fall_through_to_annotations_and_latin1_srt_is_read(videos, tiny_config, tmp_path, caplog):
     caps = tmp_path / "caps"
     caps.mkdir()

@@ -1,8 +1,13 @@
-"""WebVTT / SRT caption files -> timed words.
+"""WebVTT / SRT / ASS caption files -> timed words.
 
 Finding: for a video ``NAME.ext`` we look for ``NAME.vtt``, ``NAME.en.vtt``, ``NAME.srt``,
-``NAME.en.srt``, then another English variant as yt-dlp names them (``NAME.en-US.vtt``,
-``NAME.en-orig.vtt``, ...; by name), any letter case, beside it, then in ``--captions DIR``.
+``NAME.en.srt``, ``NAME.ass``, ``NAME.en.ass``, ``NAME.ssa``, ``NAME.en.ssa``, then another English
+variant as yt-dlp names them (``NAME.en-US.vtt``, ``NAME.en-orig.vtt``, ...; by name), any letter
+case, beside it, then in ``--captions DIR``.
+
+ASS / SSA (Advanced SubStation Alpha, what subtitle editors and rippers write): the ``Dialogue:``
+lines of the ``[Events]`` section, their fields named by its ``Format:`` line; ``\\N`` breaks a
+line, ``{...}`` override tags are dropped, and vector drawings (``{\\p1}``) are not text.
 
 Cleaning: HTML/VTT tags (``<i>``, ``<c>``, inline ``<00:00:01.500>`` timestamps, ``<v Name>``),
 ASS overrides (``{\\an8}``) and HTML entities are removed. Cues are ordered by start time
@@ -47,8 +52,11 @@ class Cue:
     raw: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # body lines as written (word timings)
 
 
-CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt", ".en.srt")  # in this order; then other English variants
-_ENGLISH_VARIANT = re.compile(r"\.en(?:[-_][a-z0-9]+)+\.(?:vtt|srt)")  # .en-us.vtt, .en-orig.srt (lower case)
+CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt", ".en.srt", ".ass", ".en.ass", ".ssa", ".en.ssa")  # in this order; then other English variants
+CAPTION_EXTS = (".vtt", ".srt", ".ass", ".ssa")
+_ENGLISH_VARIANT = re.compile(r"\.en(?:[-_][a-z0-9]+)+\.(?:vtt|srt|ass|ssa)")  # .en-us.vtt, .en-orig.srt (lower case)
+ASS_BREAK = re.compile(r"\\[Nn]|\n")  # ASS line breaks (\N, \n), and real ones
+_ASS_DRAWING = re.compile(r"\{[^}]*\\p[1-9]")  # {\p1}: the text that follows is a vector drawing
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _INLINE_TS = re.compile(r"<((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})>")  # a word's start in YouTube's automatic captions
 MIN_PACE_WORDS = 8  # onset-timed words needed to measure a file's speaking pace (fewer: ends kept as they are)
@@ -77,7 +85,7 @@ def find_captions(video_path: str | Path, captions_dir: str | Path | None = None
 
 
 def _caption_files(folder: Path) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The .vtt / .srt files of `folder`: name by lower-case name, and the lower-case names
+    """The caption files (`CAPTION_EXTS`) of `folder`: name by lower-case name, and the lower-case names
     sorted. Listed once per folder and change: a folder of 100,000 videos is not listed per video."""
     try:
         return _listing(str(folder), folder.stat().st_mtime_ns)
@@ -91,7 +99,7 @@ def _listing(folder: str, mtime_ns: int) -> tuple[dict[str, str], tuple[str, ...
     with os.scandir(folder) as it:
         for e in it:
             low = e.name.lower()
-            if low.endswith((".vtt", ".srt")) and e.is_file():
+            if low.endswith(CAPTION_EXTS) and e.is_file():
                 names[low] = min(names.get(low, e.name), e.name)  # two spellings of one name: the same pick each time
     return names, tuple(sorted(names))
 
@@ -128,9 +136,11 @@ def clean_line(line: str) -> str:
 
 
 def parse_cues(path: str | Path) -> list[Cue]:
-    """Parse a .vtt or .srt file into cues sorted by (start, end)."""
+    """Parse a .vtt, .srt, .ass or .ssa file into cues sorted by (start, end)."""
     path = Path(path)
     text = read_caption_text(path)
+    if path.suffix.lower() in (".ass", ".ssa") or text.lstrip().startswith("[Script Info]"):
+        return _parse_ass(text, path)
     cues: list[Cue] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # Word-timed (YouTube automatic) captions: only an empty line ends a cue, as WebVTT says; other
@@ -158,6 +168,48 @@ def parse_cues(path: str | Path) -> list[Cue]:
         cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))
     if not cues and text.strip() and not text.lstrip().startswith("WEBVTT"):
         raise CaptionError(f"{path}: no cues found (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm' lines)")
+    cues.sort(key=lambda c: (c.start, c.end))
+    return cues
+
+
+def _parse_ass(text: str, path: Path) -> list[Cue]:
+    """The cues of an ASS / SSA file: its [Events] section's ``Dialogue:`` lines (``Comment:``
+    lines and drawings are not text), sorted by (start, end)."""
+    fields: list[str] | None = None
+    section, cues = "", []
+    for lineno, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line.lower()
+            continue
+        if section != "[events]" or ":" not in line:
+            continue
+        kind, _, rest = line.partition(":")
+        if kind.lower() == "format":
+            fields = [f.strip().lower() for f in rest.split(",")]
+            continue
+        if kind.lower() != "dialogue":
+            continue
+        if fields is None or not {"start", "end", "text"} <= set(fields):
+            raise CaptionError(f"{path}:{lineno}: a Dialogue line before the [Events] Format line "
+                               f"naming Start, End and Text")
+        values = rest.split(",", len(fields) - 1)  # the text, last, may hold commas
+        if len(values) < len(fields):
+            raise CaptionError(f"{path}:{lineno}: {len(values)} fields, the Format line names {len(fields)}")
+        row = dict(zip(fields, values))
+        try:
+            start, end = parse_timestamp(row["start"]), parse_timestamp(row["end"])
+        except ValueError:
+            raise CaptionError(f"{path}:{lineno}: bad timestamp in {row['start'].strip()!r} / "
+                               f"{row['end'].strip()!r} (expected H:MM:SS.cc)") from None
+        if end < start:
+            raise CaptionError(f"{path}:{lineno}: cue ends before it starts: {line[:80]!r}")
+        if _ASS_DRAWING.search(row["text"]):
+            continue
+        raw = tuple(ASS_BREAK.split(row["text"]))
+        cues.append(Cue(start, end, tuple(b for b in map(clean_line, raw) if b), raw))
+    if not cues and fields is None and text.strip():
+        raise CaptionError(f"{path}: no [Events] section with a Format line (not an ASS / SSA file?)")
     cues.sort(key=lambda c: (c.start, c.end))
     return cues
 

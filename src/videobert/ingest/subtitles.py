@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 
 import av
 
 from ..utils.media import player_origin
-from .captions import Cue, clean_line, cue_words
+from .captions import ASS_BREAK, Cue, clean_line, cue_words
 from .decode import DecodeError
 from .sentences import Word
 from .shards import open_container
@@ -24,7 +23,6 @@ from .shards import open_container
 TEXT_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
 LAST_CUE_S = 3.0
 log = logging.getLogger(__name__)
-_BREAK = re.compile(r"\\[Nn]|\n")  # ASS line breaks, and real ones
 
 
 def subtitle_track(container):
@@ -71,7 +69,7 @@ def _read_track(container, track) -> list[tuple[float, float | None, tuple[str, 
         for sub in packet.decode():
             text = getattr(sub, "dialogue", None) or getattr(sub, "text", None) or b""
             text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-            lines += [line for line in map(clean_line, _BREAK.split(text)) if line]
+            lines += [line for line in map(clean_line, ASS_BREAK.split(text)) if line]
         if lines:
             start = float(packet.pts * tb) - origin
             timed.append((start, start + float(packet.duration * tb) if packet.duration else None, tuple(lines)))
