@@ -137,6 +137,30 @@ def test_efficientnet_packaged_weights_load_offline(eff_clips, monkeypatch):
         bb.create_backbone(EFF, "kinetics400", 64, "cpu")
 
 
+@pytest.mark.parametrize("size", [224, 97])
+def test_efficientnet_padding_in_the_convolution_is_bitwise_the_package_padding(size):
+    """`pad_in_conv` moves symmetric 'same' pads into the convolutions: features stay bitwise
+    what the package's explicit ZeroPad2d gives (the features of existing corpora are unchanged)."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
+
+    from videobert.ingest import efficientnet as eff
+
+    torch.manual_seed(0)
+    ours, _ = eff.build_model("imagenet", size)
+    package = eff.require("efficientnet_lite_pytorch", "frames", "").EfficientNet.from_name("efficientnet-lite0", image_size=size)
+    package.load_state_dict(ours.state_dict())
+    convs = [m for m in ours.modules() if isinstance(m, Conv2dStaticSamePadding)]
+    moved = [m for m in convs if m.padding != (0, 0)]
+    assert moved and all(isinstance(m.static_padding, torch.nn.Identity) for m in moved)
+    # stride 2 on an even side pads one more row and column at the end: asymmetric, kept
+    assert any(isinstance(m.static_padding, torch.nn.ZeroPad2d) for m in convs) == (size % 2 == 0)
+    x = (torch.rand(3, 3, size, size, generator=torch.Generator().manual_seed(1)) * 4 - 2).contiguous(
+        memory_format=torch.channels_last)  # as ingest hands it (a permuted uint8 clip)
+    with torch.inference_mode():
+        assert torch.equal(ours.eval().extract_features(x), package.eval().extract_features(x))
+
+
 def test_efficientnet_local_weights_and_options(eff_clips, tmp_path):
     src = bb.create_backbone(EFF, "random", 64, "cpu", seed=3)
     torch.save(src.state_dict(), tmp_path / "w.pth")  # keys "model._conv_stem.weight", ...
