@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "video_dir", None):  # --video-dir: moved videos, for every reader in this process and its workers
+        from .utils.media import add_video_dirs
+
+        add_video_dirs(args.video_dir)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

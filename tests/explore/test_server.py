@@ -2,6 +2,8 @@
 id (Range requests for seeking), no path traversal, every transcript text escaped."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import HOSTILE
@@ -201,3 +203,39 @@ def test_a_long_search_is_cut_to_its_first_words_and_says_so(explorer):
         explorer.search = original
     assert len(seen[0].split()) == MAX_QUERY_WORDS == 12
     assert f"Only the first {MAX_QUERY_WORDS} of the 400 words of the query were searched." in body
+
+
+def test_videos_moved_since_ingest_are_served_and_drawn_from_video_dir(hostile_corpus, tmp_path, monkeypatch):
+    """A corpus whose videos were moved (its records name a folder that is gone): with the folder
+    they are in now given (`--video-dir`, $VIDEOBERT_VIDEO_DIRS), the player gets the video and the
+    thumbnails show frames; a record naming a non-video file still gets nothing."""
+    import json
+    import shutil
+
+    from videobert.corpus import Corpus
+    from videobert.explore import Explorer
+    from videobert.explore.server import create_app
+    from videobert.utils.media import VIDEO_DIRS_ENV
+
+    src_root, ids = hostile_corpus
+    root = tmp_path / "corpus"
+    shutil.copytree(src_root, root, ignore=shutil.ignore_patterns(".explore-cache"))
+    _, jpath = Corpus(root)._paths(ids[2])
+    meta = json.loads(jpath.read_text())
+    video = tmp_path / "new_disk" / "clips" / Path(meta["source"]).name
+    video.parent.mkdir(parents=True)
+    shutil.copyfile(meta["source"], video)
+    meta["source"] = f"/old_disk/clips/{video.name}"
+    jpath.write_text(json.dumps(meta))
+
+    monkeypatch.setenv(VIDEO_DIRS_ENV, "")
+    client = create_app(Explorer(root, cache_dir=tmp_path / "cache1")).test_client()
+    assert client.get(f"/media/{ids[2]}").status_code == 404  # not found anywhere: nothing served
+    grey = client.get(f"/thumb/{ids[2]}/0.jpg").data  # the 'cannot decode' placeholder
+    monkeypatch.setenv(VIDEO_DIRS_ENV, str(tmp_path / "new_disk"))
+    client = create_app(Explorer(root, cache_dir=tmp_path / "cache2")).test_client()
+    r = client.get(f"/media/{ids[2]}")
+    assert r.status_code == 200 and r.data == video.read_bytes()
+    assert client.get(f"/media/{ids[1]}").status_code == 404  # /etc/passwd: still not a video
+    thumb = client.get(f"/thumb/{ids[2]}/0.jpg")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg" and thumb.data != grey

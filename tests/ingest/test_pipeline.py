@@ -227,6 +227,7 @@ def test_a_moved_folder_is_ingested_again_with_a_warning(tmp_path, make_video, t
         s = ingest([moved], out, tiny_config, progress=False)
     assert s.done == 1 and len(Corpus(out).video_ids()) == 2
     assert f"{moved / 'clip.mp4'}: named like corpus video 'clip', whose source {old} is gone" in caplog.text
+    assert "--video-dir NEW_FOLDER" in caplog.text  # what to do instead
 
 
 def test_temp_files_of_a_killed_run_are_removed(videos, tiny_config, tmp_path):

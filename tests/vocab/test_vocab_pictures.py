@@ -108,3 +108,27 @@ def test_a_frame_is_read_at_the_players_clock_of_a_late_starting_container(tmp_p
         # several times, one opening (the explorer's): past the end, the last frame
         reds = [int(np.asarray(im)[24, 32][0] > 150) for im in frame_images(path, [0.5, 1.0, 3.0, 9.0])]
         assert reds == [1, 1, 0, 0], path
+
+
+def test_pictures_of_videos_moved_since_ingest_come_from_video_dir(tmp_path, red_then_blue_mp4, monkeypatch):
+    """The corpus recorded /old/... ; the video now lives elsewhere: `--video-dir` finds it, and
+    the contact sheet shows its pixels instead of the grey 'source missing' tile."""
+    from videobert.utils.media import VIDEO_DIRS_ENV
+
+    monkeypatch.setenv(VIDEO_DIRS_ENV, "")  # restored after the test, whatever the code sets
+    moved = tmp_path / "new_disk" / "cooking" / "redblue.mp4"
+    moved.parent.mkdir(parents=True)
+    red_then_blue_mp4.rename(moved)
+    corpus = Corpus(tmp_path / "corpus")
+    corpus.init({"backbone": "synthetic"})
+    feats = np.array([[0.0, 0.0], [10.0, 10.0]], np.float16)
+    corpus.write(VideoRecord("rb", "/old_disk/cooking/redblue.mp4", 4.0, np.array([0.0, 1.5]), feats, []))
+    vocab = build_vocab(corpus.root, VocabConfig(levels=1, k=2))
+    red_leaf = int(vocab.assign(feats.astype(np.float32))[0])
+    assert (np.asarray(exemplar_frame(vocab, red_leaf, 32)) == 96).mean() > 0.5  # not found: the grey tile
+    sheet = tmp_path / "sheet.png"
+    assert main(["vocab", "show", str(corpus.root), "--top", "2", "--size", "32", "--out", str(sheet),
+                 "--video-dir", str(tmp_path / "new_disk")]) == 0
+    r = np.asarray(exemplar_frame(vocab, red_leaf, 32))[16, 16].astype(int)  # the option stays set in this process
+    assert r[0] > 150 and r[2] < 100
+    assert np.asarray(Image.open(sheet).convert("RGB"))[..., 0].max() > 150  # red pixels on the sheet

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..corpus import Corpus, CorpusError, is_valid_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from ..utils.media import locate
 from .cache import choose_cache
 
 log = logging.getLogger(__name__)
@@ -281,7 +282,7 @@ class Explorer:
         v = self.video(video_id)
         if v is None:
             return None
-        p = Path(v["source"])
+        p = Path(locate(v["source"]))  # moved since ingest: found under --video-dir
         # a record edited to name some other file (not a video or audio file) is not served
         mime = mimetypes.guess_type(p.name)[0] or ""
         return p if mime.startswith(("video/", "audio/")) and p.is_file() else None
@@ -294,14 +295,15 @@ class Explorer:
         from ..ingest.shards import member_span, split_source
 
         v = self.video(video_id)
-        parts = split_source(v["source"]) if v is not None else None
+        now = locate(v["source"]) if v is not None else ""  # moved since ingest: found under --video-dir
+        parts = split_source(now) if v is not None else None
         if parts is None:
             return None
         mime = mimetypes.guess_type(parts[1].rpartition("/")[2])[0] or ""
         if not mime.startswith(("video/", "audio/")):
             return None
         try:
-            return (v["source"], *member_span(v["source"]), mime)
+            return (now, *member_span(now), mime)
         except DecodeError:  # the shard or the member is gone
             return None
 
@@ -536,7 +538,7 @@ class Explorer:
         shutil.copytree(STATIC_DIR, out / "static", dirs_exist_ok=True)
         media: dict[str, str] = {}
         for vid, v in self.videos.items():
-            src = Path(v["source"])
+            src = Path(locate(v["source"]))  # moved since ingest: found under --video-dir
             member = self.media_member(vid)
             if member is not None:  # a shard member: no file to link to, so its bytes are copied out of the tar
                 from ..ingest.shards import open_member

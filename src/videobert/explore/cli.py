@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
                    help="write static HTML of the vocabulary and video pages to DIR (no server, no model)")
     p.add_argument("--no-copy-media", action="store_true",
                    help="with --export: link to the source videos by file URL instead of copying them")
+    from ..utils.media import add_video_dir_argument
+
+    add_video_dir_argument(p)
     from ..utils.progress import add_progress_argument
 
     add_progress_argument(p)

@@ -466,8 +466,9 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         (path, vid, old), more = moved[0], f" (and {len(moved) - 1} more)" if len(moved) > 1 else ""
         log.warning("%s%s: named like corpus video %r, whose source %s is gone. If the videos were moved, "
                     "ingesting them again puts each in the corpus twice (the held-out split may then hold a "
-                    "copy of a training video): to avoid that, stop and ingest every video into a new --out. "
-                    "Ingesting them as new videos.", path, more, vid, old)
+                    "copy of a training video): to avoid that, stop; the corpus needs nothing from the moved "
+                    "files but pictures, which `vocab show`, `explore`, `forecast` and `distill` find with "
+                    "--video-dir NEW_FOLDER. Ingesting them as new videos.", path, more, vid, old)
     summary.skipped = len(jobs) - len(todo)
     if summary.skipped:
         log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..utils.cli import add_config_arguments, config_from_args
 from ..utils.io import atomic_write_json
+from ..utils.media import add_video_dir_argument
 from ..utils.progress import add_progress_argument
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ def _add_forecast(sub) -> None:
     p.add_argument("--out", help="PNG strip: the last observed tokens, then the top-k forecasts")
     p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
+    add_video_dir_argument(p)
     p.set_defaults(func=_forecast)
 
 
@@ -261,6 +263,7 @@ def _add_text2video(sub) -> None:
     p.add_argument("--out", help="PNG strip (one row per sample); the tokens go to the same name .json")
     p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
+    add_video_dir_argument(p)
     p.set_defaults(func=_text2video)
 
 

@@ -1,7 +1,11 @@
-"""Which streams of a media container a player plays, and where its clock starts."""
+"""Which streams of a media container a player plays, where its clock starts, and where a
+video recorded at ingest is now (`locate`)."""
 from __future__ import annotations
 
+import os
 from fractions import Fraction
+from pathlib import Path
+from typing import Sequence
 
 
 def main_stream(container, kind: str):
@@ -22,3 +26,47 @@ def player_origin(container) -> Fraction:
     .mts starts at ~1.4 s, a broadcast recording hours in), else 0 (times as stored)."""
     start = container.start_time  # microseconds; None when unknown
     return Fraction(start, 1_000_000) if start is not None and start > 0 else Fraction(0)
+
+
+VIDEO_DIRS_ENV = "VIDEOBERT_VIDEO_DIRS"  # folders to look for moved videos in (os.pathsep-separated)
+
+
+def video_dirs() -> list[Path]:
+    """The folders `locate` searches: ``$VIDEOBERT_VIDEO_DIRS`` (set by the ``--video-dir`` option
+    of the commands that show pictures), in order."""
+    return [Path(d).expanduser() for d in os.environ.get(VIDEO_DIRS_ENV, "").split(os.pathsep) if d]
+
+
+def add_video_dirs(dirs: Sequence[str | os.PathLike]) -> None:
+    """Search `dirs` first, then the folders already set (worker processes inherit them)."""
+    old = os.environ.get(VIDEO_DIRS_ENV, "")
+    os.environ[VIDEO_DIRS_ENV] = os.pathsep.join([*map(str, dirs), *([old] if old else [])])
+
+
+def locate(source: str | os.PathLike) -> str:
+    """The file a video source recorded at ingest names now: the recorded path while it exists;
+    else, in each folder of `video_dirs`, the longest tail of the recorded path found there (a
+    video recorded as ``/data/cooking/a/x.mp4`` and moved with its folder to ``/mnt/cooking`` is
+    found as ``/mnt/cooking/a/x.mp4`` when ``/mnt`` or ``/mnt/cooking`` is given; ``x.mp4``
+    alone, last); else the recorded path (the caller reports it missing). A shard member
+    (``SHARD.tar#KEY.mp4``) is found by its tar. Ingested corpora, vocabularies and models keep
+    the recorded paths: moving the videos changes nothing but where pictures come from."""
+    s = str(source)
+    i = s.rfind(".tar#")
+    path, member = (s[: i + 4], s[i + 4:]) if i >= 0 and not os.path.exists(s) else (s, "")
+    if os.path.exists(path):
+        return s
+    tail = Path(path).parts[1:] if Path(path).is_absolute() else Path(path).parts
+    for root in video_dirs():
+        for k in range(len(tail)):  # the longest tail first: the most specific match
+            found = root.joinpath(*tail[k:])
+            if found.is_file():
+                return str(found) + member
+    return s
+
+
+def add_video_dir_argument(parser) -> None:
+    """``--video-dir DIR`` (repeatable) for a command that reads the ingested videos again."""
+    parser.add_argument("--video-dir", action="append", default=[], metavar="DIR",
+                        help="where to look for videos moved since ingest (repeatable; each recorded path's "
+                             f"longest tail found under DIR is used; also ${VIDEO_DIRS_ENV})")

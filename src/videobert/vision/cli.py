@@ -25,6 +25,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint (one per epoch)")
     p.add_argument("--eval", action="store_true", help="evaluate the student in --out instead of training")
     p.add_argument("--speed-videos", type=int, default=4, help="held-out videos timed by --eval (0: no timing) (default: %(default)s)")
+    from ..utils.media import add_video_dir_argument
+
+    add_video_dir_argument(p)
     add_config_arguments(p, DistillConfig)
     from ..utils.progress import add_progress_argument
 

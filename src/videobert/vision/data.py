@@ -20,6 +20,7 @@ from ..corpus import Corpus, shard_of
 from ..ingest.decode import ClipReader
 from ..utils.io import atomic_save_npy
 from ..utils.lazy import require
+from ..utils.media import locate
 from .backbones import frame_indices
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def load_clips(corpus: Corpus, vocab_dir: Path, video_ids: list[str], cache: Fra
         tok = read_tokens(vocab_dir, vid)
         if len(tok) != rec.num_clips:
             raise ValueError(f"video {vid!r}: {len(tok)} tokens in {vocab_dir} but {rec.num_clips} clips in {corpus.root}")
-        frames.append(cache.get(vid, rec.source, rec.num_clips))
+        frames.append(cache.get(vid, locate(rec.source), rec.num_clips))  # moved since ingest: --video-dir
         index.append(np.stack([np.full(rec.num_clips, i), np.arange(rec.num_clips)], 1))
         leaves.append(np.asarray(tok, dtype=np.int64))
         feats.append(vocab.prepare(rec.features) if features else np.zeros((rec.num_clips, 0), np.float32))

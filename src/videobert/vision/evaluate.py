@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..utils.media import locate
 from .data import to_input
 from .model import DistilledStudent, combine_heads
 
@@ -113,6 +114,6 @@ def evaluate_student(student_dir: str | Path, corpus_dir: str | Path | None = No
     result = agreement(model, load_clips(corpus, vocab_dir, heldout, cache), mean, std, train_leaves)
     result["heldout_videos"] = len(heldout)
     if speed_videos > 0:
-        sources = [corpus.read(v).source for v in heldout[:speed_videos]]
+        sources = [locate(corpus.read(v).source) for v in heldout[:speed_videos]]
         result["speed"] = tokenization_speed(sources, vocab_dir, student_dir, info["teacher"], info["grid"], device=device)
     return result

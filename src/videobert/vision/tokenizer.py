@@ -16,6 +16,7 @@ import torch
 
 from ..ingest.backbones import Backbone, register_clip_tokenizer
 from ..utils.device import resolve_device
+from ..utils.media import locate
 from .backbones import frame_indices
 
 
@@ -57,7 +58,7 @@ class StudentTokenizer(Backbone):
     def tokens(self, record) -> np.ndarray:
         """`videobert.vocab.VisualTokenizer`: a `VideoRecord`'s leaf ids (N,), computed again from its
         video file (``record.source``) on the teacher corpus' clip grid."""
-        return student_tokenize_video(record.source, self)[1]
+        return student_tokenize_video(locate(record.source), self)[1]  # moved since ingest: --video-dir
 
     @torch.inference_mode()
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

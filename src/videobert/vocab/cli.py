@@ -45,6 +45,9 @@ def add_parser(subparsers) -> None:
     show = p.add_argument_group("show options")
     show.add_argument("--top", type=int, help="how many of the most used tokens to draw (default 48)")
     show.add_argument("--size", type=int, help="tile size in pixels (default 128)")
+    from ..utils.media import add_video_dir_argument
+
+    add_video_dir_argument(show)
     p.set_defaults(func=run, _parser=p)
 
 

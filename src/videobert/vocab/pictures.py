@@ -16,7 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
-from ..utils.media import main_stream, player_origin
+from ..utils.media import locate, main_stream, player_origin
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -41,6 +41,7 @@ def frame_images(source: str | os.PathLike, times: Sequence[float]) -> list[Imag
 
     if not times:
         return []
+    source = locate(source)  # a video moved since ingest: found under --video-dir
     # A seek lands on a keyframe before the first time; one that lands after it or decodes nothing
     # (an MPEG-TS whose only keyframe is its first) falls back to decoding from the start.
     for seek in (times[0] > 0, False):
@@ -98,12 +99,13 @@ def exemplar_frame(vocab: VisualVocab, leaf: int, size: int = 128) -> Image.Imag
         return placeholder(size, f"token {leaf}: no exemplar (unused)")
     from ..ingest.shards import split_source
 
-    source = Path(ex["source"])
-    parts = split_source(ex["source"])  # a shard member: its tar must exist
+    now = locate(ex["source"])  # the recorded file, or where --video-dir finds it
+    source = Path(now)
+    parts = split_source(now)  # a shard member: its tar must exist
     if not (Path(parts[0]) if parts else source).is_file():
-        return placeholder(size, f"source missing: {source.name}")
+        return placeholder(size, f"source missing: {source.name} (moved? --video-dir DIR)")
     try:
-        return fit_square(read_frame(ex["source"], ex["start"] + MID_CLIP), size)
+        return fit_square(read_frame(now, ex["start"] + MID_CLIP), size)
     except Exception as e:  # a damaged source must not sink the whole sheet; the tile says why
         return placeholder(size, f"cannot decode {source.name}: {e}")
 
