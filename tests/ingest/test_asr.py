@@ -39,6 +39,8 @@ def test_clean_whisper_words():
     assert words[-1].end == 2.0  # clipped to the audio
     assert all(a.start <= b.start for a, b in zip(words, words[1:])) and all(w.start <= w.end for w in words)
     assert clean_whisper_words([(" ...", 0, 0.2), (" ok", 0.2, 0.4)]) == [Word("ok", 0.2, 0.4)]
+    # Whisper writes sound tags over music and noise: not speech
+    assert [w.text for w in clean_whisper_words([(" [Music]", 0, 1), (" ♪", 1, 2), (" stir", 2, 2.4)])] == ["stir"]
 
 
 def test_split_sentences_at_pauses_in_punctuated_asr():

@@ -177,7 +177,7 @@ def test_youtube_automatic_captions_keep_word_times(tmp_path):
     assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in words] == [
         ("hey", 0.03, 0.43), ("guys", 0.539, 0.75), ("welcome", 0.75, 1.02), ("back", 1.02, 1.52),
         ("to", 2.51, 2.81), ("my", 3.0, 3.24), ("kitchen", 3.24, 4.04),
-        ("[Music]", 5.01, 7.9),  # an untimed new line: spread over its cue
+        # the untimed new line "[Music]" is a sound tag, not speech: no word
         ("today", 7.91, 8.4), ("we", 8.4, 8.7), ("make", 8.7, 9.1), ("bread", 9.1, 9.7),
     ]  # each word once: the rolling copies of the lines are dropped
     sents = split_sentences(words, pause=0.6, max_words=5)
@@ -315,3 +315,26 @@ def test_find_captions_reads_ass_after_vtt_and_srt(tmp_path):
     write(tmp_path, "cook.en-GB.ass", "")
     _listing.cache_clear()
     assert find_captions(video) == tmp_path / "cook.en-GB.ass"  # yt-dlp's language variants too
+
+
+@pytest.mark.parametrize("line, words", [
+    (">> JOHN: [Music] now add the salt (slowly)", "now add the salt (slowly)"),  # parentheses inside a line stay
+    ("[Applause]", ""), ("(upbeat music)", ""), ("♪ la la la ♪", ""), ("♪", ""),
+    ("so [ __ ] hot", "so hot"),  # YouTube's bleeped word
+    ("ok >> MARY: yes, stir it", "ok yes, stir it"), ("- Is it done?", "Is it done?"), ("MAN 2: cut the onion", "cut the onion"),
+    ("ADD THE SALT: NOW", "ADD THE SALT: NOW"),  # all capitals: no label to tell apart
+    ("Note: add salt", "Note: add salt"), ("heat to -5 degrees", "heat to -5 degrees"), ("x>>y", "x>>y"),
+])
+def test_caption_lines_keep_only_what_is_spoken(line, words):
+    from videobert.ingest.captions import clean_line
+
+    assert clean_line(line) == words
+
+
+def test_sound_tags_and_speaker_marks_leave_no_words_in_any_caption_format(tmp_path):
+    srt = "1\n00:00:01,000 --> 00:00:02,000\n[MUSIC PLAYING]\n\n2\n00:00:02,000 --> 00:00:04,000\n>> CHEF: Now dice it.\n- Like this?\n"
+    assert [w.text for w in caption_words(write(tmp_path, "a.srt", srt))] == ["Now", "dice", "it.", "Like", "this?"]
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<i>(sizzling)</i>\n\n00:00:01.000 --> 00:00:02.000\n&gt;&gt; flip it\n"
+    assert [w.text for w in caption_words(write(tmp_path, "a.vtt", vtt))] == ["flip", "it"]
+    ass = "[Events]\nFormat: Start, End, Text\nDialogue: 0:00:00.00,0:00:01.00,{\\i1}♪ tra la ♪{\\i0}\\Nstir well\n"
+    assert [w.text for w in caption_words(write(tmp_path, "a.ass", ass))] == ["stir", "well"]

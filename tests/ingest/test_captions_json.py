@@ -62,6 +62,9 @@ def test_lines_merged_and_cut_then_words():
                      ("first chop the onions", 4.0, 6.0)]  # repeat merged, NaN line skipped, overlaps cut
     assert caption_lines({"text": ["add salt", "add salt and pepper"], "start": [1, 1.5], "end": [2, 3]}) == [
         ("add salt and pepper", 1.0, 3.0)]  # a line extending the previous one replaces it
+    # HowTo100M's captions are YouTube's: sound tags are not narration
+    assert caption_lines({"text": ["[Music]", "now [Applause] stir"], "start": [0, 2], "end": [2, 4]}) == [
+        ("now stir", 2.0, 4.0)]
 
 
 def test_words_by_id_then_stem(tmp_path):

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..utils.lazy import require
 from ..utils.media import main_stream, player_origin
+from .captions import spoken
 from .numbers import normalize_numbers
 from .sentences import Word
 
@@ -188,13 +189,14 @@ def load_whisper(name: str = PACKAGED, device: str = "auto"):
 def clean_whisper_words(raw, duration: float | None = None) -> list[Word]:
     """Whisper's (text, start, end) words -> `Word`s: leading spaces stripped; a token that is only
     punctuation (" .", "...") joins the word before it (so sentence ends are kept for
-    split_sentences) or is dropped at the start; numbers 0-999 spelled out (`normalize_numbers`);
-    times clipped to [0, duration] and made monotone (start never before the previous start,
-    end never before start)."""
+    split_sentences) or is dropped at the start; a sound tag Whisper writes over music or noise
+    ("[Music]", "(laughs)", "♪") is dropped (`captions.spoken`); numbers 0-999 spelled out
+    (`normalize_numbers`); times clipped to [0, duration] and made monotone (start never before
+    the previous start, end never before start)."""
     words: list[Word] = []
     for text, start, end in raw:
         t = text.strip()
-        if not t:
+        if not t or not spoken(t):
             continue
         start, end = float(start), float(end)
         if duration is not None:

@@ -1,9 +1,12 @@
-"""WebVTT / SRT / ASS caption files -> timed words.
+"""WebVTT / SRT / ASS / SBV caption files -> timed words.
 
 Finding: for a video ``NAME.ext`` we look for ``NAME.vtt``, ``NAME.en.vtt``, ``NAME.srt``,
-``NAME.en.srt``, ``NAME.ass``, ``NAME.en.ass``, ``NAME.ssa``, ``NAME.en.ssa``, then another English
-variant as yt-dlp names them (``NAME.en-US.vtt``, ``NAME.en-orig.vtt``, ...; by name), any letter
-case, beside it, then in ``--captions DIR``.
+``NAME.en.srt``, ``NAME.ass``, ``NAME.en.ass``, ``NAME.ssa``, ``NAME.en.ssa``, ``NAME.sbv``,
+``NAME.en.sbv``, then another English variant as yt-dlp names them (``NAME.en-US.vtt``,
+``NAME.en-orig.vtt``, ...; by name), any letter case, beside it, then in ``--captions DIR``.
+
+SBV (SubViewer, one of YouTube Studio's caption downloads): cues of a ``H:MM:SS.mmm,H:MM:SS.mmm``
+line and the text lines after it, up to an empty line.
 
 ASS / SSA (Advanced SubStation Alpha, what subtitle editors and rippers write): the ``Dialogue:``
 lines of the ``[Events]`` section, their fields named by its ``Format:`` line; ``\\N`` breaks a
@@ -52,9 +55,9 @@ class Cue:
     raw: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # body lines as written (word timings)
 
 
-CAPTION_SUFFIXES = (".vtt", ".en.vtt", ".srt", ".en.srt", ".ass", ".en.ass", ".ssa", ".en.ssa")  # in this order; then other English variants
-CAPTION_EXTS = (".vtt", ".srt", ".ass", ".ssa")
-_ENGLISH_VARIANT = re.compile(r"\.en(?:[-_][a-z0-9]+)+\.(?:vtt|srt|ass|ssa)")  # .en-us.vtt, .en-orig.srt (lower case)
+CAPTION_EXTS = (".vtt", ".srt", ".ass", ".ssa", ".sbv")
+CAPTION_SUFFIXES = tuple(s for ext in CAPTION_EXTS for s in (ext, ".en" + ext))  # in this order; then other English variants
+_ENGLISH_VARIANT = re.compile(r"\.en(?:[-_][a-z0-9]+)+\.(?:vtt|srt|ass|ssa|sbv)")  # .en-us.vtt, .en-orig.srt (lower case)
 ASS_BREAK = re.compile(r"\\[Nn]|\n")  # ASS line breaks (\N, \n), and real ones
 _ASS_DRAWING = re.compile(r"\{[^}]*\\p[1-9]")  # {\p1}: the text that follows is a vector drawing
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
@@ -132,7 +135,31 @@ def read_caption_text(path: Path) -> str:
 
 
 def clean_line(line: str) -> str:
-    return " ".join(html.unescape(_TAG.sub("", line)).split())
+    """A caption line's spoken words: tags and entities removed, then what is not speech
+    (`spoken`)."""
+    return spoken(html.unescape(_TAG.sub("", line)))
+
+
+# What captions carry besides the words spoken (the paper's text is speech recognition, which has
+# none of it): sound and music tags ("[Music]", "[Applause]", YouTube's "[ __ ]" for a bleeped word;
+# "(laughs)" as a whole line), sung lyrics between music notes, speaker-change marks (">>") and
+# dialogue dashes, and speaker labels in capitals ("JOHN:", ">> NARRATOR:", "MAN 2:").
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+_LYRICS = re.compile(r"[♪♫]+[^♪♫]*[♪♫]+|[♪♫]+")
+_SPEAKER_MARK = re.compile(r"(?:^|\s)>>+(?=\s|$)")
+_TURN_START = re.compile(r"^(?:-+\s+)?(?:[A-Z][A-Z0-9'.\-]*(?: [A-Z0-9'.\-]+){0,2}:\s+(?=.*[a-z]))?")
+_WHOLE_PAREN = re.compile(r"^\([^()]*\)$")
+
+
+def spoken(text: str) -> str:
+    """`text` without what captions add to the words spoken (the comment above), spaces
+    collapsed: ">> JOHN: [Music] now add the salt (slowly)" -> "now add the salt (slowly)";
+    "(laughs)" -> "". Parentheses inside a line stay (they may hold speech), and so does a line
+    in capitals throughout ("ADD THE SALT: NOW"), where a speaker label cannot be told apart."""
+    text = _LYRICS.sub(" ", _BRACKETED.sub(" ", text))
+    turns = (_TURN_START.sub("", " ".join(t.split())) for t in _SPEAKER_MARK.split(text))  # each speaker's part
+    text = " ".join(" ".join(turns).split())
+    return "" if _WHOLE_PAREN.match(text) else text
 
 
 def parse_cues(path: str | Path) -> list[Cue]:
@@ -141,6 +168,8 @@ def parse_cues(path: str | Path) -> list[Cue]:
     text = read_caption_text(path)
     if path.suffix.lower() in (".ass", ".ssa") or text.lstrip().startswith("[Script Info]"):
         return _parse_ass(text, path)
+    if path.suffix.lower() == ".sbv":
+        return _parse_sbv(text, path)
     cues: list[Cue] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # Word-timed (YouTube automatic) captions: only an empty line ends a cue, as WebVTT says; other
@@ -210,6 +239,36 @@ def _parse_ass(text: str, path: Path) -> list[Cue]:
         cues.append(Cue(start, end, tuple(b for b in map(clean_line, raw) if b), raw))
     if not cues and fields is None and text.strip():
         raise CaptionError(f"{path}: no [Events] section with a Format line (not an ASS / SSA file?)")
+    cues.sort(key=lambda c: (c.start, c.end))
+    return cues
+
+
+_SBV_TIMING = re.compile(r"^\s*(\d+:\d{1,2}:\d{2}\.\d{1,3})\s*,\s*(\d+:\d{1,2}:\d{2}\.\d{1,3})\s*$")
+
+
+def _parse_sbv(text: str, path: Path) -> list[Cue]:
+    """The cues of a SubViewer (.sbv) file, sorted by (start, end)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cues, i = [], 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        m = _SBV_TIMING.match(lines[i])
+        if m is None:
+            raise CaptionError(f"{path}:{i + 1}: expected a cue timing 'H:MM:SS.mmm,H:MM:SS.mmm', got {lines[i].strip()[:80]!r}")
+        try:
+            start, end = parse_timestamp(m.group(1)), parse_timestamp(m.group(2))
+        except ValueError:
+            raise CaptionError(f"{path}:{i + 1}: bad timestamp in cue timing {lines[i].strip()!r}") from None
+        if end < start:
+            raise CaptionError(f"{path}:{i + 1}: cue ends before it starts: {lines[i].strip()!r}")
+        i += 1
+        body = []
+        while i < len(lines) and lines[i].strip():
+            body.append(lines[i])
+            i += 1
+        cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))
     cues.sort(key=lambda c: (c.start, c.end))
     return cues
 

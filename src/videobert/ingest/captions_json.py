@@ -31,6 +31,7 @@ import os
 from pathlib import Path
 
 from ..utils.jsonstream import JSONStreamError, iter_object
+from .captions import spoken
 from .sentences import Word, words_from_text
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def caption_lines(entry: dict) -> list[tuple[str, float, float]]:
         s, e = _number(s), _number(e)
         if not isinstance(text, str) or s is None or e is None:
             continue
-        text = " ".join(text.split())
+        text = spoken(text)  # "[Music]", ">>" and the like are not narration (captions.spoken)
         if text:
             rows.append((s, max(e, s), text))
     rows.sort(key=lambda r: (r[0], r[1]))

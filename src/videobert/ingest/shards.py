@@ -49,7 +49,7 @@ from pathlib import Path
 
 from ..corpus import Sentence
 from ..utils.media import main_stream
-from .captions import clean_line, parse_timestamp
+from .captions import clean_line, parse_timestamp, spoken
 from .decode import DecodeError
 from .sentences import Word, words_from_text
 
@@ -449,9 +449,9 @@ def _whisper_words(meta: dict) -> list[Word]:
     for seg in segments or []:
         if not isinstance(seg, dict):
             continue
-        s, e, text = _seconds(seg.get("start")), _seconds(seg.get("end")), str(seg.get("text") or "").strip()
+        s, e, text = _seconds(seg.get("start")), _seconds(seg.get("end")), spoken(str(seg.get("text") or ""))
         timed = [w for w in seg.get("words") or [] if isinstance(w, dict) and _seconds(w.get("start")) is not None
-                 and _seconds(w.get("end")) is not None and str(w.get("word") or "").strip()]
+                 and _seconds(w.get("end")) is not None and spoken(str(w.get("word") or ""))]  # no "[Music]"
         if timed:  # WhisperX's aligned words
             words.extend(Word(str(w["word"]).strip(), _seconds(w["start"]), max(_seconds(w["end"]), _seconds(w["start"])))
                          for w in timed)
