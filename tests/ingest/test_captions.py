@@ -338,3 +338,19 @@ def test_sound_tags_and_speaker_marks_leave_no_words_in_any_caption_format(tmp_p
     assert [w.text for w in caption_words(write(tmp_path, "a.vtt", vtt))] == ["flip", "it"]
     ass = "[Events]\nFormat: Start, End, Text\nDialogue: 0:00:00.00,0:00:01.00,{\\i1}♪ tra la ♪{\\i0}\\Nstir well\n"
     assert [w.text for w in caption_words(write(tmp_path, "a.ass", ass))] == ["stir", "well"]
+
+
+def test_sbv_from_youtube_studio(tmp_path):
+    sbv = ("0:00:00.599,0:00:04.160\n>> ALICE: Hi, let's slice\nthe bread.\n\n"
+           "0:00:04.160,0:00:06.770\n[Music]\n\n0:00:06.770,0:00:08.000\nNow toast it.\n")
+    cues = parse_cues(write(tmp_path, "cook.sbv", sbv))
+    assert [(c.start, c.end, c.lines) for c in cues] == [
+        (0.599, 4.16, ("Hi, let's slice", "the bread.")), (4.16, 6.77, ()), (6.77, 8.0, ("Now toast it.",))]
+    assert " ".join(w.text for w in caption_words(tmp_path / "cook.sbv")) == "Hi, let's slice the bread. Now toast it."
+    with pytest.raises(CaptionError, match=r"bad.sbv:1: expected a cue timing"):
+        parse_cues(write(tmp_path, "bad.sbv", "00:00:01,000 --> 00:00:02,000\nhi\n"))  # SRT timing in an .sbv
+    with pytest.raises(CaptionError, match=r"bad2.sbv:3: cue ends before it starts"):
+        parse_cues(write(tmp_path, "bad2.sbv", "0:00:00.000,0:00:01.000\nhi\n0:00:05.000,0:00:02.000\nho\n"))
+    video = tmp_path / "cook.mp4"
+    video.write_bytes(b"")
+    assert find_captions(video) == tmp_path / "cook.sbv"

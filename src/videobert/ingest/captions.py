@@ -180,15 +180,9 @@ def parse_cues(path: str | Path) -> list[Cue]:
         if "-->" not in lines[i]:
             i += 1
             continue
-        lineno, timing = i + 1, lines[i]
-        left, _, right = timing.partition("-->")
+        left, _, right = lines[i].partition("-->")
         right = right.strip().split(" ")[0]  # drop VTT cue settings (align:start ...)
-        try:
-            start, end = parse_timestamp(left), parse_timestamp(right)
-        except ValueError:
-            raise CaptionError(f"{path}:{lineno}: bad timestamp in cue timing {timing.strip()!r}") from None
-        if end < start:
-            raise CaptionError(f"{path}:{lineno}: cue ends before it starts: {timing.strip()!r}")
+        start, end = _cue_times(left, right, f"{path}:{i + 1}", lines[i])
         i += 1
         body = []
         while i < len(lines) and (lines[i].strip() or (timed and lines[i])) and "-->" not in lines[i]:
@@ -199,6 +193,17 @@ def parse_cues(path: str | Path) -> list[Cue]:
         raise CaptionError(f"{path}: no cues found (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm' lines)")
     cues.sort(key=lambda c: (c.start, c.end))
     return cues
+
+
+def _cue_times(start: str, end: str, where: str, timing: str) -> tuple[float, float]:
+    """(start, end) seconds of a cue's timing; `CaptionError` naming `where` (FILE:LINE) and the line."""
+    try:
+        a, b = parse_timestamp(start), parse_timestamp(end)
+    except ValueError:
+        raise CaptionError(f"{where}: bad timestamp in cue timing {timing.strip()[:80]!r}") from None
+    if b < a:
+        raise CaptionError(f"{where}: cue ends before it starts: {timing.strip()[:80]!r}")
+    return a, b
 
 
 def _parse_ass(text: str, path: Path) -> list[Cue]:
@@ -226,13 +231,7 @@ def _parse_ass(text: str, path: Path) -> list[Cue]:
         if len(values) < len(fields):
             raise CaptionError(f"{path}:{lineno}: {len(values)} fields, the Format line names {len(fields)}")
         row = dict(zip(fields, values))
-        try:
-            start, end = parse_timestamp(row["start"]), parse_timestamp(row["end"])
-        except ValueError:
-            raise CaptionError(f"{path}:{lineno}: bad timestamp in {row['start'].strip()!r} / "
-                               f"{row['end'].strip()!r} (expected H:MM:SS.cc)") from None
-        if end < start:
-            raise CaptionError(f"{path}:{lineno}: cue ends before it starts: {line[:80]!r}")
+        start, end = _cue_times(row["start"], row["end"], f"{path}:{lineno}", line)
         if _ASS_DRAWING.search(row["text"]):
             continue
         raw = tuple(ASS_BREAK.split(row["text"]))
@@ -257,15 +256,10 @@ def _parse_sbv(text: str, path: Path) -> list[Cue]:
         m = _SBV_TIMING.match(lines[i])
         if m is None:
             raise CaptionError(f"{path}:{i + 1}: expected a cue timing 'H:MM:SS.mmm,H:MM:SS.mmm', got {lines[i].strip()[:80]!r}")
-        try:
-            start, end = parse_timestamp(m.group(1)), parse_timestamp(m.group(2))
-        except ValueError:
-            raise CaptionError(f"{path}:{i + 1}: bad timestamp in cue timing {lines[i].strip()!r}") from None
-        if end < start:
-            raise CaptionError(f"{path}:{i + 1}: cue ends before it starts: {lines[i].strip()!r}")
+        start, end = _cue_times(m.group(1), m.group(2), f"{path}:{i + 1}", lines[i])
         i += 1
         body = []
-        while i < len(lines) and lines[i].strip():
+        while i < len(lines) and lines[i].strip() and not _SBV_TIMING.match(lines[i]):  # a blank line may be missing
             body.append(lines[i])
             i += 1
         cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))

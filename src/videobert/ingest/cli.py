@@ -48,7 +48,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "vocabulary (no k-means fit)")
     p.add_argument("--size", type=int, default=d.size, help="crop size in pixels, e.g. 224 or 112 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for --weights random (default: %(default)s)")
-    p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt / NAME.ass files")
+    p.add_argument("--captions", metavar="DIR", help="folder with NAME.vtt / NAME.en.vtt / NAME.srt / NAME.ass / NAME.sbv files")
     p.add_argument("--annotations", metavar="JSON", help="YouCook II-style annotation JSON (sentences with segments)")
     p.add_argument("--captions-json", dest="captions_json", metavar="JSON",
                    help="HowTo100M-style caption JSON ({video_id: {text: [...], start: [...], end: [...]}}, e.g. "
