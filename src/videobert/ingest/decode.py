@@ -41,7 +41,7 @@ import av.logging
 import av.video.reformatter
 import numpy as np
 
-from ..utils.media import main_stream, player_origin
+from ..utils.media import main_stream, player_origin, quarter_turns
 
 log = logging.getLogger(__name__)
 
@@ -312,11 +312,11 @@ class ClipReader:
     def _set_rotation(self, frame: av.VideoFrame) -> None:
         """Apply the display matrix's rotation (a multiple of 90 degrees; others are ignored with a
         warning) to every frame, and record it as ``info["rotation"]`` (degrees, counterclockwise)."""
-        degrees = int(round(getattr(frame, "rotation", 0) or 0))
-        if degrees % 90:
-            log.warning("%s: display rotation of %d degrees is not a multiple of 90; ignored", self.path, degrees)
-            degrees = 0
-        self._quarter_turns = (degrees // 90) % 4
+        turns = quarter_turns(frame)
+        if turns is None:
+            log.warning("%s: display rotation of %s degrees is not a multiple of 90; ignored", self.path,
+                        getattr(frame, "rotation", None))
+        self._quarter_turns = turns or 0
         self.info["rotation"] = self._quarter_turns * 90  # width/height stay the coded (stored) ones
 
     def _declared_end(self, container, stream) -> Fraction | None:

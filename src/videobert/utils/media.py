@@ -28,6 +28,14 @@ def player_origin(container) -> Fraction:
     return Fraction(start, 1_000_000) if start is not None and start > 0 else Fraction(0)
 
 
+def quarter_turns(frame) -> int | None:
+    """The counterclockwise quarter turns (0-3) a player applies to a decoded frame (its display
+    matrix: a phone's portrait video is stored sideways with rotate=90), or None for an angle that
+    is not a multiple of 90 degrees. One reading for ingest's decoder and the pictures."""
+    degrees = int(round(getattr(frame, "rotation", 0) or 0))
+    return None if degrees % 90 else (degrees // 90) % 4
+
+
 VIDEO_DIRS_ENV = "VIDEOBERT_VIDEO_DIRS"  # folders to look for moved videos in (os.pathsep-separated)
 
 

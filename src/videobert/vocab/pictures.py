@@ -16,7 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
-from ..utils.media import locate, main_stream, player_origin
+from ..utils.media import locate, main_stream, player_origin, quarter_turns
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -70,8 +70,8 @@ def frame_images(source: str | os.PathLike, times: Sequence[float]) -> list[Imag
 
 def _upright(frame) -> Image.Image:
     img = frame.to_image()
-    degrees = int(round(getattr(frame, "rotation", 0) or 0))  # display rotation, as ingest applies it
-    return img.rotate(degrees, expand=True) if degrees and degrees % 90 == 0 else img
+    turns = quarter_turns(frame)  # display rotation, read as ingest reads it
+    return img.rotate(90 * turns, expand=True) if turns else img
 
 
 def placeholder(size: int, text: str) -> Image.Image:
