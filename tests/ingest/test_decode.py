@@ -272,3 +272,16 @@ def test_frame_backbone_features_are_bitwise_those_of_full_clips(tmp_path, make_
         part, _ = extract_features(ClipReader(str(path), 32, bb.resize, frames=used), bb, batch_size=2)
         assert full.shape[0] >= 2
         assert full.tobytes() == part.tobytes()
+
+
+def test_pictures_turn_a_rotated_video_as_ingest_does(tmp_path):
+    """Exemplar pictures and the explorer's frames (`vocab.pictures.frame_images`) read the display
+    rotation as the decoder does (`utils.media.quarter_turns`): the same upright picture."""
+    from videobert.vocab.pictures import frame_images
+
+    (img,) = frame_images(_half_bright_video(tmp_path / "phone.mp4", 90), [0.5])
+    px = np.asarray(img.convert("L")).astype(float)
+    assert img.size == (48, 96)  # 96x48 stored, shown 48 wide and 96 tall
+    assert px[:, :12].mean() > 150 > 60 > px[:, -12:].mean()  # bright on the left, as in the clips
+    (plain,) = frame_images(_half_bright_video(tmp_path / "plain.mp4", 0), [0.5])
+    assert plain.size == (96, 48)
