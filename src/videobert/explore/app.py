@@ -295,8 +295,10 @@ class Explorer:
         from ..ingest.shards import member_span, split_source
 
         v = self.video(video_id)
-        now = locate(v["source"]) if v is not None else ""  # moved since ingest: found under --video-dir
-        parts = split_source(now) if v is not None else None
+        if v is None:
+            return None
+        now = locate(v["source"])  # moved since ingest: found under --video-dir
+        parts = split_source(now)
         if parts is None:
             return None
         mime = mimetypes.guess_type(parts[1].rpartition("/")[2])[0] or ""

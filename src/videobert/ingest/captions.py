@@ -163,7 +163,7 @@ def spoken(text: str) -> str:
 
 
 def parse_cues(path: str | Path) -> list[Cue]:
-    """Parse a .vtt, .srt, .ass or .ssa file into cues sorted by (start, end)."""
+    """Parse a .vtt, .srt, .ass, .ssa or .sbv file into cues sorted by (start, end)."""
     path = Path(path)
     text = read_caption_text(path)
     if path.suffix.lower() in (".ass", ".ssa") or text.lstrip().startswith("[Script Info]"):
