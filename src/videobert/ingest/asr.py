@@ -196,7 +196,7 @@ def clean_whisper_words(raw, duration: float | None = None) -> list[Word]:
     words: list[Word] = []
     for text, start, end in raw:
         t = text.strip()
-        if not t or not spoken(t):
+        if not spoken(t):  # empty, or a sound tag
             continue
         start, end = float(start), float(end)
         if duration is not None:

@@ -162,6 +162,11 @@ def spoken(text: str) -> str:
     return "" if _WHOLE_PAREN.match(text) else text
 
 
+def _lines(text: str) -> list[str]:
+    """A caption file's lines, whatever its line ends (CRLF, CR or LF; no other separator)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def parse_cues(path: str | Path) -> list[Cue]:
     """Parse a .vtt, .srt, .ass, .ssa or .sbv file into cues sorted by (start, end)."""
     path = Path(path)
@@ -171,7 +176,7 @@ def parse_cues(path: str | Path) -> list[Cue]:
     if path.suffix.lower() == ".sbv":
         return _parse_sbv(text, path)
     cues: list[Cue] = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _lines(text)
     # Word-timed (YouTube automatic) captions: only an empty line ends a cue, as WebVTT says; other
     # files keep ending cues at whitespace-only lines too (hand-made .srt files have such separators).
     timed = bool(_INLINE_TS.search(text))
@@ -211,7 +216,7 @@ def _parse_ass(text: str, path: Path) -> list[Cue]:
     lines and drawings are not text), sorted by (start, end)."""
     fields: list[str] | None = None
     section, cues = "", []
-    for lineno, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+    for lineno, line in enumerate(_lines(text), 1):
         line = line.strip()
         if line.startswith("[") and line.endswith("]"):
             section = line.lower()
@@ -247,7 +252,7 @@ _SBV_TIMING = re.compile(r"^\s*(\d+:\d{1,2}:\d{2}\.\d{1,3})\s*,\s*(\d+:\d{1,2}:\
 
 def _parse_sbv(text: str, path: Path) -> list[Cue]:
     """The cues of a SubViewer (.sbv) file, sorted by (start, end)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _lines(text)
     cues, i = [], 0
     while i < len(lines):
         if not lines[i].strip():

@@ -48,7 +48,7 @@ import tarfile
 from pathlib import Path
 
 from ..corpus import Sentence
-from ..utils.media import main_stream
+from ..utils.media import main_stream, split_source
 from .captions import clean_line, parse_timestamp, spoken
 from .decode import DecodeError
 from .sentences import Word, words_from_text
@@ -62,16 +62,6 @@ _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 # ---- sources ------------------------------------------------------------------------------
-
-def split_source(source: str | os.PathLike) -> tuple[str, str] | None:
-    """(tar path, member name or key) of ``SHARD.tar#MEMBER``, None for any other path (also for
-    an existing file whose name merely looks like that)."""
-    s = str(source)
-    i = s.rfind(".tar#")
-    if i < 0 or i + 5 == len(s) or os.path.exists(s):
-        return None
-    return s[: i + 4], s[i + 5:]
-
 
 def is_shard_source(source: str | os.PathLike) -> bool:
     """A member source (``SHARD.tar#MEMBER``) or a whole ``.tar`` file: `open_container` reads these."""

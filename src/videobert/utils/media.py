@@ -51,6 +51,16 @@ def add_video_dirs(dirs: Sequence[str | os.PathLike]) -> None:
     os.environ[VIDEO_DIRS_ENV] = os.pathsep.join([*map(str, dirs), *([old] if old else [])])
 
 
+def split_source(source: str | os.PathLike) -> tuple[str, str] | None:
+    """(tar path, member name or key) of ``SHARD.tar#MEMBER`` (a video2dataset shard member read in
+    place), None for any other path (also for an existing file whose name merely looks like that)."""
+    s = str(source)
+    i = s.rfind(".tar#")
+    if i < 0 or i + 5 == len(s) or os.path.exists(s):
+        return None
+    return s[: i + 4], s[i + 5:]
+
+
 def locate(source: str | os.PathLike) -> str:
     """The file a video source recorded at ingest names now: the recorded path while it exists;
     else, in each folder of `video_dirs`, the longest tail of the recorded path found there (a
@@ -60,8 +70,8 @@ def locate(source: str | os.PathLike) -> str:
     (``SHARD.tar#KEY.mp4``) is found by its tar. Ingested corpora, vocabularies and models keep
     the recorded paths: moving the videos changes nothing but where pictures come from."""
     s = str(source)
-    i = s.rfind(".tar#")
-    path, member = (s[: i + 4], s[i + 4:]) if i >= 0 and not os.path.exists(s) else (s, "")
+    parts = split_source(s)
+    path, member = (parts[0], "#" + parts[1]) if parts else (s, "")
     if os.path.exists(path):
         return s
     tail = Path(path).parts[1:] if Path(path).is_absolute() else Path(path).parts
