@@ -1,4 +1,5 @@
 import json
+import logging
 import math
 import os
 import shutil
@@ -224,7 +225,6 @@ def test_yaml_numbers_are_read_as_numbers(tmp_path):
 
 
 def test_resume_skips_a_damaged_checkpoint(tiny_corpus, tmp_path, caplog):
-    import logging
 
     from videobert.train.loop import CheckpointError
 
@@ -322,3 +322,36 @@ def test_bad_yaml_config_is_one_line_naming_the_file(tmp_path, capsys, text, exp
     assert main(["pretrain", str(tmp_path / "corpus"), "--out", str(tmp_path / "run"), "--config", str(cfg)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(cfg) in err and expect in err
+
+
+def test_a_model_stuck_at_the_uniform_guess_is_named_with_the_fix():
+    from videobert.train.loop import not_reading_video
+
+    cfg = PretrainConfig(init="scratch", size="small", lr=1e-3, warmup_frac=0.05)
+    stuck = {"loss_video": 5.08}  # small at 1e-3 from scratch (docs/learning.md section 11): ln 144 = 4.97
+    msg = not_reading_video(1200, 6000, stuck, 144, cfg)
+    assert "not reading the video" in msg and "5.08" in msg and "4.97" in msg and "--lr 0.001" in msg
+    assert "0.0005" in msg  # the halved rate to try
+    assert not_reading_video(1199, 6000, stuck, 144, cfg) is None  # before a fifth of the run
+    assert not_reading_video(1200, 6000, {"loss_video": 3.18}, 144, cfg) is None  # tiny learning there
+    assert not_reading_video(1200, 6000, {"loss_video": 0.95 * math.log(144) - 1e-6}, 144, cfg) is None
+    assert not_reading_video(1200, 6000, {}, 144, cfg) is None  # no video-only examples held out
+    assert not_reading_video(1200, 6000, {"loss_video": float("nan")}, 144, cfg) is None
+    late_warmup = PretrainConfig(init="scratch", size="small", lr=1e-3, warmup_frac=0.3)
+    assert not_reading_video(3000, 6000, stuck, 144, late_warmup) is None  # twice the warmup not reached
+    assert not_reading_video(3600, 6000, stuck, 144, late_warmup) is not None
+
+
+def test_pretraining_warns_once_and_at_the_end_when_the_video_is_not_read(tiny_corpus, tmp_path, monkeypatch,
+                                                                           caplog):
+    import videobert.train.loop as loop
+
+    real = loop.evaluate
+    monkeypatch.setattr(loop, "evaluate", lambda *a, **k: {**real(*a, **k), "loss_video": 50.0})
+    cfg = PretrainConfig(**{**TINY, "eval_every": 2}, max_steps=10, save_every=1000)
+    with caplog.at_level(logging.WARNING, logger="videobert"):
+        pretrain(tiny_corpus, tmp_path / "run", cfg)
+    stuck = [r.getMessage() for r in caplog.records if "not reading the video" in r.getMessage()]
+    assert len(stuck) == 2, stuck  # at the first evaluation past a fifth of the run, then at the end
+    assert "after 2 of 10 steps" in stuck[0] and stuck[1].startswith("at the end of pretraining")
+    assert (tmp_path / "run" / "model").is_dir()  # a warning, not a failure: the model is saved

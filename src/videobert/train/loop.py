@@ -436,10 +436,16 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     metrics = MetricsLog(out, cfg.tensorboard, step) if rank == 0 else None
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and cfg.bf16 else nullcontext())
 
+    warned: list[str] = []
+
     def heldout(done: int) -> None:
         s = evaluate(objective, held, cfg.eval_batches, rank, world, device, autocast)
         if metrics:
             metrics.log(done, "heldout", s)
+            warning = not_reading_video(done, total, s, model.tokenizer.num_visual, cfg)
+            if warning and not warned:
+                log.warning("%s", warning)
+            warned[:] = [warning] if warning else []
 
     hooks = [Every(cfg.eval_every, heldout)] if held is not None else []
     hooks.append(Every(cfg.save_every, lambda done: ckpts.save(done, model.bert, opt, sched)))
@@ -453,8 +459,38 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
     if rank == 0:
         model.save_pretrained(out / "model")
         metrics.close()
+        if warned:  # still at the uniform guess at the last evaluation
+            log.warning("at the end of pretraining: %s", warned[0])
     barrier(world)
     return out / "model"
+
+
+# A model that predicts a masked visual word no better than a uniform guess has not read the
+# video: the learning rate too high for its size from scratch did this (docs/learning.md
+# section 11: small at 1e-3 sat at 5.0-5.1 for 6,000 steps, ln 144 = 4.97, where runs that learn
+# were below 3.9 by step 1,000). Checked past a fifth of the run and twice the warmup, so a
+# slow start is not flagged.
+STUCK_FRACTION = 0.95  # of ln(visual words)
+
+
+def not_reading_video(step: int, total: int, heldout: dict[str, float], num_visual: int,
+                      cfg: PretrainConfig) -> str | None:
+    """The warning when the held-out visual loss at optimizer step `step` of `total` is still at the
+    uniform guess over the `num_visual` visual words, else None (also before the check starts)."""
+    loss = heldout.get("loss_video")
+    if loss is None or not np.isfinite(loss) or num_visual < 2:
+        return None
+    if step < max(0.2 * total, 2 * cfg.warmup_frac * total):
+        return None
+    uniform = float(np.log(num_visual))
+    if loss < STUCK_FRACTION * uniform:
+        return None
+    hint = (f"lower the learning rate (this run: --lr {cfg.lr:g}; try {cfg.lr / 2:g})" if cfg.lr is not None
+            else "lower the learning rate (--lr)")
+    return (f"the model is not reading the video: after {step} of {total} steps its held-out visual loss is "
+            f"{loss:.2f}, the uniform guess over {num_visual} visual words being {uniform:.2f}. A learning "
+            f"rate too high for the model's size does this from scratch; {hint} and pretrain again "
+            "(docs/learning.md section 11)")
 
 
 @torch.no_grad()
