@@ -173,7 +173,7 @@ def pretrain_on(root: Path, run: Path, seed: int, init: str, scale: Scale) -> tu
 
     model = run / "model"
     cfg = PretrainConfig(init=init, seed=seed, device="cpu", max_steps=scale.max_steps,
-                         **({"size": "tiny"} if init == "scratch" else {}), **dict(scale.pretrain))
+                         **{**({"size": "tiny"} if init == "scratch" else {}), **dict(scale.pretrain)})  # --pretrain-set wins
     if (model / "videobert.json").is_file():
         check_reusable(run, cfg)
         return model, float("nan")

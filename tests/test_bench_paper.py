@@ -55,3 +55,21 @@ def test_a_finished_run_of_other_defaults_is_not_reused(paper, tmp_path):
     with pytest.raises(SystemExit, match="another pretraining recipe.*mlm_softmax"):
         paper.check_reusable(run, cfg)
     paper.check_reusable(run, cfg.replace(mlm_softmax="joint"))
+
+
+def test_pretrain_set_can_change_the_model_size_from_scratch(paper, tmp_path):
+    # --pretrain-set size=small over scratch's tiny: was "got multiple values for 'size'".
+    import json
+
+    from videobert.train import PretrainConfig
+
+    scale = paper.Scale(videos=32, pretrain=(("size", "small"),))
+    run = tmp_path / "run"
+    (run / "model").mkdir(parents=True)
+    (run / "model" / "videobert.json").write_text("{}")
+    small = PretrainConfig(init="scratch", seed=0, device="cpu", size="small")
+    (run / "config.json").write_text(json.dumps({**small.to_dict(), "max_steps": 6000, "lr": 5e-4}))
+    model, took = paper.pretrain_on(tmp_path, run, 0, "scratch", scale)  # the finished small run is reused
+    assert model == run / "model" and took != took  # nan: not trained again
+    with pytest.raises(SystemExit, match="another pretraining recipe.*size"):
+        paper.pretrain_on(tmp_path, run, 0, "scratch", paper.Scale(videos=32))  # tiny is another recipe
