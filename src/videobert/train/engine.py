@@ -395,6 +395,7 @@ class MetricsLog:
         if path.exists():
             _truncate_metrics(path, start_step)
         self.f = open(path, "a", encoding="utf-8")
+        self.last: dict[str, dict[str, float]] = {}  # split -> its last row's values
         self.tb = None
         if tensorboard:
             from ..utils.lazy import require
@@ -403,6 +404,7 @@ class MetricsLog:
 
     def log(self, step: int, split: str, values: dict[str, float]) -> None:
         self.f.write(json.dumps({"step": step, "split": split, **values}) + "\n")
+        self.last[split] = dict(values)
         self.f.flush()
         log.info("step %d %s %s", step, split, " ".join(f"{k}={v:.4g}" for k, v in values.items()))
         if self.tb:
