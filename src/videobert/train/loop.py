@@ -473,8 +473,8 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
 # A model whose masked visual words are no better than a uniform guess, on its own training
 # videos and on the held-out ones, has not learned to read the video: a learning rate too high
 # for its size from scratch did this (docs/learning.md section 11: small at 1e-3, training loss
-# 0.87-0.98 ln V and held-out 1.0 ln V for 6,000 steps, where runs that learn were below 0.52 ln V
-# on their training videos by a fifth of the run). A held-out loss that high beside a low training
+# 0.87-0.98 ln V and held-out 1.0 ln V for 6,000 steps, where runs that learn were at 0.62 ln V or
+# below on their training videos by a fifth of the run). A held-out loss that high beside a low training
 # loss is over-fitting a few videos (the hard world's small sets), not this. Checked past a fifth
 # of the run and twice the warmup, so a slow start is not flagged.
 TRAIN_STUCK, HELDOUT_STUCK = 0.8, 0.95  # of ln(visual words)
