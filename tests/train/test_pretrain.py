@@ -227,7 +227,6 @@ def test_yaml_numbers_are_read_as_numbers(tmp_path):
 
 
 def test_resume_skips_a_damaged_checkpoint(tiny_corpus, tmp_path, caplog):
-
     from videobert.train.loop import CheckpointError
 
     cfg = PretrainConfig(**TINY, max_steps=6, save_every=3, dropout=0.1)
