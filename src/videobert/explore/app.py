@@ -38,7 +38,7 @@ import numpy as np
 
 from ..corpus import Corpus, CorpusError, is_valid_video_id, shard_of
 from ..utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
-from ..utils.media import locate
+from ..utils.media import locate, split_source
 from .cache import choose_cache
 
 log = logging.getLogger(__name__)
@@ -292,7 +292,7 @@ class Explorer:
         (``SHARD.tar#KEY.mp4``), served from the tar in place; None for other videos, a member that
         is not a video or audio file, or one the tar does not hold."""
         from ..ingest.decode import DecodeError
-        from ..ingest.shards import member_span, split_source
+        from ..ingest.shards import member_span
 
         v = self.video(video_id)
         if v is None:

@@ -496,8 +496,8 @@ def not_reading_video(step: int, total: int, train: dict[str, float] | None, hel
     if h is not None and (not np.isfinite(h) or h < HELDOUT_STUCK * uniform):
         return None
     losses = f"training {t:.2f}" + ("" if h is None else f", held-out {h:.2f}")
-    hint = (f"lower the learning rate (this run: --lr {cfg.lr:g}; try {cfg.lr / 2:g})" if cfg.lr is not None
-            else "lower the learning rate (--lr)")
+    lr = cfg.resolved_lr()
+    hint = f"lower the learning rate (this run: --lr {lr:g}; try {lr / 2:g})"
     return (f"the model is not reading the video: after {step} of {total} steps its visual loss ({losses}) is "
             f"at the uniform guess over {num_visual} visual words ({uniform:.2f}). A learning rate too high for "
             f"the model's size does this from scratch; {hint} and pretrain again (docs/learning.md section 11)")

@@ -16,7 +16,7 @@ from typing import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.io import atomic_write_bytes
-from ..utils.media import locate, main_stream, player_origin, quarter_turns
+from ..utils.media import locate, main_stream, player_origin, quarter_turns, split_source
 from .vocabulary import VisualVocab
 
 MID_CLIP = 0.75  # seconds after a clip's start: the middle of a 30-frame clip at 20 fps
@@ -97,8 +97,6 @@ def exemplar_frame(vocab: VisualVocab, leaf: int, size: int = 128) -> Image.Imag
     ex = vocab.exemplars[leaf] if 0 <= leaf < vocab.num_tokens else None
     if ex is None:
         return placeholder(size, f"token {leaf}: no exemplar (unused)")
-    from ..ingest.shards import split_source
-
     now = locate(ex["source"])  # the recorded file, or where --video-dir finds it
     source = Path(now)
     parts = split_source(now)  # a shard member: its tar must exist
