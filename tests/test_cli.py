@@ -29,8 +29,13 @@ def test_ctrl_c_says_how_to_go_on_for_each_command(tiny_corpus, tmp_path, capsys
 
     monkeypatch.setattr(loop, "pretrain", interrupted)
     run = ["pretrain", str(tiny_corpus.root), "--out", str(tmp_path / "run")]
+    assert main(run) == 130  # before any checkpoint: nothing is kept, and it does not claim one is
+    assert "before the run's first checkpoint: nothing to resume" in capsys.readouterr().err
+    (tmp_path / "run" / "checkpoints" / "step-0000004").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoints" / "step-0000006.tmp").mkdir()  # a partial one is not a checkpoint
     assert main(run) == 130
-    assert "continue it with the same command plus --resume" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "checkpoint (" in err and "step-0000004) is kept: continue it with the same command plus --resume" in err
     assert main(run + ["--resume"]) == 130
     assert "continue it with the same command (with --resume)" in capsys.readouterr().err
     monkeypatch.setattr("videobert.vocab.build_vocab", interrupted)

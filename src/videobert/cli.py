@@ -9,6 +9,7 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 from .utils.preempt import Preempted
 
@@ -57,7 +58,11 @@ def _interrupted(args: argparse.Namespace) -> str:
     if args.command == "explore":
         return "stopped"
     if hasattr(args, "resume"):  # a training command: its checkpoints, continued with --resume
-        return ("interrupted; the run's last checkpoint is kept: continue it with the same command"
+        d = Path(getattr(args, "out", None) or ".") / "checkpoints"  # train.engine.Checkpoints' layout
+        done = sorted(p.name for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp"))
+        if not done:
+            return "interrupted before the run's first checkpoint: nothing to resume; run the same command to start again"
+        return (f"interrupted; the run's last checkpoint ({d / done[-1]}) is kept: continue it with the same command"
                 + (" (with --resume)" if args.resume else " plus --resume"))
     return "interrupted; finished work is saved, re-run the same command to resume"
 

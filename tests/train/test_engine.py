@@ -189,6 +189,32 @@ def test_a_preemption_signal_at_a_random_step_checkpoints_and_resumes_exactly(tm
     assert rows(tmp_path / "b") == rows(tmp_path / "a"), at  # rows 3, 6, 9, 12: each sums the same steps
 
 
+def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_a_second_one_at_once(tmp_path):
+    import signal
+
+    from videobert.utils.preempt import EXIT_INTERRUPTED, Preempted
+
+    before = signal.getsignal(signal.SIGINT)
+    done = _train_preemptible(tmp_path / "a", 12)
+    with pytest.raises(Preempted, match=r"toy stopped by SIGINT after step 5 of 12; checkpoint written") as e:
+        _train_preemptible(tmp_path / "b", 12, signal_at=4, signum=signal.SIGINT)
+    assert e.value.status == EXIT_INTERRUPTED == 130 and signal.getsignal(signal.SIGINT) == before
+    resumed = _train_preemptible(tmp_path / "b", 12, start=True)  # nothing lost: the uninterrupted weights
+    for p, q in zip(done.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(p, q)
+
+    from videobert.utils.preempt import StopRequest
+
+    with StopRequest(interrupt=True) as stop:
+        signal.raise_signal(signal.SIGINT)
+        assert stop.signum == signal.SIGINT  # the first: recorded, the step goes on
+        with pytest.raises(KeyboardInterrupt):  # the second: the user will not wait
+            signal.raise_signal(signal.SIGINT)
+    with StopRequest() as stop:  # outside training loops Ctrl-C keeps its usual meaning
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+
+
 def test_the_rng_states_of_numpy_and_python_resume_too(tmp_path):
     import random
 

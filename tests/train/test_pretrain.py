@@ -346,6 +346,8 @@ def test_a_model_stuck_at_the_uniform_guess_is_named_with_the_fix():
     late_warmup = PretrainConfig(init="scratch", size="small", lr=1e-3, warmup_frac=0.3)
     assert not_reading_video(3000, 6000, train, held, 144, late_warmup) is None  # twice the warmup not reached
     assert not_reading_video(3600, 6000, train, held, 144, late_warmup) is not None
+    assert not_reading_video(2, 10, train, held, 144, cfg) is None  # a smoke run is not expected to read yet
+    assert not_reading_video(199, 600, train, held, 144, cfg) is None and not_reading_video(200, 600, train, held, 144, cfg)
 
 
 def test_pretraining_warns_once_and_at_the_end_when_the_video_is_not_read(tiny_corpus, tmp_path, monkeypatch,
@@ -354,6 +356,7 @@ def test_pretraining_warns_once_and_at_the_end_when_the_video_is_not_read(tiny_c
 
     real = loop.evaluate
     monkeypatch.setattr(loop, "evaluate", lambda *a, **k: {**real(*a, **k), "loss_video": 50.0})
+    monkeypatch.setattr(loop, "MIN_CHECK_STEP", 0)  # checked from a fifth of this 10-step run
     # lr ~0: the weights stay at their initialization, so the training rows stay at the uniform guess
     cfg = PretrainConfig(**{**TINY, "eval_every": 2, "lr": 1e-9}, max_steps=10, save_every=1000)
     with caplog.at_level(logging.WARNING, logger="videobert"):

@@ -470,7 +470,8 @@ def fit(step_fn: Callable[[int], tuple[torch.Tensor, int]], total: int, stat_nam
 
     Preemption: with `checkpoint` (``checkpoint(done, extra)`` saves a checkpoint after step
     `done` with ``extra`` among its extras), a SIGTERM or SIGUSR1 makes the loop stop after the
-    step it is running (all ranks after the same step), save the checkpoint and raise `Preempted`.
+    step it is running (all ranks after the same step), save the checkpoint and raise `Preempted`;
+    so does a first Ctrl-C (a second one interrupts at once).
     The extra (key ``"fit"``) holds the statistics accumulated since the last metrics row; pass
     the resumed checkpoint's extras as `resumed` so the resumed run's next row sums the same steps."""
     bar = None
@@ -485,7 +486,7 @@ def fit(step_fn: Callable[[int], tuple[torch.Tensor, int]], total: int, stat_nam
         if pending["acc"].shape == acc.shape and (world == 1 or torch.distributed.get_rank() == 0):
             acc += pending["acc"].to(device)  # summed over the ranks when saved: counted once, on rank 0
             items = int(pending.get("items", 0))
-    with StopRequest() if checkpoint is not None else _no_stop() as stop:
+    with StopRequest(interrupt=True) if checkpoint is not None else _no_stop() as stop:
         for step in range(start, total):
             stats, n = step_fn(step)
             acc += stats

@@ -476,8 +476,10 @@ def pretrain(corpus, out, config: PretrainConfig, vocab_dir=None, resume: bool =
 # 0.87-0.98 ln V and held-out 1.0 ln V for 6,000 steps, where runs that learn were at 0.62 ln V or
 # below on their training videos by a fifth of the run). A held-out loss that high beside a low training
 # loss is over-fitting a few videos (the hard world's small sets), not this. Checked past a fifth
-# of the run and twice the warmup, so a slow start is not flagged.
+# of the run and twice the warmup, so a slow start is not flagged; and not before step 200, so a
+# smoke run of a few steps (which reads nothing yet, as expected) is not flagged either.
 TRAIN_STUCK, HELDOUT_STUCK = 0.8, 0.95  # of ln(visual words)
+MIN_CHECK_STEP = 200
 
 
 def not_reading_video(step: int, total: int, train: dict[str, float] | None, heldout: dict[str, float] | None,
@@ -486,7 +488,7 @@ def not_reading_video(step: int, total: int, train: dict[str, float] | None, hel
     training row `train` and of the last held-out evaluation `heldout` (None: no held-out videos)
     are still at the uniform guess over the `num_visual` visual words; else None (also before the
     check starts)."""
-    if num_visual < 2 or step < max(0.2 * total, 2 * cfg.warmup_frac * total):
+    if num_visual < 2 or step < max(0.2 * total, 2 * cfg.warmup_frac * total, MIN_CHECK_STEP):
         return None
     uniform = float(np.log(num_visual))
     t = (train or {}).get("loss_video")
