@@ -65,8 +65,8 @@ def test_youtube_rolling_lines_deduplicated(tmp_path):
 
 
 def test_bad_timestamps_name_file_and_line(tmp_path):
-    p = write(tmp_path, "bad.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:0x.000 --> 00:00:03.000\nbad\n")
-    with pytest.raises(CaptionError, match=r"bad\.vtt:6: bad timestamp"):
+    p = write(tmp_path, "bad.vtt", "WEBVTT\n\n00:00:0x.000 --> 00:00:03.000\nbad\n\n00:00:04.000 --> 00:00:02.000\nbad\n")
+    with pytest.raises(CaptionError, match=r"bad\.vtt:3: bad timestamp.*and 1 more bad cue; no cue could be read"):
         parse_cues(p)
     p = write(tmp_path, "rev.srt", "1\n00:00:03,000 --> 00:00:02,000\nbackwards\n")
     with pytest.raises(CaptionError, match=r"rev\.srt:2: cue ends before it starts"):
@@ -74,6 +74,27 @@ def test_bad_timestamps_name_file_and_line(tmp_path):
     p = write(tmp_path, "none.srt", "just some text\n")
     with pytest.raises(CaptionError, match="no cues"):
         parse_cues(p)
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("rev.vtt", "WEBVTT\n\n00:00:04.000 --> 00:00:02.000\nEnd before start.\n\n"
+     "00:00:04.000 --> 00:00:05.000\nNormal\n\n00:00:06.000 --> 00:00:0x.000\nbad time\n\n"
+     "00:00:07.000 --> 00:00:08.000\ncue.\n", 3),
+    ("rev.srt", "1\n00:00:01,000 --> 00:00:02,000\nNormal\n\n2\n00:00:05,000 --> 00:00:03,000\nbackwards\n\n"
+     "3\n00:00:0x,000 --> 00:00:09,000\nbad time\n\n4\n00:00:06,000 --> 00:00:07,000\ncue.\n", 6),
+    ("rev.ass", "[Events]\nFormat: Start, End, Text\nDialogue: 0:00:01.00,0:00:02.00,Normal\n"
+     "Dialogue: 0:00:05.00,0:00:03.00,backwards\nDialogue: 0:00:07.00\nDialogue: 0:00:06.00,0:00:07.00,cue.\n", 4),
+    ("rev.sbv", "0:00:01.000,0:00:02.000\nNormal\n\n0:00:05.000,0:00:03.000\nbackwards\n\n"
+     "stray paragraph\nof two lines\n\n0:00:06.000,0:00:07.000\ncue.\n", 4),
+])
+def test_bad_cues_are_skipped_with_one_warning_and_the_rest_read(tmp_path, caplog, name, text, line):
+    p = write(tmp_path, name, text)
+    with caplog.at_level("WARNING", logger="videobert.ingest.captions"):
+        words = [w.text for w in caption_words(p)]
+    assert words == ["Normal", "cue."]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1  # one per file, not one per cue
+    assert f"{p}:{line}:" in warnings[0] and "skipped 2 bad cues of 4" in warnings[0]
 
 
 def test_find_captions_order(tmp_path):
@@ -349,8 +370,8 @@ def test_sbv_from_youtube_studio(tmp_path):
     assert " ".join(w.text for w in caption_words(tmp_path / "cook.sbv")) == "Hi, let's slice the bread. Now toast it."
     with pytest.raises(CaptionError, match=r"bad.sbv:1: expected a cue timing"):
         parse_cues(write(tmp_path, "bad.sbv", "00:00:01,000 --> 00:00:02,000\nhi\n"))  # SRT timing in an .sbv
-    with pytest.raises(CaptionError, match=r"bad2.sbv:3: cue ends before it starts"):
-        parse_cues(write(tmp_path, "bad2.sbv", "0:00:00.000,0:00:01.000\nhi\n0:00:05.000,0:00:02.000\nho\n"))
+    with pytest.raises(CaptionError, match=r"bad2.sbv:1: cue ends before it starts"):  # no cue left to read
+        parse_cues(write(tmp_path, "bad2.sbv", "0:00:05.000,0:00:02.000\nho\n"))
     video = tmp_path / "cook.mp4"
     video.write_bytes(b"")
     assert find_captions(video) == tmp_path / "cook.sbv"

@@ -22,9 +22,12 @@ carries them gives its words their own start times (the line's first word starts
 and each word an end at its spoken length (`_spoken_ends`: so that silences show as gaps, where
 sentences split), never past the next word's start (the line's last word: its cue's end), the repeated
 untimed copies of those lines are dropped, and whitespace-only lines belong to the cue body as
-WebVTT says (YouTube starts cues with a line holding one space). A malformed cue timing line raises
-`CaptionError` naming the file and line. A file that is not UTF-8 is read as Windows-1252
-(else Latin-1) with a warning.
+WebVTT says (YouTube starts cues with a line holding one space). A cue with a fault of its own (a
+malformed timing line, one that ends before it starts, an ASS line short of fields, an SBV block
+without a timing) is skipped with one warning per file naming the file, the first bad line and how
+many were skipped; the video keeps the file's other cues. A file none of whose cues can be read
+raises `CaptionError` naming the file and line, and so does one that is not a caption file at all.
+A file that is not UTF-8 is read as Windows-1252 (else Latin-1) with a warning.
 """
 from __future__ import annotations
 
@@ -168,7 +171,8 @@ def _lines(text: str) -> list[str]:
 
 
 def parse_cues(path: str | Path) -> list[Cue]:
-    """Parse a .vtt, .srt, .ass, .ssa or .sbv file into cues sorted by (start, end)."""
+    """Parse a .vtt, .srt, .ass, .ssa or .sbv file into cues sorted by (start, end); cues with a
+    fault of their own are skipped with a warning (`_skip_bad_cues`)."""
     path = Path(path)
     text = read_caption_text(path)
     if path.suffix.lower() in (".ass", ".ssa") or text.lstrip().startswith("[Script Info]"):
@@ -176,6 +180,7 @@ def parse_cues(path: str | Path) -> list[Cue]:
     if path.suffix.lower() == ".sbv":
         return _parse_sbv(text, path)
     cues: list[Cue] = []
+    bad: list[CaptionError] = []
     lines = _lines(text)
     # Word-timed (YouTube automatic) captions: only an empty line ends a cue, as WebVTT says; other
     # files keep ending cues at whitespace-only lines too (hand-made .srt files have such separators).
@@ -187,13 +192,15 @@ def parse_cues(path: str | Path) -> list[Cue]:
             continue
         left, _, right = lines[i].partition("-->")
         right = right.strip().split(" ")[0]  # drop VTT cue settings (align:start ...)
-        start, end = _cue_times(left, right, f"{path}:{i + 1}", lines[i])
+        times = _cue_times_or_none(left, right, f"{path}:{i + 1}", lines[i], bad)
         i += 1
         body = []
         while i < len(lines) and (lines[i].strip() or (timed and lines[i])) and "-->" not in lines[i]:
             body.append(lines[i])
             i += 1
-        cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))
+        if times is not None:
+            cues.append(Cue(*times, tuple(b for b in map(clean_line, body) if b), tuple(body)))
+    _skip_bad_cues(path, cues, bad)
     if not cues and text.strip() and not text.lstrip().startswith("WEBVTT"):
         raise CaptionError(f"{path}: no cues found (expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm' lines)")
     cues.sort(key=lambda c: (c.start, c.end))
@@ -211,11 +218,36 @@ def _cue_times(start: str, end: str, where: str, timing: str) -> tuple[float, fl
     return a, b
 
 
+def _cue_times_or_none(start: str, end: str, where: str, timing: str,
+                       bad: list[CaptionError]) -> tuple[float, float] | None:
+    """`_cue_times`, or None with its error appended to `bad` (the cue is skipped)."""
+    try:
+        return _cue_times(start, end, where, timing)
+    except CaptionError as e:
+        bad.append(e)
+        return None
+
+
+def _skip_bad_cues(path: Path, cues: list[Cue], bad: list[CaptionError]) -> None:
+    """One warning for the cues of `path` skipped for a fault of their own (`bad`, in file order),
+    naming the first one's line and their count; when no cue is left, the first fault is raised:
+    one bad cue no longer drops a video, a file of nothing but bad cues still fails."""
+    if not bad:
+        return
+    n = len(bad)
+    if not cues:
+        more = f" (and {n - 1} more bad cue{'s' if n > 2 else ''}; no cue could be read)" if n > 1 else ""
+        raise CaptionError(f"{bad[0]}{more}") from None
+    log.warning("%s; skipped %d bad cue%s of %d, the video keeps the other %d (fix the file to keep %s)",
+                bad[0], n, "s" if n > 1 else "", n + len(cues), len(cues), "them" if n > 1 else "it")
+
+
 def _parse_ass(text: str, path: Path) -> list[Cue]:
     """The cues of an ASS / SSA file: its [Events] section's ``Dialogue:`` lines (``Comment:``
     lines and drawings are not text), sorted by (start, end)."""
     fields: list[str] | None = None
     section, cues = "", []
+    bad: list[CaptionError] = []
     for lineno, line in enumerate(_lines(text), 1):
         line = line.strip()
         if line.startswith("[") and line.endswith("]"):
@@ -234,13 +266,15 @@ def _parse_ass(text: str, path: Path) -> list[Cue]:
                                f"naming Start, End and Text")
         values = rest.split(",", len(fields) - 1)  # the text, last, may hold commas
         if len(values) < len(fields):
-            raise CaptionError(f"{path}:{lineno}: {len(values)} fields, the Format line names {len(fields)}")
+            bad.append(CaptionError(f"{path}:{lineno}: {len(values)} fields, the Format line names {len(fields)}"))
+            continue
         row = dict(zip(fields, values))
-        start, end = _cue_times(row["start"], row["end"], f"{path}:{lineno}", line)
-        if _ASS_DRAWING.search(row["text"]):
+        times = _cue_times_or_none(row["start"], row["end"], f"{path}:{lineno}", line, bad)
+        if times is None or _ASS_DRAWING.search(row["text"]):
             continue
         raw = tuple(ASS_BREAK.split(row["text"]))
-        cues.append(Cue(start, end, tuple(b for b in map(clean_line, raw) if b), raw))
+        cues.append(Cue(*times, tuple(b for b in map(clean_line, raw) if b), raw))
+    _skip_bad_cues(path, cues, bad)
     if not cues and fields is None and text.strip():
         raise CaptionError(f"{path}: no [Events] section with a Format line (not an ASS / SSA file?)")
     cues.sort(key=lambda c: (c.start, c.end))
@@ -254,20 +288,26 @@ def _parse_sbv(text: str, path: Path) -> list[Cue]:
     """The cues of a SubViewer (.sbv) file, sorted by (start, end)."""
     lines = _lines(text)
     cues, i = [], 0
+    bad: list[CaptionError] = []
     while i < len(lines):
         if not lines[i].strip():
             i += 1
             continue
         m = _SBV_TIMING.match(lines[i])
-        if m is None:
-            raise CaptionError(f"{path}:{i + 1}: expected a cue timing 'H:MM:SS.mmm,H:MM:SS.mmm', got {lines[i].strip()[:80]!r}")
-        start, end = _cue_times(m.group(1), m.group(2), f"{path}:{i + 1}", lines[i])
+        if m is None:  # a block without a timing: skipped with its lines, up to a blank or timing line
+            bad.append(CaptionError(f"{path}:{i + 1}: expected a cue timing 'H:MM:SS.mmm,H:MM:SS.mmm', "
+                                    f"got {lines[i].strip()[:80]!r}"))
+            times = None
+        else:
+            times = _cue_times_or_none(m.group(1), m.group(2), f"{path}:{i + 1}", lines[i], bad)
         i += 1
         body = []
         while i < len(lines) and lines[i].strip() and not _SBV_TIMING.match(lines[i]):  # a blank line may be missing
             body.append(lines[i])
             i += 1
-        cues.append(Cue(start, end, tuple(b for b in map(clean_line, body) if b), tuple(body)))
+        if times is not None:
+            cues.append(Cue(*times, tuple(b for b in map(clean_line, body) if b), tuple(body)))
+    _skip_bad_cues(path, cues, bad)
     cues.sort(key=lambda c: (c.start, c.end))
     return cues
 
