@@ -146,3 +146,37 @@ def test_mlm_scores_and_generation_equal_the_full_forward(tiny_model):
             done.append(pos)
             ids[0, n_text + pos] = vis[probs.indices[pos]]
             assert leaves[pos] == int(probs.indices[pos])
+
+
+LONG_PROMPT = "cut the tomato " * 200  # 600 word pieces: longer than the model's 512 positions
+
+
+def test_text2video_long_prompt_keeps_its_beginning_with_a_warning(tiny_model, caplog):
+    with caplog.at_level("WARNING", logger="videobert.tasks.common"):
+        g = generate(tiny_model, LONG_PROMPT, TextToVideoConfig(length=3, steps=1))
+    assert g.shape == (1, 3)
+    limit = tiny_model.bert.config.max_position_embeddings
+    fits = limit - 3 - 3  # 3 visual words, [CLS] [>] [SEP]
+    assert f"dropped the last {600 - fits}" in caplog.text
+    # the same tokens as the prompt already cut to what fits
+    short = " ".join(tiny_model.tokenizer.text.decode(p) for p in tiny_model.tokenizer.encode_text(LONG_PROMPT)[:fits])
+    assert (generate(tiny_model, short, TextToVideoConfig(length=3, steps=1)) == g).all()
+    with pytest.raises(ValueError, match=rf"text-to-video prompt: .*--length {limit - 4} or less \(asked {limit}\)"):
+        generate(tiny_model, "cut", TextToVideoConfig(length=limit))  # no room left for the prompt
+
+
+def test_forecast_context_longer_than_the_positions_keeps_its_last_tokens(tiny_model, caplog):
+    limit = tiny_model.bert.config.max_position_embeddings
+    long = [i % 12 for i in range(limit + 20)]
+    with caplog.at_level("WARNING", logger="videobert.tasks.forecast"):
+        lp = next_token_logprobs(tiny_model, [long])
+    assert "kept the last" in caplog.text
+    assert np.allclose(lp, next_token_logprobs(tiny_model, [long[-(limit - 4):]]), atol=1e-5)
+
+
+def test_retrieval_inputs_longer_than_the_positions_fail_in_one_line(tiny_model):
+    cfg = RetrievalConfig(max_text_tokens=600, max_video_tokens=8)
+    with pytest.raises(ValueError, match="retrieval input: .*--max-text-tokens"):
+        mlm_scores(tiny_model, [LONG_PROMPT, "stir"], [[1], [2]], cfg)
+    with pytest.raises(ValueError, match="at most 512 positions; lower the task's max_video_tokens"):
+        alignment_scores(tiny_model, [LONG_PROMPT, "stir"], [[1], [2]], cfg)

@@ -177,3 +177,9 @@ def test_bert_language_prior_of_the_text_init(tiny_model):
     finally:
         tiny_model.info["init"] = "scratch"
     assert r.init == "minilm" and r.bert_verb_top1 in (0.0, 0.5, 1.0) and "starts random" in r.markdown()
+
+
+def test_a_template_longer_than_the_positions_fails_in_one_line(tiny_model):
+    template = "now " * 600 + PAPER_TEMPLATE
+    with pytest.raises(ValueError, match=r"zero-shot template 'now now .* \.\.\.' .*shorten the template"):
+        score_labels(tiny_model, template, 0, [tiny_model.tokenizer.encode_text("cut")], [[1, 2]])

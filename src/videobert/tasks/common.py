@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import re
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -19,6 +20,8 @@ import torch
 from ..corpus import Corpus
 
 MASK = "[MASK]"
+SPECIAL_TOKENS = 3  # [CLS], [>] and [SEP] around text and video (`JointTokenizer.build`)
+log = logging.getLogger(__name__)
 
 
 def load_model(path: str, device: str | None = None):
@@ -40,6 +43,39 @@ def check_model_corpus(model, model_path, corpus: Corpus, force: bool = False) -
 
 def model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
+
+
+# ---- the model's positions --------------------------------------------------------------
+def max_positions(model: Any) -> int | None:
+    """Input positions the model reads (its BERT's ``max_position_embeddings``), or None where the
+    model does not say (a stand-in without a ``bert``)."""
+    n = getattr(getattr(getattr(model, "bert", None), "config", None), "max_position_embeddings", None)
+    return n if isinstance(n, int) and n > 0 else None
+
+
+def check_fits(model: Any, length: int, what: str, fix: str) -> None:
+    """A one-line ValueError naming `what` and `fix` when an input of `length` tokens is longer
+    than the model's positions (PyTorch would fail with a tensor-size mismatch instead)."""
+    limit = max_positions(model)
+    if limit is not None and length > limit:
+        raise ValueError(f"{what}: {length} tokens, the model reads at most {limit} positions; {fix}")
+
+
+def fit_text(model: Any, text_ids: Sequence[int], reserved: int, what: str, fix: str) -> list[int]:
+    """`text_ids` cut to the model's positions less `reserved` (the special and visual tokens
+    beside the text), keeping the beginning, with a warning saying how many pieces were dropped.
+    A one-line ValueError naming `what` and `fix` when not even one piece fits beside `reserved`."""
+    text_ids = list(text_ids)
+    limit = max_positions(model)
+    if limit is None or len(text_ids) + reserved <= limit:
+        return text_ids
+    room = limit - reserved
+    if room < 1:
+        raise ValueError(f"{what}: the model reads at most {limit} positions and {reserved} are needed besides "
+                         f"the text, which leaves no room for it; {fix}")
+    log.warning("%s: %d word pieces, only the first %d fit the model's %d positions beside the %d other tokens; "
+                "dropped the last %d", what, len(text_ids), room, limit, reserved, len(text_ids) - room)
+    return text_ids[:room]
 
 
 # ---- templates ------------------------------------------------------------------------
@@ -124,6 +160,9 @@ def forward_batches(model: Any, items: Sequence[dict], batch_size: int = 32) -> 
     """Run the model over `items` in padded batches; yields (first item index, output)."""
     device = model_device(model)
     split = _split_heads(model)
+    if items:  # a raw tensor-size error otherwise; the tasks cut their inputs first where they can
+        check_fits(model, max(len(it["input_ids"]) for it in items), "an input",
+                   "lower the task's max_video_tokens / max_text_tokens, or shorten its template")
     for i in range(0, len(items), batch_size):
         batch = pad_batch(items[i : i + batch_size], model.tokenizer.pad_id, device)
         yield i, (_LazyOutput(model, *model.encode(**batch)) if split else model(**batch))

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import forward_batches, visual_id_tensor
+from .common import SPECIAL_TOKENS, forward_batches, max_positions, visual_id_tensor
 from .metrics import markdown_table, ranks_of_targets, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,23 @@ class ForecastConfig(Config):
 
 
 def next_token_logprobs(model: Any, contexts: Sequence[Sequence[int]], batch_size: int = 64) -> np.ndarray:
-    """log P(next leaf | context) for each context (non-empty leaf id lists). (N, num_visual)"""
+    """log P(next leaf | context) for each context (non-empty leaf id lists). (N, num_visual)
+    A context longer than the model's positions allow beside the mask and the special tokens
+    keeps its last (most recent) tokens, with a warning."""
     tok = model.tokenizer
     vis = visual_id_tensor(model)  # (V_vis,)
+    limit = max_positions(model)
+    cap = None if limit is None else limit - SPECIAL_TOKENS - 1  # one position for the mask
+    if cap is not None and (cut := sum(len(c) > cap for c in contexts)):
+        log.warning("forecast: %d context%s longer than the %d visual tokens the model's %d positions hold beside "
+                    "the mask; kept the last %d of each (a smaller --context avoids this)",
+                    cut, "s" if cut > 1 else "", cap, limit, cap)
     items, mask_pos = [], []
     for ctx in contexts:
         if len(ctx) == 0:
             raise ValueError("forecasting needs at least one observed visual token")
+        if cap is not None:
+            ctx = list(ctx)[-cap:]
         built = tok.build([], [*ctx, 0])  # the trailing 0 is a placeholder for the mask
         ids = list(built["input_ids"])
         if ids[-1] != tok.sep_id:

@@ -22,7 +22,16 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import forward_batches, mlm_logits_at, model_device, pad_batch, subsample, text_log_probs
+from .common import (
+    SPECIAL_TOKENS,
+    check_fits,
+    forward_batches,
+    mlm_logits_at,
+    model_device,
+    pad_batch,
+    subsample,
+    text_log_probs,
+)
 from .metrics import markdown_table, median_rank, ranks_of_targets, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -76,6 +85,9 @@ def mlm_scores(
     """Pseudo-log-likelihood of every caption given every video. (num_captions, num_videos)"""
     tok = model.tokenizer
     texts, vids = _inputs(tok, captions, videos, config)
+    if texts and vids:
+        check_fits(model, max(map(len, texts)) + max(map(len, vids)) + SPECIAL_TOKENS, "retrieval input",
+                   "lower max_text_tokens / max_video_tokens (--max-text-tokens, --max-video-tokens)")
     log.info("retrieval: %d captions x %d segments, %d forward passes (one per caption WordPiece and segment; "
              "--max-segments lowers it, --scorer alignment needs %d)", len(texts), len(vids),
              sum(map(len, texts)) * len(vids), len(texts) * len(vids))

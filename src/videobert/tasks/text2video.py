@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..utils.config import Config
-from .common import mlm_logits_at, model_device, pad_batch, visual_id_tensor
+from .common import SPECIAL_TOKENS, fit_text, max_positions, mlm_logits_at, model_device, pad_batch, visual_id_tensor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +54,11 @@ def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfi
     greedy = config.greedy if config.greedy is not None else config.samples == 1
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
 
-    built = tok.build(tok.encode_text(text), [0] * config.length)
+    limit = max_positions(model)
+    text_ids = fit_text(model, tok.encode_text(text), config.length + SPECIAL_TOKENS, "text-to-video prompt",
+                        f"generate fewer visual words: --length {(limit or 0) - SPECIAL_TOKENS - 1} or less "
+                        f"(asked {config.length})")
+    built = tok.build(text_ids, [0] * config.length)
     n_text = len(built["input_ids"]) - config.length - 1  # everything before the video
     video_pos = torch.arange(n_text, n_text + config.length, device=device)  # (L,)
     batch = pad_batch([built] * config.samples, tok.pad_id, device)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from textwrap import shorten
 from typing import Any, Sequence
 
 import numpy as np
@@ -33,7 +34,7 @@ import torch
 
 from ..utils.config import Config
 from .annotations import CorpusSegment
-from .common import fill_template, forward_batches, input_positions, subsample, text_log_probs
+from .common import check_fits, fill_template, forward_batches, input_positions, subsample, text_log_probs
 from .labels import segment_labels
 from .metrics import markdown_table, ranks_of_targets, recall_at_k
 from .paper import TABLE1, TABLE1_NOTE, cell
@@ -96,6 +97,9 @@ def score_labels(
         counts[slot] = n
         filled = fill_template(tok, template, counts)
         items = [build_input(tok, filled.text_ids, v) for v in videos]
+        longest = max(len(it["input_ids"]) for it in items)
+        check_fits(model, longest, f"zero-shot template {shorten(template, 60, placeholder=' ...')!r} with {n}-piece labels and the video",
+                   "shorten the template, or lower max_video_tokens (--max-video-tokens)")
         for i0, out in forward_batches(model, items, batch_size):
             for b in range(out.logits.shape[0]):
                 pos = input_positions(items[i0 + b]["input_ids"], filled.text_ids, filled.slots[slot])
