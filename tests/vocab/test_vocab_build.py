@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,8 +136,16 @@ def test_assignment_resumes_skipping_finished_videos(blob_corpus):
 def test_refitting_with_another_config_is_refused(blob_corpus):
     corpus = blob_corpus()
     build_vocab(corpus.root, SMALL)
-    with pytest.raises(ValueError, match="already holds a vocabulary"):
-        build_vocab(corpus.root, SMALL.replace(k=4))
+    with pytest.raises(ValueError, match="already holds a vocabulary") as e:
+        build_vocab(corpus.root, SMALL.replace(k=4, iters=5))
+    message = str(e.value)  # only the fields that differ, the vocabulary's -> this run's, and the flags to reuse it
+    assert "options k 3 -> 4, iters 10 -> 5;" in message and "pass --k 3 --iters 10 to reuse it" in message
+    assert "levels" not in message and "sample" not in message and "{" not in message and "\n" not in message
+    other = Corpus(corpus.root.parent / "other")  # the same features' corpus, ingested with another backbone
+    other.init({"backbone": "other", "feature_dim": 16})
+    with pytest.raises(ValueError, match="the corpus' ingest config backbone 'synthetic' -> 'other'") as e:
+        build_vocab(other.root, SMALL, out=Path(corpus.root) / "vocab")
+    assert "pass --" not in str(e.value) and "another --out directory" in str(e.value)
 
 
 def test_fit_vocab_removes_tokens_of_a_previous_vocabulary(blob_corpus):

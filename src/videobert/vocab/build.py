@@ -372,16 +372,37 @@ def build_vocab(corpus_root: str | os.PathLike, config: VocabConfig, out: str | 
         fitted["kmeans"] = vocab.config.get("kmeans", "faiss")  # saved before the option existed: faiss
         fitted["device"] = vocab.config.get("device", "cpu")
         if fitted != config.to_dict() or vocab.config.get("ingest") != Corpus(corpus_root).config:
-            raise ValueError(
-                f"{out} already holds a vocabulary fitted with {fitted} on a corpus with ingest config "
-                f"{vocab.config.get('ingest')}; requested {config.to_dict()} on {corpus_root}. "
-                "Pass the same options to reuse it (e.g. --normalize none for a vocabulary of raw features), "
-                "or use another --out directory, or delete that one."
-            )
+            raise ValueError(_refit_message(out, fitted, config.to_dict(), vocab.config.get("ingest") or {},
+                                            Corpus(corpus_root).config or {}, corpus_root))
         log.info("reusing the vocabulary in %s; assigning videos not done yet", out)
     else:
         vocab = fit_vocab(corpus_root, config, out, progress)
     return assign_corpus(corpus_root, vocab, out, progress, workers=workers, executor=executor)
+
+
+def _changes(old: dict, new: dict) -> list[str]:
+    """``name old -> new`` for each key whose value differs (a key one side lacks: ``(none)``)."""
+    show = lambda v: "(none)" if v is None else repr(v) if isinstance(v, str) else str(v)  # noqa: E731
+    return [f"{k} {show(old.get(k))} -> {show(new.get(k))}" for k in dict.fromkeys([*old, *new])
+            if old.get(k) != new.get(k)]
+
+
+def _refit_message(out: Path, fitted: dict, requested: dict, fitted_ingest: dict, corpus_ingest: dict,
+                   corpus_root) -> str:
+    """Why the vocabulary in `out` cannot be reused, naming only the fields that differ
+    (the vocabulary's -> this run's), and what to do."""
+    options, ingest = _changes(fitted, requested), _changes(fitted_ingest, corpus_ingest)
+    parts = [f"options {', '.join(options)}"] if options else []
+    if ingest:
+        parts.append(f"the corpus' ingest config {', '.join(ingest)} (re-ingested since the vocabulary was fitted)")
+    if options and not ingest and all(fitted[k] is not None for k in fitted if fitted[k] != requested.get(k)):
+        # the options alone differ: the vocabulary's own flags reuse it
+        flags = " ".join(f"--{k.replace('_', '-')} {fitted[k]}" for k in fitted if fitted[k] != requested.get(k))
+        todo = f"pass {flags} to reuse it, or"
+    else:
+        todo = ""
+    return (f"{out} already holds a vocabulary fitted with other settings than this run on {corpus_root}: "
+            f"{'; '.join(parts)}; {todo} fit into another --out directory, or delete {out} to fit anew")
 
 
 def adopt_student(corpus_root: str | os.PathLike, out: str | os.PathLike | None = None,
