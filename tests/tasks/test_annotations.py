@@ -48,3 +48,28 @@ def test_read_labels(tmp_path):
     (tmp_path / "w.txt").write_text("add\n")
     with pytest.raises(ValueError, match="at least 2"):
         read_labels(tmp_path / "w.txt")
+
+
+def test_a_directory_or_missing_file_for_annotations_or_labels_says_what_was_expected(tmp_path, capsys):
+    from videobert.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text("{}")
+    (corpus / "failures.json").write_text("[]")
+    assert main(["labels", str(corpus), "--out", str(tmp_path / "x")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Errno" not in err
+    assert f"expected a YouCook II style annotation JSON file, got the directory {corpus}" in err
+    assert "that is a corpus" in err and "did you mean" not in err  # the corpus' own JSON files are no annotations
+    (corpus / "ann.json").write_text("{}")
+    with pytest.raises(IsADirectoryError, match=rf"did you mean {corpus / 'ann.json'}\?"):
+        load_youcook(corpus)
+    with pytest.raises(FileNotFoundError, match="nope.json: no such file; expected a YouCook II"):
+        load_youcook(tmp_path / "nope.json")
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for name in ("nouns.txt", "verbs.txt"):
+        (labels / name).write_text("salt\npepper\n")
+    with pytest.raises(IsADirectoryError, match=rf"expected a label file.* did you mean {labels / 'nouns.txt'} or "):
+        read_labels(labels)

@@ -45,9 +45,31 @@ class Segment:
     sentence: str
 
 
+def annotation_file(path: str | Path, what: str = "a YouCook II style annotation JSON file",
+                    pattern: str = "*.json") -> Path:
+    """`path` when it is a file; else a one-line error saying what was expected and, for a
+    directory, which of its files may have been meant (`videobert labels corpus` read a directory)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file; expected {what}")
+    hint = ""
+    if (path / "manifest.json").is_file():
+        hint = " (that is a corpus from `videobert ingest`; the annotations are a separate file, e.g. YouCook II's " \
+               "youcookii_annotations_trainval.json)"
+    candidates = sorted(str(p) for p in path.glob(pattern) if p.name not in CORPUS_FILES)
+    if candidates:
+        hint += f"; did you mean {' or '.join(candidates[:3])}{' ...' if len(candidates) > 3 else ''}?"
+    raise IsADirectoryError(f"expected {what}, got the directory {path}{hint}")
+
+
+CORPUS_FILES = ("manifest.json", "failures.json")  # JSON files of a corpus itself, never annotations
+
+
 def load_youcook(path: str | Path, subset: str | None = None) -> list[Segment]:
     """All segments of a YouCook II style annotation file (optionally one subset)."""
-    path = Path(path)
+    path = annotation_file(path)
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("database"), dict):
         raise ValueError(f"{path}: not a YouCook II annotation file (no 'database' object)")
@@ -120,7 +142,8 @@ def words(sentence: str) -> list[str]:
 
 def read_labels(path: str | Path) -> list[str]:
     """One label per line (a word or a phrase); blank lines and '#' comments ignored."""
-    path = Path(path)
+    path = annotation_file(path, "a label file, one label per line (`videobert labels` writes verbs.txt and nouns.txt)",
+                           "*.txt")
     labels = []
     for line in path.read_text(encoding="utf-8").splitlines():
         line = " ".join(words(line.split("#", 1)[0]))
