@@ -366,3 +366,21 @@ def test_pretraining_warns_once_and_at_the_end_when_the_video_is_not_read(tiny_c
     assert "after 2 of 10 steps" in stuck[0] and stuck[1].startswith("at the end of pretraining")
     assert (tmp_path / "run" / "model").is_dir()  # a warning, not a failure: the model is saved
 
+
+
+def test_a_corpus_that_gives_nothing_to_learn_is_refused_before_the_run_starts(tmp_path):
+    import numpy as np
+
+    from videobert.corpus import Corpus, VideoRecord
+    from videobert.vocab import VocabConfig, build_vocab
+
+    corpus = Corpus(tmp_path / "corpus")
+    corpus.init({"fps": 20, "clip_frames": 30, "backbone": "s3d", "weights": "random", "size": 112})
+    rng = np.random.default_rng(0)
+    for v in range(1):  # one clip, no narration: a lone one-token sequence has nothing to mask
+        corpus.write(VideoRecord(f"v{v}", f"v{v}.mp4", 1.5, np.zeros(1), rng.standard_normal((1, 8)).astype(np.float16),
+                                 []))
+    build_vocab(corpus.root, VocabConfig(levels=1, k=2, iters=2), corpus.root / "vocab")
+    with pytest.raises(ValueError, match=r"nothing to learn in corpus .*: its 1 training videos give no masked word"):
+        pretrain(corpus, tmp_path / "run", PretrainConfig(**TINY, max_steps=3))
+    assert not (tmp_path / "run").exists()

@@ -298,7 +298,18 @@ def _model_and_data(corpus: Corpus, vocab_dir: Path, cfg: PretrainConfig, device
     tok = model.tokenizer
     stream = _stream(corpus, vocab_dir, tok, train_ids, cfg, cfg.seed, world * cfg.grad_accum)
     held = _stream(corpus, vocab_dir, tok, held_ids, cfg, cfg.seed + 1, 1) if held_ids else None
+    if not any(_has_targets(stream.get(i)) for i in range(min(stream.epoch_length(0), 32))):
+        # e.g. one-clip videos without narration: a one-token sequence has nothing to mask, so a
+        # run would "train" on no loss at all and save an untrained model without a word
+        raise ValueError(f"nothing to learn in corpus {corpus.root}: its {len(train_ids)} training videos give no "
+                         "masked word or video-text pair (each needs at least 2 clips, or narration); add longer "
+                         "or narrated videos")
     return model, stream, held, train_ids, held_ids
+
+
+def _has_targets(batch: dict[str, torch.Tensor]) -> bool:
+    """Whether a batch has any loss: a masked position or a video-text pair for the alignment head."""
+    return bool((batch["mlm_labels"] != -100).any() or (batch["align_labels"] >= 0).any())
 
 
 INPUTS = {"split": "the corpus's training/held-out split (videos added, removed or re-ingested)",
