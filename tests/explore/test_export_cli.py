@@ -33,6 +33,10 @@ def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch):
     pages = [out / "videos.html"] + [out / f"videos-{k}.html" for k in range(2, -(-len(ids) // 3) + 1)]
     listed = [v for p in pages for v in re.findall(r'<td><a href="video-([^"]+)\.html">', p.read_text())]
     assert sorted(listed) == sorted(ids) and not (out / f"videos-{len(pages) + 1}.html").exists()
+    # marked, so that ingesting the folder it was written in does not take media/'s copies for new videos
+    from videobert.ingest.inputs import EXPLORE_EXPORT_MARKER, expand_inputs
+
+    assert (out / EXPLORE_EXPORT_MARKER).is_file() and expand_inputs([tmp_path]) == []
 
 
 def test_explore_help_and_missing_corpus(tmp_path, capsys):

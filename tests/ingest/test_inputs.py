@@ -4,7 +4,7 @@ import os
 import pytest
 
 from videobert.corpus import CorpusError, check_video_id
-from videobert.ingest.inputs import assign_ids, expand_inputs, id_base
+from videobert.ingest.inputs import _hashed, assign_ids, expand_inputs, id_base
 
 
 def test_files_folders_lists_and_ids(tmp_path):
@@ -182,3 +182,131 @@ def test_macos_metadata_files_are_not_videos(tmp_path):
     _touch(tmp_path / "v" / "clip.mp4")
     _touch(tmp_path / "v" / "._clip.mp4", b"\x00\x05\x16\x07")  # AppleDouble, beside a copied video
     assert [p.name for p in expand_inputs([tmp_path / "v"])] == ["clip.mp4"]
+
+
+def _non_utf8_name(folder, name: bytes):
+    """A file named by bytes that are not UTF-8 (a Latin-1 name from an old archive), as Python
+    sees it (surrogate-escaped); skips where the file system refuses such names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = os.path.join(os.fsencode(folder), name)
+    try:
+        with open(raw, "wb") as f:
+            f.write(b"x")
+    except OSError as e:
+        pytest.skip(f"this file system does not take non-UTF-8 names: {e}")
+    return type(folder)(os.fsdecode(raw))
+
+
+def test_a_name_that_is_not_utf8_gets_an_ascii_id(tmp_path):
+    a = _non_utf8_name(tmp_path / "a", b"caf\xe9_latin1.mp4")
+    b = _non_utf8_name(tmp_path / "b", b"caf\xe9_latin1.mp4")  # same base: one gets the hashed id
+    ids = dict(assign_ids([a, b]))
+    assert set(ids) == {"caf__latin1", "caf__latin1-" + hashlib.sha1(os.fsencode(b)).hexdigest()[:8]}
+    assert all(vid.isascii() and check_video_id(vid) == vid for vid in ids)
+    # a UTF-8 name hashes as before (the ids of corpora made by earlier versions)
+    c = _touch(tmp_path / "b" / "café.mp4")
+    assert _hashed("cafe", c, 8) == "cafe-" + hashlib.sha1(str(c).encode("utf-8")).hexdigest()[:8]
+
+
+def test_a_name_that_is_not_utf8_is_left_out_alone_with_a_warning(tmp_path, make_video, tiny_config, caplog):
+    from videobert.corpus import Corpus
+    from videobert.ingest import ingest
+
+    (tmp_path / "v").mkdir()
+    make_video(tmp_path / "v" / "good.mp4", 25, 40)
+    bad = _non_utf8_name(tmp_path / "v", b"caf\xe9_latin1.mp4")
+    bad.write_bytes((tmp_path / "v" / "good.mp4").read_bytes())
+    with caplog.at_level("WARNING", logger="videobert.ingest.inputs"):
+        assert expand_inputs([tmp_path / "v"]) == [tmp_path / "v" / "good.mp4"]
+        s = ingest([tmp_path / "v", bad], tmp_path / "c", tiny_config, progress=False)  # in a folder and named
+    assert (s.total, s.done, s.failed) == (1, 1, 0)
+    assert Corpus(tmp_path / "c").video_ids() == ["good"]
+    assert "caf\\xe9_latin1.mp4" in caplog.text and "not UTF-8" in caplog.text and "rename them" in caplog.text
+
+
+def _scan_lines(caplog, words):
+    return [r.getMessage() for r in caplog.records if r.name == "videobert.ingest.inputs" and words in r.getMessage()]
+
+
+def test_a_folder_scan_names_the_files_it_skipped_in_one_line(tmp_path, caplog):
+    v = tmp_path / "v"
+    for name in ("clip.mp4", "sub/clip2.mkv", "anim.gif", "sub/voice.m4a", "sub/more.m4a", "README"):
+        _touch(v / name)
+    # what goes with videos, hidden and macOS metadata files, and what ingest and fetch write: not "skipped"
+    for name in ("clip.vtt", "clip.en.srt", "clip.ass", "clip.sbv", "clip.info.json", "failures.json", "list.txt",
+                 "urls.csv", ".DS_Store", "._clip.mp4", ".partial/x.gif"):
+        _touch(v / name)
+    with caplog.at_level("INFO", logger="videobert.ingest.inputs"):
+        assert [p.name for p in expand_inputs([v])] == ["clip.mp4", "clip2.mkv"]
+    lines = _scan_lines(caplog, "skipped")
+    assert lines == [f"{v}: skipped 4 files that are not videos by their extension: .m4a x2, (no extension) x1, "
+                     ".gif x1; name a file directly to ingest it"]
+    caplog.clear()
+    with caplog.at_level("INFO", logger="videobert.ingest.inputs"):
+        expand_inputs([v / "sub" / "clip2.mkv", v / "anim.gif"])  # named files: no scan, and the gif is taken
+        assert [p.name for p in expand_inputs([v / "anim.gif"])] == ["anim.gif"]
+    assert _scan_lines(caplog, "skipped") == []
+
+
+def test_corpus_and_explore_export_folders_are_not_scanned(tmp_path, caplog):
+    """An explore site exported into the videos' folder holds copies of the corpus videos
+    (media/ID.mp4): scanning it would ingest each video again, under another id."""
+    import json
+
+    from videobert.ingest.inputs import EXPLORE_EXPORT_MARKER
+
+    proj = tmp_path / "proj"
+    _touch(proj / "clip.mp4")
+    _touch(proj / "site" / EXPLORE_EXPORT_MARKER, b"x")
+    _touch(proj / "site" / "media" / "clip.mp4")
+    _touch(proj / "site" / "media" / "deeper" / "x.mp4")
+    for name in ("index.html", "static/explore.js", "media/clip.mp4"):  # a site exported before the marker
+        _touch(proj / "old_site" / name)
+    (proj / "corpus" / "videos").mkdir(parents=True)
+    (proj / "corpus" / "manifest.json").write_text(json.dumps({"format": "videobert-corpus/1", "config": {}}))
+    _touch(proj / "corpus" / "pictures" / "a.mp4")
+    # another tool's manifest.json, a web page without the explorer's script: ordinary folders
+    (proj / "other").mkdir()
+    (proj / "other" / "manifest.json").write_text('{"format": "something-else"}')
+    _touch(proj / "other" / "b.mp4")
+    _touch(proj / "web" / "index.html")
+    _touch(proj / "web" / "c.mp4")
+    with caplog.at_level("INFO", logger="videobert.ingest.inputs"):
+        paths = expand_inputs([proj])
+    assert [p.relative_to(proj).as_posix() for p in paths] == ["clip.mp4", "other/b.mp4", "web/c.mp4"]
+    lines = _scan_lines(caplog, "not scanned")
+    assert len(lines) == 1 and "corpus/ (a videobert corpus)" in lines[0]
+    assert "old_site/ (a `videobert explore --export` site" in lines[0] and "site/ (a `videobert" in lines[0]
+    # the files in those folders are not "skipped" files either
+    assert _scan_lines(caplog, "skipped") == [f"{proj}: skipped 1 file that is not a video by its extension: .html x1; "
+                                              "name a file directly to ingest it"]
+    # a site named directly is read (only folders below an input are passed over)
+    assert [p.name for p in expand_inputs([proj / "site"])] == ["clip.mp4", "x.mp4"]
+
+
+def test_inputs_that_do_not_exist(tmp_path):
+    from videobert.ingest.inputs import check_inputs_exist
+
+    with pytest.raises(ValueError, match=r"nosuchdir: no such file or folder; nothing ingested"):
+        check_inputs_exist([tmp_path / "nosuchdir"])
+    with pytest.raises(ValueError, match=r"a\.mp4, .*b: no such files or folders; nothing ingested"):
+        check_inputs_exist([tmp_path / "a.mp4", tmp_path / "b"])
+    with pytest.raises(ValueError, match="no such file"):
+        check_inputs_exist([str(tmp_path / "shards" / "{00000..00002}.tar")])
+    # one that exists is enough: the missing ones are the batch's failures, as before
+    _touch(tmp_path / "shards" / "00001.tar")
+    os.symlink(tmp_path / "gone.mp4", tmp_path / "dangling.mp4")  # exists as a name: an unreadable video
+    for some in ([tmp_path / "a.mp4", tmp_path / "shards"], [str(tmp_path / "shards" / "{00000..00002}.tar")],
+                 [str(tmp_path / "shards" / "00001.tar#key.mp4")], [tmp_path / "dangling.mp4"]):
+        check_inputs_exist(some)
+
+
+def test_ingest_of_a_mistyped_folder_makes_no_corpus(tmp_path, capsys):
+    from videobert.cli import main
+
+    out = tmp_path / "c_bad"
+    argv = ["ingest", str(tmp_path / "nosuchdir"), "--out", str(out), "--no-progress", "--weights", "random",
+            "--size", "32", "--device", "cpu"]
+    assert main(argv) == 1
+    assert "nosuchdir: no such file or folder" in capsys.readouterr().err
+    assert not out.exists()

@@ -533,10 +533,14 @@ class Explorer:
         `render(template, links, **context)` renders one page (see `explore.pages`). Media: the
         sources are copied to ``media/`` (or linked to by absolute file URL when not `copy_media`; a
         shard member, which no URL can name, is always copied out of its tar)."""
+        from ..ingest.inputs import EXPLORE_EXPORT_MARKER
         from .pages import STATIC_DIR, ExportLinks
 
         out = Path(out_dir)
         (out / "img").mkdir(parents=True, exist_ok=True)
+        # tells `videobert ingest` not to take media/'s copies for new videos when the site is
+        # written inside a folder of videos
+        atomic_write_text(out / EXPLORE_EXPORT_MARKER, "a site written by `videobert explore --export`\n")
         shutil.copytree(STATIC_DIR, out / "static", dirs_exist_ok=True)
         media: dict[str, str] = {}
         for vid, v in self.videos.items():

@@ -114,7 +114,10 @@ def report_narration(corpus_dir: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .inputs import check_inputs_exist
     from .pipeline import ingest
+
+    check_inputs_exist(args.videos)  # a mistyped path: an error before --out is made
 
     config = IngestConfig(
         backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
