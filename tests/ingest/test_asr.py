@@ -211,3 +211,16 @@ def test_read_audio_is_on_the_players_clock(tmp_path):
     run("-i", tmp_path / "late_audio.mkv", "-c:v", "copy", "-c:a", "aac", "-output_ts_offset", "3600", tmp_path / "late.ts")
     b = read_audio(str(tmp_path / "late.ts")).astype(np.float32)
     assert abs(b.size - a.size) < 2000 and np.abs(b[: 14000]).max() < 200 and np.abs(b[17000:30000]).mean() > 1000
+
+
+def test_audio_that_cannot_be_decoded_is_a_decode_error_naming_the_file(tmp_path):
+    # a failure of speech recognition's own read keeps the file's name and a failure kind
+    from videobert.ingest.asr import read_audio
+    from videobert.ingest.decode import DecodeError
+
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all\n" * 100)
+    for call in (lambda: read_audio(str(junk)), lambda: transcribe(str(junk), "pocketsphinx")):
+        with pytest.raises(DecodeError, match=f"^{junk}: its audio cannot be decoded for speech recognition: ") as e:
+            call()
+        assert e.value.kind == "corrupt"

@@ -506,3 +506,130 @@ def test_camcorder_and_dvd_containers_are_ingested_like_any_video(tmp_path, make
     assert sorted(corpus.video_ids()) == ["a", "b", "c"]
     for vid in corpus.video_ids():
         assert corpus.read(vid).num_clips == 2
+
+
+def _fake_asr(monkeypatch, words):
+    """--asr pocketsphinx whose recognizer returns `words`, after reading the audio as the real one does."""
+    from videobert.ingest import asr
+
+    calls = []
+
+    def transcribe(path, engine, model, device, pause):
+        calls.append(path)
+        asr.read_audio(path)  # opens the file, as speech recognition does
+        return list(words)
+
+    monkeypatch.setattr(pipeline, "transcribe", transcribe)
+    monkeypatch.setattr(pipeline, "require", lambda *a, **k: None)
+    return calls
+
+
+def test_with_asr_a_bad_video_fails_with_its_decode_reason_naming_the_file(videos, tiny_config, tmp_path,
+                                                                           monkeypatch, make_video):
+    from videobert.ingest.sentences import Word
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.mp4").write_bytes(b"")
+    good = (videos / "cook.mp4").read_bytes()  # has an audio track
+    (bad / "cut.mp4").write_bytes(good[: len(good) // 2])
+    make_video(bad / "talk.mp4", 25, 40, audio=True)  # 1.6 s, no captions: its text is the ASR's
+    calls = _fake_asr(monkeypatch, [Word("Stir", 0.1, 0.4), Word("it.", 0.4, 0.8)])
+    s = ingest([bad], tmp_path / "corpus", tiny_config.replace(asr="pocketsphinx"), progress=False)
+    assert (s.done, s.failed) == (1, 2)
+    failures = {f["video_id"]: f for f in s.failures}
+    assert {v: f["kind"] for v, f in failures.items()} == {"empty": "zero_length", "cut": "truncated"}
+    for vid, f in failures.items():
+        assert f["reason"].startswith(f"{bad / vid}.mp4: ")
+    assert calls == [str(bad / "talk.mp4")]  # no speech recognition for a video that cannot be decoded
+    assert [x.text for x in Corpus(tmp_path / "corpus").read("talk").sentences] == ["Stir it."]
+
+
+def test_sentences_after_the_videos_end_are_dropped_with_one_warning(videos, tiny_config, tmp_path, caplog,
+                                                                     monkeypatch):
+    from videobert.ingest.sentences import Word
+
+    (videos / "stir.vtt").write_text("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nStir it.\n\n"  # stir.mkv: 3.2 s
+                                     "00:00:03.000 --> 00:00:05.000\nAnd serve.\n\n"  # starts inside: kept
+                                     "00:00:03.200 --> 00:00:04.000\nAt the end.\n\n"  # at its end: dropped
+                                     "00:00:30.000 --> 00:00:33.000\nAnother video's words.\n")
+    out = tmp_path / "corpus"
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        s = ingest([videos / "stir.mkv", videos / "fry.webm"], out, tiny_config, progress=False)
+    assert s.done == 2
+    rec = Corpus(out).read("stir")
+    assert [(x.text, x.start, x.end) for x in rec.sentences] == [("Stir it.", 0.5, 1.5), ("And serve.", 3.0, 5.0)]
+    assert rec.meta["sentences_after_end"] == 2 and "sentences_after_end" not in Corpus(out).read("fry").meta
+    warnings = [r.getMessage() for r in caplog.records if "end" in r.getMessage()]
+    assert warnings == [f"{videos / 'stir.mkv'}: 2 sentence(s) of its text (captions:{videos / 'stir.vtt'}) start at "
+                        "or after the video's end (3.20 s) and were dropped, 2 kept: is that text another video's "
+                        "(a caption file of another name), or are its times offset?"]
+    # speech past the end of the picture (an audio track longer than the video)
+    caplog.clear()
+    _fake_asr(monkeypatch, [Word("Fry", 0.5, 1.0), Word("it.", 1.0, 1.5), Word("Later.", 2.5, 2.9)])
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        ingest([videos / "fry.webm"], tmp_path / "asr", tiny_config.replace(asr="pocketsphinx"), progress=False)
+    assert [x.text for x in Corpus(tmp_path / "asr").read("fry").sentences] == ["Fry it."]  # fry.webm: 2.33 s
+    assert "1 sentence(s) of its text (asr:pocketsphinx)" in caplog.text
+    assert "its audio track runs longer than its video" in caplog.text
+
+
+def test_a_resumed_run_with_other_text_settings_warns_that_done_videos_keep_their_text(videos, tiny_config,
+                                                                                      tmp_path, caplog):
+    caps = tmp_path / "caps"
+    caps.mkdir()
+    (caps / "stir.srt").write_text("1\n00:00:00,500 --> 00:00:01,500\nstir the soup\n")
+    out = tmp_path / "corpus"
+    ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+    assert Corpus(out).read("stir").meta["text"] == {
+        "text": "auto", "captions_dir": None, "annotations": None, "captions_json": None, "asr": "none",
+        "sentence_pause": 0.6, "sentence_max_words": 24}
+    with_caps = tiny_config.replace(captions_dir=str(caps))
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        s = ingest([videos / "stir.mkv", videos / "fry.webm"], out, with_caps, progress=False)
+    assert (s.skipped, s.done) == (1, 1) and Corpus(out).read("stir").sentences == []  # kept its (lack of) text
+    [warning] = [r.getMessage() for r in caplog.records if "text settings" in r.getMessage()]
+    assert warning.startswith(f"1 of this run's 1 video(s) already in {out} were ingested with other text settings "
+                              f"(captions_dir: unset -> {str(caps)!r}), 1 of them without any text. They keep the "
+                              "text they were ingested with")
+    assert f"delete its record {out}/videos/*/VIDEO_ID.json" in warning and "a new --out" in warning
+    # the same settings again: no warning; each video is compared with the settings it was made with
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        ingest([videos / "fry.webm"], out, with_caps, progress=False)
+        ingest([videos / "stir.mkv"], out, tiny_config, progress=False)
+    assert "text settings" not in caplog.text
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        ingest([videos / "fry.webm", videos / "stir.mkv"], out, tiny_config, progress=False)
+    assert "1 of this run's 2 video(s)" in caplog.text and f"captions_dir: {str(caps)!r} -> unset" in caplog.text
+    # a video recorded before the settings were kept per video is compared with the manifest's
+    _, jpath = Corpus(out)._paths("stir")
+    m = json.loads(jpath.read_text())
+    del m["meta"]["text"]
+    jpath.write_text(json.dumps(m))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="videobert.ingest.pipeline"):
+        ingest([videos / "stir.mkv"], out, tiny_config.replace(sentence_max_words=5), progress=False)
+    assert "(sentence_max_words: 24 -> 5)" in caplog.text
+    # the way the warning names: deleting the record redoes the video, with this run's text
+    npy_before = Corpus(out)._paths("stir")[0].read_bytes()
+    jpath.unlink()
+    assert ingest([videos / "stir.mkv"], out, with_caps, progress=False).done == 1
+    assert [x.text for x in Corpus(out).read("stir").sentences] == ["stir the soup"]
+    assert Corpus(out)._paths("stir")[0].read_bytes() == npy_before  # the same features
+
+
+def test_a_captions_folder_that_does_not_exist_is_refused_before_any_work(videos, tiny_config, tmp_path, capsys):
+    from videobert.utils.config import ConfigError
+
+    cfg = tiny_config.replace(captions_dir=str(tmp_path / "nope"))  # a recorded config may name one: not refused
+    with pytest.raises(ConfigError, match=f"'captions_dir' = '{tmp_path / 'nope'}': no such folder"):
+        ingest([videos], tmp_path / "corpus", cfg, progress=False)
+    with pytest.raises(ConfigError, match="captions_dir.*is a file, not a folder"):
+        ingest([videos], tmp_path / "corpus", cfg.replace(captions_dir=str(videos / "cook.vtt")), progress=False)
+    with pytest.raises(ConfigError, match="'annotations'.*no such file"):
+        ingest([videos], tmp_path / "corpus", tiny_config.replace(annotations=str(tmp_path / "a.json")), progress=False)
+    assert not (tmp_path / "corpus").exists()
+    args = [str(videos), "--out", str(tmp_path / "corpus"), "--weights", "random", "--captions", str(tmp_path / "nope")]
+    assert main(["ingest", *args]) == 1
+    assert "captions_dir" in capsys.readouterr().err and not (tmp_path / "corpus").exists()

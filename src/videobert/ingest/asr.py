@@ -27,6 +27,7 @@ import numpy as np
 from ..utils.lazy import require
 from ..utils.media import main_stream, player_origin
 from .captions import spoken
+from .decode import DecodeError
 from .numbers import normalize_numbers
 from .sentences import Word
 
@@ -42,7 +43,15 @@ VAD_PAD_MS = 200  # speech padding kept around each stretch of speech the VAD fi
 def read_audio(path: str) -> np.ndarray | None:
     """The main audio stream (FFmpeg's best) as mono 16 kHz int16 samples from the player's 0:00
     (`utils.media.player_origin`; an audio track that starts later is preceded by silence, so word
-    times are on the clock clip times use), or None when there is none."""
+    times are on the clock clip times use), or None when there is none. A file or audio track FFmpeg
+    cannot read raises `DecodeError` ("corrupt"), naming the file, as the video's decoding does."""
+    try:
+        return _read_audio(path)
+    except av.error.FFmpegError as e:
+        raise DecodeError("corrupt", f"{path}: its audio cannot be decoded for speech recognition: {e}") from e
+
+
+def _read_audio(path: str) -> np.ndarray | None:
     from .shards import open_container  # a shard member (SHARD.tar#KEY.mp4): its KEY.m4a when it has one
 
     with open_container(path, audio=True) as container:

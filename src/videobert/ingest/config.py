@@ -19,6 +19,10 @@ FEATURE_KEYS = ("fps", "clip_frames", "min_last_clip_frames", "backbone", "weigh
                 "frames", "pool", "clips_per_pass")
 # What a config or manifest recorded before a feature field existed was made with.
 PREDATES = {"clips_per_pass": 0}
+# Fields that decide a video's sentences. A video keeps the text it was ingested with: a resumed
+# run with other values warns (`text_settings`, recorded per video as meta["text"]).
+TEXT_KEYS = ("text", "captions_dir", "annotations", "captions_json", "asr", "asr_model", "sentence_pause",
+             "sentence_max_words")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,6 +149,30 @@ class IngestConfig(Config):
 
     def feature_dict(self) -> dict:
         return {k: getattr(self, k) for k in FEATURE_KEYS}
+
+    def check_paths(self) -> None:
+        """The folder and file the text settings name exist (`ingest` checks before any work). Not
+        part of `validate`: a model's recorded config is read where they may not exist."""
+        from pathlib import Path
+
+        if self.captions_dir is not None and (not str(self.captions_dir).strip() or not Path(self.captions_dir).is_dir()):
+            why = "is a file, not a folder" if Path(self.captions_dir).is_file() else "no such folder"
+            self.fail("captions_dir", self.captions_dir, f"{why} (--captions DIR: the folder of caption files)")
+        if self.annotations is not None and not Path(self.annotations).is_file():
+            self.fail("annotations", self.annotations, "no such file (--annotations JSON)")
+
+
+def text_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The TEXT_KEYS of a config dict (a manifest's, or a video's recorded meta["text"]); keys it
+    predates take their defaults. asr_model only with --asr whisper, the one engine it applies to."""
+    d = dict(config)
+    if "whisper_model" in d:  # the field's old name
+        d.setdefault("asr_model", d.pop("whisper_model"))
+    defaults = {f.name: f.default for f in dataclasses.fields(IngestConfig)}
+    out = {k: d.get(k, defaults[k]) for k in TEXT_KEYS}
+    if out["asr"] != "whisper":
+        del out["asr_model"]
+    return out
 
 
 class FeatureMismatchError(ValueError):

@@ -32,8 +32,9 @@ import queue
 import threading
 import time
 from contextlib import nullcontext
+from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -49,7 +50,7 @@ from .asr import load_whisper, transcribe
 from .backbones import Backbone, create_backbone, create_clip_tokenizer, default_clips_per_pass
 from .captions import CaptionError, caption_words, find_captions
 from .captions_json import captions_index, captions_json_words
-from .config import FEATURE_KEYS, PREDATES, IngestConfig
+from .config import FEATURE_KEYS, PREDATES, TEXT_KEYS, IngestConfig, text_settings
 from .decode import ClipReader, DecodeError, iter_clip_batches
 from .inputs import assign_ids, expand_inputs, id_base, moved_away
 from .sentences import split_sentences
@@ -243,18 +244,28 @@ def video_text(path: str, video_id: str, config: IngestConfig) -> tuple[list[Sen
 def ingest_video(
     path: str | os.PathLike, config: IngestConfig, video_id: str | None = None, backbone: Backbone | None = None
 ) -> VideoRecord:
-    """Decode, featurize and transcribe one video. Raises `DecodeError` (with `.kind`) or
-    `CaptionError` for a video that cannot be ingested."""
+    """Decode and featurize one video, then read its text. Raises `DecodeError` (with `.kind`) or
+    `CaptionError` for a video that cannot be ingested.
+
+    The video is decoded first, so a file that cannot be decoded fails with its decoding reason
+    (zero_length, truncated, corrupt...) whatever the text source, and before speech recognition
+    spends its time on it. Sentences that start at or after the video's end can meet no clip:
+    they are dropped and counted in ``meta["sentences_after_end"]`` (`ingest` warns)."""
     path = str(path)
     video_id = video_id or id_base(Path(path).stem)
     backbone = backbone if backbone is not None else get_backbone(config)
-    sentences, text_source = video_text(path, video_id, config)
     # Only the frames the backbone reads are converted (a frame backbone: 3 of 30); same features.
     used = backbone.clip_frame_indices(config.clip_frames) if hasattr(backbone, "clip_frame_indices") else None
     reader = ClipReader(path, backbone.input_size, getattr(backbone, "resize", backbone.input_size),
                         config.fps, config.clip_frames, config.min_last_clip_frames, frames=used)
     per_pass = resolved_clips_per_pass(config)
     features, tokens = extract_features(reader, backbone, config.batch_size, config.precision, per_pass)  # (N, D), (N,)
+    sentences, text_source = video_text(path, video_id, config)
+    end = float(reader.end)  # the player's clock, as sentence times
+    after_end = [s for s in sentences if s.start >= end]
+    if after_end:
+        sentences = [s for s in sentences if s.start < end]
+        log.debug("%s: %d sentence(s) start at or after the video's end (%.2f s); dropped", path, len(after_end), end)
     return VideoRecord(
         video_id=video_id,
         source=path,
@@ -270,6 +281,8 @@ def ingest_video(
             "last_clip_frames": reader.last_clip_frames,
             "pretrained": bool(getattr(backbone, "pretrained", False)),
             "features": {**{k: getattr(config, k) for k in FEATURE_KEYS}, "clips_per_pass": per_pass},
+            "text": text_settings(config.to_dict()),  # what made the sentences (a resumed run compares)
+            **({"sentences_after_end": len(after_end)} if after_end else {}),  # dropped: `_warn_after_end`
             "video": reader.info,
             **({"origin": origin(path)} if member_key(path) is not None else {}),  # shard, key, url, clip span
             **({"student_tokens": tokens.tolist()} if tokens is not None else {}),
@@ -315,6 +328,21 @@ def _ingest_one(path: str, config: IngestConfig, video_id: str) -> tuple[str, An
     except Exception as e:  # unexpected: keep the batch going, but say what happened
         log.debug("video %s failed", path, exc_info=True)
         return "failed", {"video_id": video_id, "path": path, "kind": "error", "reason": f"{type(e).__name__}: {e}"}
+
+
+def _warn_after_end(rec: VideoRecord) -> None:
+    """One warning for a video whose text had sentences that start at or after its end (dropped by
+    `ingest_video`), with the likely cause."""
+    n = rec.meta.get("sentences_after_end")
+    if not n:
+        return
+    if rec.text_source.startswith("asr:"):
+        cause = "its audio track runs longer than its video"
+    else:
+        cause = "is that text another video's (a caption file of another name), or are its times offset?"
+    end = float(Fraction(str(rec.meta.get("end", rec.duration))))
+    log.warning("%s: %d sentence(s) of its text (%s) start at or after the video's end (%.2f s) and were dropped, "
+                "%d kept: %s", rec.source, n, rec.text_source, end, len(rec.sentences), cause)
 
 
 def _check_student_vocab(student_dir: str) -> None:
@@ -409,14 +437,63 @@ def _FailureLog(corpus: Corpus) -> FailureLog:
                       write=corpus.write_failures)
 
 
-def _stored_sources(corpus: Corpus) -> Callable[[str], str | None]:
-    """video_id -> the source recorded in the corpus for it (None for an id not in the corpus)."""
-    present = set(corpus.video_ids())
+class _StoredSources:
+    """video_id -> the source recorded in the corpus for it (None for an id not in the corpus).
+    ``texts``: (recorded text settings, text_source) of each video looked up, kept on the way."""
 
-    def lookup(vid: str) -> str | None:
-        return str(corpus.read_meta(vid).get("source")) if vid in present else None
+    def __init__(self, corpus: Corpus):
+        self.corpus, self.present = corpus, set(corpus.video_ids())
+        self.manifest_text = text_settings(corpus.config)
+        self.texts: dict[str, tuple[dict, str]] = {}
 
-    return lookup
+    def __call__(self, vid: str) -> str | None:
+        if vid not in self.present:
+            return None
+        m = self.corpus.read_meta(vid)
+        self.texts[vid] = _recorded_text(m, self.manifest_text)
+        return str(m.get("source"))
+
+
+def _recorded_text(m: dict, manifest_text: dict) -> tuple[dict, str]:
+    """(text settings, text_source) a video's metadata `m` records; for a video ingested before they
+    were recorded per video, `manifest_text`: the settings of the run that made the corpus."""
+    meta = m.get("meta") if isinstance(m.get("meta"), dict) else {}
+    recorded = text_settings(meta["text"]) if isinstance(meta.get("text"), dict) else manifest_text
+    return recorded, str(m.get("text_source", "none"))
+
+
+def _show(v: Any) -> str:
+    return "unset" if v is None else repr(v)
+
+
+def _warn_other_text_settings(corpus: Corpus, config: IngestConfig, jobs: list, todo: list,
+                              stored: _StoredSources) -> None:
+    """One warning when videos already in the corpus (in `jobs`, not in `todo`: skipped by this run)
+    were ingested with other text settings than `config`'s: they keep their text; only new videos
+    get this run's."""
+    new, texts = text_settings(config.to_dict()), stored.texts
+    todo_ids = {vid for vid, _ in todo}
+    done = [vid for vid, _ in jobs if vid not in todo_ids]
+    diffs: dict[str, tuple] = {}  # setting -> (recorded, this run's), from the first video differing in it
+    n = no_text = 0
+    manifest_text = text_settings(corpus.config)
+    for vid in done:
+        old, source = texts[vid] if vid in texts else _recorded_text(corpus.read_meta(vid), manifest_text)
+        d = {k: (old.get(k), new.get(k)) for k in TEXT_KEYS if old.get(k) != new.get(k)}
+        if d:
+            n += 1
+            no_text += source == "none"
+            for k, v in d.items():
+                diffs.setdefault(k, v)
+    if not n:
+        return
+    what = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" for k, (a, b) in diffs.items())
+    none = f", {no_text} of them without any text" if no_text else ""
+    log.warning("%d of this run's %d video(s) already in %s were ingested with other text settings "
+                "(%s)%s. They keep the text they were ingested with: a finished video is skipped, its text "
+                "included; only new videos get this run's. To redo a video's text, delete its record "
+                "%s/videos/*/VIDEO_ID.json (the next ingest redoes that video, features included), or ingest "
+                "into a new --out.", n, len(done), corpus.root, what, none, corpus.root)
 
 
 def ingest(
@@ -435,6 +512,7 @@ def ingest(
     if isinstance(config.threads, bool) or not isinstance(config.threads, int) or config.threads < 0:
         raise ValueError(f"ingest config 'threads' = {config.threads!r}: must be a whole number >= 0 "
                          "(intra-op threads per featurizing process; 0: the CPUs shared among the workers)")
+    config.check_paths()  # e.g. a --captions folder that does not exist: before anything is created
     t_start = time.time()
     corpus = Corpus(out)
     lock = _IngestLock(corpus.root)
@@ -458,7 +536,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     if not paths:
         raise ValueError(f"no video files in {', '.join(map(str, inputs))}; give video files, folders of them "
                          "or .txt lists of paths")
-    stored = _stored_sources(corpus) if corpus.exists() else None
+    stored = _StoredSources(corpus) if corpus.exists() else None
     jobs = assign_ids(paths, stored)
     summary = IngestSummary(total=len(jobs))
     todo = [(vid, p) for vid, p in jobs if not corpus.has(vid)]
@@ -472,6 +550,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
     summary.skipped = len(jobs) - len(todo)
     if summary.skipped:
         log.info("%d of %d videos already in %s; skipping them", summary.skipped, len(jobs), out)
+        _warn_other_text_settings(corpus, config, jobs, todo, stored)
     if config.captions_json:  # a bad file fails here, once; the index is kept for the videos read here
         captions_index(config.captions_json)
     if config.asr == "pocketsphinx":  # fail once, up front, rather than once per video
@@ -503,6 +582,7 @@ def _ingest(inputs, out, corpus: Corpus, lock: _IngestLock, config: IngestConfig
         for status, value in results:
             if status == "ok":
                 corpus.write(value)
+                _warn_after_end(value)
                 summary.done += 1
                 summary.clips += value.num_clips
             else:
