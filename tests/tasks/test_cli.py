@@ -50,6 +50,33 @@ def test_forecast_on_a_raw_video(tiny_setup, capsys):
     assert "2. visual word" in capsys.readouterr().out
 
 
+def test_a_video_file_with_corpus_is_read_by_its_id_or_refused_in_one_line(tiny_setup, tmp_path, capsys):
+    import numpy as np
+    import pytest
+
+    from videobert.corpus import Corpus, VideoRecord
+    from videobert.tasks.cli import corpus_video_id
+
+    corpus = Corpus(tmp_path / "corpus")
+    corpus.init({"backbone": "synthetic"})
+    (tmp_path / "my cook.mp4").write_bytes(b"x")
+    feats = np.zeros((2, 4), dtype=np.float16)
+    corpus.write(VideoRecord("my_cook", str(tmp_path / "my cook.mp4"), 3.0, np.array([0.0, 1.5]), feats, [], "none"))
+    assert corpus_video_id(corpus, "my_cook") == "my_cook"
+    assert corpus_video_id(corpus, str(tmp_path / "my cook.mp4")) == "my_cook"  # the file the corpus holds
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "my cook.mp4").write_bytes(b"x")
+    with pytest.raises(ValueError, match=r"a video file, not a video id .* 'my_cook' was ingested from .* not from "
+                                         r"this file; pass a video id of the corpus \(e.g. 'my_cook'\), or leave out"):
+        corpus_video_id(corpus, str(tmp_path / "copy" / "my cook.mp4"))
+    with pytest.raises(ValueError, match="neither a video id of the corpus"):
+        corpus_video_id(corpus, "no such video.mp4")
+    # the command: a file the corpus does not hold names the id ingest would give it
+    assert main(["forecast", tiny_setup["model"], tiny_setup["video"], "--corpus", tiny_setup["corpus"]]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "holds no video 'clip'" in err and "leave out --corpus" in err and len(err.splitlines()) == 1
+
+
 def test_caption_train_eval_predict_and_eval_all(tiny_setup, tmp_path, capsys):
     s = tiny_setup
     small = ["--epochs", 3, "--d-model", 32, "--encoder-layers", 1, "--decoder-layers", 1]

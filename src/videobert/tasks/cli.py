@@ -173,12 +173,49 @@ def _video_tokens_and_times(model, video: str, corpus: str | None, model_path: s
 
         c = Corpus(corpus)
         check_model_corpus(model, model_path, c, force)
-        rec = c.read(video)
+        rec = c.read(corpus_video_id(c, video))
     else:
         from ..ingest import IngestConfig, ingest_video
 
         c, rec = None, ingest_video(video, IngestConfig.from_dict(model.ingest_config, strict=False))
     return model.visual_tokenizer(c).tokens(rec), rec.clip_starts
+
+
+def corpus_video_id(corpus, video: str) -> str:
+    """`video` as the id of a video in `corpus`: an id as given; a path to a video file the corpus
+    holds (ingested from that file, under the id ingest gives its stem): that id. Another file, or
+    neither a file nor an id: a one-line error saying to pass a video id, or to leave out --corpus
+    (the file is then ingested and tokenized itself)."""
+    from ..corpus import is_valid_video_id
+
+    if is_valid_video_id(video) and corpus.has(video):
+        return video
+    path = Path(video)
+    if not path.is_file():
+        if is_valid_video_id(video):
+            return video  # an id the corpus does not hold: the corpus says so
+        raise ValueError(f"{video}: neither a video id of the corpus {corpus.root} ({_some_ids(corpus)}) nor a "
+                         "video file; pass a video id of the corpus, or a video file without --corpus")
+    from ..ingest.inputs import id_base
+
+    vid = id_base(path.stem)
+    if corpus.has(vid):
+        source = Path(str(corpus.read_meta(vid).get("source", "")))
+        if (path.samefile(source) if source.is_file() else path.resolve() == source.resolve()):
+            log.info("%s: the video %r of %s", video, vid, corpus.root)
+            return vid
+        held = f"its video {vid!r} was ingested from {source}, not from this file"
+    else:
+        held = f"it holds no video {vid!r} (the id `videobert ingest` gives this file)"
+    raise ValueError(f"{video}: a video file, not a video id of the corpus {corpus.root}, and {held}; pass a video "
+                     f"id of the corpus ({_some_ids(corpus)}), or leave out --corpus to ingest the file itself")
+
+
+def _some_ids(corpus, n: int = 3) -> str:
+    """A few of the corpus' video ids, for an error message."""
+    ids = corpus.video_ids()
+    return "it holds no videos" if not ids else \
+        f"e.g. {', '.join(map(repr, ids[:n]))}{f' and {len(ids) - n:,} more' if len(ids) > n else ''}"
 
 
 def _token_picture(vocab, rows: list[list[int]], labels: list[list[str]], size: int, out: str) -> None:
@@ -310,7 +347,7 @@ def _caption(args: argparse.Namespace) -> int:
         corpus = Corpus(args.corpus)
         if model is not None:
             check_model_corpus(model, model_path, corpus, args.force)
-        rec = corpus.read(args.video)
+        rec = corpus.read(corpus_video_id(corpus, args.video))
     else:
         from ..ingest import IngestConfig, ingest_video
 
