@@ -117,8 +117,6 @@ def run(args: argparse.Namespace) -> int:
     from .inputs import check_inputs_exist
     from .pipeline import ingest
 
-    check_inputs_exist(args.videos)  # a mistyped path: an error before --out is made
-
     config = IngestConfig(
         backbone=args.backbone, weights=args.weights, size=args.size, seed=args.seed, tokenizer=args.tokenizer,
         frames=args.frames, pool=args.pool,
@@ -127,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, clips_per_pass=args.clips_per_pass, device=args.device, precision=args.precision,
         threads=args.threads,
     )
+    check_inputs_exist(args.videos)  # a mistyped path: an error before --out is made
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
                      progress=not args.no_progress)
     print(f"videobert ingest: {summary}; corpus: {args.out}")
