@@ -1,4 +1,5 @@
 import json
+import unicodedata
 
 import pytest
 
@@ -375,3 +376,19 @@ def test_sbv_from_youtube_studio(tmp_path):
     video = tmp_path / "cook.mp4"
     video.write_bytes(b"")
     assert find_captions(video) == tmp_path / "cook.sbv"
+
+
+def test_captions_are_matched_whatever_the_unicode_normalization_of_the_names(tmp_path):
+    """A video copied from a Mac is named decomposed (NFD), its captions made elsewhere composed (NFC)."""
+    nfd, nfc = (unicodedata.normalize(form, "café bébé") for form in ("NFD", "NFC"))
+    assert nfd != nfc
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / f"{nfd}.mp4").write_bytes(b"")
+    (tmp_path / "v" / f"{nfc}.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n")
+    assert find_captions(tmp_path / "v" / f"{nfd}.mp4") == tmp_path / "v" / f"{nfc}.vtt"
+    # the other way round, in --captions DIR, and a yt-dlp English variant
+    (tmp_path / "w").mkdir()
+    (tmp_path / "caps").mkdir()
+    (tmp_path / "w" / f"{nfc}.mp4").write_bytes(b"")
+    (tmp_path / "caps" / f"{nfd}.en-US.vtt").write_text("WEBVTT\n")
+    assert find_captions(tmp_path / "w" / f"{nfc}.mp4", tmp_path / "caps") == tmp_path / "caps" / f"{nfd}.en-US.vtt"

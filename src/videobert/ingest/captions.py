@@ -3,7 +3,9 @@
 Finding: for a video ``NAME.ext`` we look for ``NAME.vtt``, ``NAME.en.vtt``, ``NAME.srt``,
 ``NAME.en.srt``, ``NAME.ass``, ``NAME.en.ass``, ``NAME.ssa``, ``NAME.en.ssa``, ``NAME.sbv``,
 ``NAME.en.sbv``, then another English variant as yt-dlp names them (``NAME.en-US.vtt``,
-``NAME.en-orig.vtt``, ...; by name), any letter case, beside it, then in ``--captions DIR``.
+``NAME.en-orig.vtt``, ...; by name), any letter case and Unicode normalization (a video copied
+from a Mac has its name decomposed, NFD, its captions made elsewhere composed, NFC), beside it,
+then in ``--captions DIR``.
 
 SBV (SubViewer, one of YouTube Studio's caption downloads): cues of a ``H:MM:SS.mmm,H:MM:SS.mmm``
 line and the text lines after it, up to an empty line.
@@ -38,6 +40,7 @@ import html
 import logging
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 from ..utils.timecode import parse_timestamp
@@ -78,10 +81,10 @@ def find_captions(video_path: str | Path, captions_dir: str | Path | None = None
         found = next((p for p in exact if p.is_file()), None)
         if found is not None:
             return found
-        index, keys = _caption_files(d)  # lower-case name -> name; the lower-case names, sorted
+        index, keys = _caption_files(d)  # folded name -> name; the folded names, sorted
         for base in bases:
-            low = base.lower()
-            for suffix in CAPTION_SUFFIXES:  # another letter case: COOK.SRT, cook.VTT
+            low = _folded(base)
+            for suffix in CAPTION_SUFFIXES:  # another letter case or normalization: COOK.SRT, cook.VTT
                 if low + suffix in index:
                     return d / index[low + suffix]
             variants = [n for n in _names_from(keys, low + ".en") if _ENGLISH_VARIANT.fullmatch(n[len(low):])]
@@ -90,8 +93,13 @@ def find_captions(video_path: str | Path, captions_dir: str | Path | None = None
     return None
 
 
+def _folded(name: str) -> str:
+    """`name` in lower case and composed (NFC): how a caption file is matched to its video."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
 def _caption_files(folder: Path) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The caption files (`CAPTION_EXTS`) of `folder`: name by lower-case name, and the lower-case names
+    """The caption files (`CAPTION_EXTS`) of `folder`: name by `_folded` name, and the folded names
     sorted. Listed once per folder and change: a folder of 100,000 videos is not listed per video."""
     try:
         return _listing(str(folder), folder.stat().st_mtime_ns)
@@ -104,7 +112,7 @@ def _listing(folder: str, mtime_ns: int) -> tuple[dict[str, str], tuple[str, ...
     names: dict[str, str] = {}
     with os.scandir(folder) as it:
         for e in it:
-            low = e.name.lower()
+            low = _folded(e.name)
             if low.endswith(CAPTION_EXTS) and e.is_file():
                 names[low] = min(names.get(low, e.name), e.name)  # two spellings of one name: the same pick each time
     return names, tuple(sorted(names))
