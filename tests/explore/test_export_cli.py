@@ -6,12 +6,16 @@ import re
 from videobert.cli import main
 
 
-def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch):
+def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch, capsys):
     from videobert.explore import app as explore_app
 
     monkeypatch.setattr(explore_app, "VIDEOS_PER_PAGE", 3)  # the video list on several pages
     out = tmp_path / "site"
-    assert main(["explore", str(demo_dir / "corpus"), "--cache", str(tmp_path / "cache"), "--export", str(out)]) == 0
+    assert main(["explore", str(demo_dir / "corpus"), "--cache", str(tmp_path / "cache"), "--export", str(out),
+                 "--model", str(tmp_path / "no-model")]) == 0
+    said = capsys.readouterr()
+    assert "--model is not used with --export" in said.err  # said, not silently dropped
+    assert "may not play" not in said.out  # the demo's videos are H.264 MP4
     from videobert.corpus import Corpus
     from videobert.vocab import VisualVocab
 
@@ -42,3 +46,14 @@ def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch):
 def test_explore_help_and_missing_corpus(tmp_path, capsys):
     assert main(["explore", str(tmp_path / "nothing"), "--export", str(tmp_path / "x")]) == 1
     assert "not a videobert corpus" in capsys.readouterr().err
+
+
+def test_formats_browsers_may_not_play_are_named():
+    from videobert.explore.app import browser_unplayable
+
+    assert browser_unplayable({"container": "mov,mp4,m4a,3gp,3g2,mj2", "codec": "h264"}) is None
+    assert browser_unplayable({"container": "matroska,webm", "codec": "vp9"}) is None
+    assert browser_unplayable({}) is None  # nothing recorded: nothing said
+    assert browser_unplayable({"container": "avi", "codec": "mjpeg"}) == "avi / mjpeg"
+    assert browser_unplayable({"container": "mov,mp4,m4a,3gp,3g2,mj2", "codec": "prores"}) == "mov / prores"
+    assert browser_unplayable({"container": "mpegts", "codec": "mpeg2video"}) == "mpegts / mpeg2video"

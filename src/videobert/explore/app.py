@@ -69,6 +69,20 @@ def _stat(path: Path) -> list:
         return [str(path), None, None]
 
 
+# What the common browsers play in a <video>: containers and video codecs, as FFmpeg names them.
+BROWSER_CONTAINERS = ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "ogg")
+BROWSER_CODECS = ("h264", "vp8", "vp9", "av1", "theora")
+
+
+def browser_unplayable(info: dict) -> str | None:
+    """The format in words ("avi / mjpeg") of a video (its recorded `info`: ``container``, ``codec``)
+    that browsers may not play; None when they do, or when nothing was recorded."""
+    container, codec = info.get("container"), info.get("codec")
+    if not container or not codec or (container in BROWSER_CONTAINERS and codec in BROWSER_CODECS):
+        return None
+    return f"{container.split(',')[0]} / {codec}"
+
+
 class Explorer:
     """Read-only view of a corpus (and optionally a model) for the explore pages.
 
@@ -526,6 +540,13 @@ class Explorer:
         return out
 
     # ---- static export ----------------------------------------------------------------------
+    def _recorded_video(self, video_id: str) -> dict:
+        """The source's format as ingest recorded it (`meta["video"]`: container, codec, size...)."""
+        try:
+            return self.corpus.read_meta(video_id).get("meta", {}).get("video") or {}
+        except (OSError, ValueError):
+            return {}
+
     def export(self, out_dir: str | os.PathLike, render: Callable[..., str], copy_media: bool = True,
                say: Callable[[str], None] = lambda s: None) -> Path:
         """The vocabulary, word and video pages as static HTML in `out_dir` (no server, no model).
@@ -567,6 +588,12 @@ class Explorer:
                 media[vid] = src.resolve().as_uri()
         links = ExportLinks(media)
         say(f"explore export: {len(self.words)} words, {len(self.videos)} videos -> {out}")
+        unplayable = Counter(f for f in (browser_unplayable(self._recorded_video(v)) for v in self.videos) if f)
+        if unplayable:
+            say(f"explore export: {sum(unplayable.values())} of {len(self.videos)} videos are in formats browsers may "
+                f"not play ({', '.join(f'{k} x{n}' for k, n in sorted(unplayable.items()))}): their pages show "
+                "the thumbnails and transcript; for playback convert them to MP4 (H.264) or WebM (VP9), e.g. "
+                "`ffmpeg -i IN -c:v libx264 -c:a aac OUT.mp4`")
         for w in self.words:
             shutil.copyfile(self.exemplar_gif(w["leaf"]), out / "img" / f"word-{w['leaf']}.gif")
         thumbs = set()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(sub) -> None:
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from .server import export, serve
 
     model = None if args.export else args.model
+    if args.export and args.model:
+        print("note: --model is not used with --export: the static pages hold the vocabulary and the videos, not the "
+              "model's labels and search (run without --export to browse those)", file=sys.stderr)
     ex = Explorer(args.corpus, model_path=model, annotations=args.annotations, cache_dir=args.cache,
                   vocab_dir=args.vocab, progress=not args.no_progress, device=args.device)
     if args.export:

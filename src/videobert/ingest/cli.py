@@ -24,7 +24,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "ingest",
         help="videos -> 20 fps 1.5 s clips -> S3D / EfficientNet features + timed sentences -> corpus",
         description="Decode videos to 20 fps, cut 30-frame clips, extract clip features and timed sentences "
-        "(captions, annotations or ASR) into a sharded corpus. Re-running skips finished videos.",
+        "(captions, annotations or ASR) into a sharded corpus. Re-running skips finished videos, their text included (it warns when the text options changed).",
     )
     p.add_argument("videos", nargs="+", metavar="VIDEOS", help="video files, folders (recursive), .txt lists of paths, or video2dataset "
                                                           "shards: .tar files or brace patterns, quoted, such as "
