@@ -310,3 +310,8 @@ def test_ingest_of_a_mistyped_folder_makes_no_corpus(tmp_path, capsys):
     assert main(argv) == 1
     assert "nosuchdir: no such file or folder" in capsys.readouterr().err
     assert not out.exists()
+    from videobert.ingest import IngestConfig, ingest  # the Python API as well as the command
+
+    with pytest.raises(ValueError, match="nosuchdir: no such file or folder"):
+        ingest([tmp_path / "nosuchdir"], out, IngestConfig(weights="random", size=32, device="cpu"), progress=False)
+    assert not out.exists()

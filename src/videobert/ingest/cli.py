@@ -114,7 +114,6 @@ def report_narration(corpus_dir: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .inputs import check_inputs_exist
     from .pipeline import ingest
 
     config = IngestConfig(
@@ -125,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, clips_per_pass=args.clips_per_pass, device=args.device, precision=args.precision,
         threads=args.threads,
     )
-    check_inputs_exist(args.videos)  # a mistyped path: an error before --out is made
     summary = ingest(args.videos, args.out, config, workers=args.workers, executor=args.executor,
                      progress=not args.no_progress)
     print(f"videobert ingest: {summary}; corpus: {args.out}")

@@ -52,7 +52,7 @@ from .captions import CaptionError, caption_words, find_captions
 from .captions_json import captions_index, captions_json_words
 from .config import FEATURE_KEYS, PREDATES, TEXT_KEYS, IngestConfig, text_settings
 from .decode import ClipReader, DecodeError, iter_clip_batches
-from .inputs import assign_ids, expand_inputs, id_base, moved_away
+from .inputs import assign_ids, check_inputs_exist, expand_inputs, id_base, moved_away
 from .sentences import split_sentences
 from .shards import caption_sentence, member_key, origin, sample_text
 from .subtitles import embedded_caption_words
@@ -513,6 +513,8 @@ def ingest(
         raise ValueError(f"ingest config 'threads' = {config.threads!r}: must be a whole number >= 0 "
                          "(intra-op threads per featurizing process; 0: the CPUs shared among the workers)")
     config.check_paths()  # e.g. a --captions folder that does not exist: before anything is created
+    inputs = list(inputs)
+    check_inputs_exist(inputs)  # a mistyped path: an error before `out` is made
     t_start = time.time()
     corpus = Corpus(out)
     lock = _IngestLock(corpus.root)
