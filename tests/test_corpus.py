@@ -28,6 +28,8 @@ def test_hostile_ids_are_refused_everywhere(tmp_path, vid):
     for call in (lambda: c.write(_record(vid)), lambda: c.read(vid), lambda: c.has(vid), lambda: c.read_meta(vid)):
         with pytest.raises(CorpusError, match="invalid video id"):
             call()
+    with pytest.raises(CorpusError, match="give an id as the corpus lists it"):  # an id given, not read from a file
+        c.read(vid)
     assert sorted(p.name for p in (tmp_path / "c").rglob("*")) == ["manifest.json"]
 
 
@@ -44,7 +46,7 @@ def test_a_record_whose_id_does_not_match_its_file_is_refused(tmp_path):
     # a file whose name is not a valid id, or that sits in the wrong shard, is named when listing
     bad = jpath.parent / "sp ace.json"
     bad.write_text("{}")
-    with pytest.raises(CorpusError, match=r"sp ace\.json: invalid video id"):
+    with pytest.raises(CorpusError, match=r"sp ace\.json: invalid video id.*fix the id in that file"):
         c.video_ids()
     bad.unlink()
     wrong = tmp_path / "c" / "videos" / ("00" if shard_of("x") != "00" else "01") / "x.json"

@@ -100,8 +100,9 @@ def check_video_id(video_id: object, where: str | os.PathLike | None = None) -> 
         src = f"{where}: " if where is not None else ""
         raise CorpusError(
             f"{src}invalid video id {video_id!r}: an id must be 1-201 characters of letters, digits, '.', '_' "
-            "and '-', not start with '.' and contain no '..' (it names files); re-ingest the video "
-            "or fix the id in that file"
+            "and '-', not start with '.' and contain no '..' (it names files); "
+            + ("re-ingest the video or fix the id in that file" if where is not None else
+               "give an id as the corpus lists it (`videobert explore` or the file names in CORPUS/videos/)")
         )
     return video_id
 
