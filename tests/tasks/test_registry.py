@@ -49,6 +49,28 @@ def test_run_tasks_checks_every_task_before_running_any():
         del registry.TASKS["fake_first"]
 
 
+def test_a_task_this_data_cannot_feed_stops_the_others_only_when_asked(caplog):
+    def too_few(x, c):
+        raise ValueError("retrieval needs at least 2 segments, found 1")
+
+    ran = []
+    registry.register(registry.Task("fake_bad", "Bad", ForecastConfig, too_few))
+    registry.register(registry.Task("fake_good", "Good", ForecastConfig, lambda x, c: ran.append(c) or "ok"))
+    try:
+        inputs = registry.EvalInputs(data=None)
+        with pytest.raises(ValueError, match="found 1"):  # one task asked for: its error
+            registry.run_tasks(["fake_bad", "fake_good"], inputs)
+        assert ran == []
+        out = registry.run_tasks(["fake_bad", "fake_good"], inputs, keep_going=True)  # `eval all`
+        assert out["fake_good"] == "ok" and ran == [ForecastConfig()]
+        assert out["fake_bad"] == registry.NotRun("retrieval needs at least 2 segments, found 1")
+        assert out["fake_bad"].to_dict() == {"not_run": "retrieval needs at least 2 segments, found 1"}
+        assert out["fake_bad"].markdown() == "Not run: retrieval needs at least 2 segments, found 1"
+        assert "eval: fake_bad not run: retrieval needs at least 2 segments" in caplog.text
+    finally:
+        del registry.TASKS["fake_bad"], registry.TASKS["fake_good"]
+
+
 def test_run_tasks_on_a_tiny_model(tiny_setup):
     from videobert.tasks.report import load_eval_data
 
@@ -73,3 +95,26 @@ def test_render_page_is_self_contained_and_escapes_everything():
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</body></html>")
     assert "<table>" in page and "src='data:image/png;base64,AAAA'" in page and "class='warn'" in page
     assert not re.search(r"(src|href)=['\"]https?:", page)
+
+
+def test_eval_all_writes_the_tasks_that_ran_and_exits_1_naming_those_that_did_not(tmp_path, capsys):
+    import argparse
+    import json
+
+    from videobert.tasks.cli import _finish
+
+    class Ran:
+        def to_dict(self):
+            return {"top1": 0.5}
+
+        def markdown(self):
+            return "| top-1 |\n|---|\n| 0.5 |"
+
+    args = argparse.Namespace(model="m", corpus="c", annotations=None, out=str(tmp_path / "eval"))
+    results = {"forecast": Ran(), "retrieval": registry.NotRun("retrieval needs at least 2 segments, found 1")}
+    assert _finish(results, args, {}) == 1
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert report["forecast"] == {"top1": 0.5} and report["retrieval"] == {"not_run": results["retrieval"].reason}
+    assert "Not run: retrieval needs at least 2 segments" in (tmp_path / "eval" / "report.md").read_text()
+    assert "1 of 2 tasks not run on this data: retrieval" in capsys.readouterr().err
+    assert _finish({"forecast": Ran()}, args, {}) == 0

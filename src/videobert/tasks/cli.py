@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,13 @@ def _finish(results: dict, args: argparse.Namespace, configs: dict) -> int:
                 **{f"{k}_config": c.to_dict() for k, c in configs.items()}}
         out = write_report(results, args.out, meta)
         print(f"wrote {out / 'report.json'}, report.md, report.html")
-    return 0
+    from .registry import NotRun
+
+    not_run = [k for k, r in results.items() if isinstance(r, NotRun)]
+    if not_run:
+        print(f"videobert eval: {len(not_run)} of {len(results)} tasks not run on this data: {', '.join(not_run)} "
+              "(reasons above and in the report)", file=sys.stderr)
+    return 1 if not_run else 0
 
 
 # ---- eval ----------------------------------------------------------------------------------
@@ -100,7 +107,9 @@ def _eval(args: argparse.Namespace) -> int:
                         annotations=args.annotations, template=template,
                         beam=getattr(args, "beam", 1), meteor=not getattr(args, "no_meteor", False), progress=progress,
                         reference=getattr(args, "reference", None))
-    return _finish(run_tasks(which, inputs, configs), args, configs)
+    # `eval all`: a task this data cannot feed (e.g. retrieval with one held-out segment) is
+    # reported as not run, and the others still run and are written (exit status 1)
+    return _finish(run_tasks(which, inputs, configs, keep_going=len(which) > 1), args, configs)
 
 
 def _alignment_only(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ task added here shows up in each of them.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -24,6 +25,8 @@ from .forecast import ForecastConfig
 from .retrieval import RetrievalConfig
 from .text2video import TextToVideoConfig
 from .zeroshot import PAPER_TEMPLATE, ZeroShotConfig
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +72,23 @@ def get_task(name: str) -> Task:
     return TASKS[name]
 
 
-def run_tasks(names: Iterable[str], inputs: EvalInputs, configs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the named tasks in order (each with `configs[name]` or its defaults); name -> result."""
+@dataclasses.dataclass(frozen=True)
+class NotRun:
+    """The result of a task that could not run on this data (`run_tasks(keep_going=True)`), with why."""
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not_run": self.reason}
+
+    def markdown(self) -> str:
+        return f"Not run: {self.reason}"
+
+
+def run_tasks(names: Iterable[str], inputs: EvalInputs, configs: dict[str, Any] | None = None,
+              keep_going: bool = False) -> dict[str, Any]:
+    """Run the named tasks in order (each with `configs[name]` or its defaults); name -> result.
+    With `keep_going`, a task that cannot run on this data (a ValueError: e.g. retrieval with one
+    held-out segment) does not stop the others: its result is a `NotRun` with the reason."""
     configs = configs or {}
     tasks = [get_task(n) for n in names]
     for t in tasks:  # check everything before the first (possibly long) task starts
@@ -86,7 +104,14 @@ def run_tasks(names: Iterable[str], inputs: EvalInputs, configs: dict[str, Any] 
     for t in tasks:  # a line before each task: some run for minutes before their first progress line
         announce(f"eval: {t.name} ({t.title.lower()}) ...", inputs.progress)
         t0 = time.monotonic()
-        results[t.name] = t.run(inputs, configs.get(t.name) or t.config())
+        try:
+            results[t.name] = t.run(inputs, configs.get(t.name) or t.config())
+        except ValueError as e:
+            if not keep_going:
+                raise
+            results[t.name] = NotRun(str(e))
+            log.warning("eval: %s not run: %s", t.name, e)
+            continue
         announce(f"eval: {t.name} done in {format_seconds(time.monotonic() - t0)}", inputs.progress)
     return results
 
