@@ -98,8 +98,8 @@ def _eval(args: argparse.Namespace) -> int:
     verbs = nouns = None
     if any(TASKS[n].needs_labels for n in which):
         if not args.annotations and not (args.verbs and args.nouns):
-            log.warning("no --annotations: verb / noun labels come from the training videos' transcript (speech "
-                        "recognition, not step descriptions); read the scores as a sanity check")
+            log.warning("no --annotations: verb / noun labels come from the training videos' narration (their "
+                        "captions or speech recognition, not step descriptions); read the scores as a sanity check")
         verbs, nouns = label_sets(data, args.verbs, args.nouns, args.num_verbs, args.num_nouns)
     # text-to-video prompts fill the zero-shot template: --template, or the zero-shot config's
     template = configs["zeroshot"].template if "zeroshot" in configs else getattr(args, "template", EvalInputs.template)
