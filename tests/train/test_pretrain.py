@@ -182,8 +182,9 @@ def test_default_config_learns_to_read_the_video_and_to_align(tiny_corpus, tmp_p
 
 def test_training_length_and_learning_rate_follow_the_init_and_the_corpus():
     scratch = PretrainConfig(init="scratch", size="tiny")
-    assert scratch.resolved_lr() == 1e-3 and PretrainConfig(init="scratch", size="base").resolved_lr() == 2e-4
+    assert scratch.resolved_lr() == 1e-3 and PretrainConfig(init="scratch", size="base").resolved_lr() == 1e-4
     assert PretrainConfig(init="scratch", size="small").resolved_lr() == 5e-4  # at 1e-3 it learned nothing
+    assert PretrainConfig(init="scratch", size="large").resolved_lr() == 1e-4  # base at 2e-4 learned nothing
     assert PretrainConfig(init="minilm").resolved_lr() == 2e-4 and PretrainConfig(lr=3e-5).resolved_lr() == 3e-5
     assert scratch.resolve(16).max_steps == 6000  # small corpus: the minimum that read the video
     assert scratch.resolve(10_000).max_steps == 80_000  # large corpus: 8 epochs

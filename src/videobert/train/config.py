@@ -29,8 +29,8 @@ class PretrainConfig(Config):
         "max_len": "longest example in tokens",
         "batch_size": "examples per process per micro-batch",
         "grad_accum": "micro-batches per optimizer step",
-        "lr": "peak learning rate; none: by --init (1e-3 tiny and 5e-4 small from scratch, 2e-4 minilm or base/large from "
-              "scratch, 1e-4 a pretrained BERT-base/large)",
+        "lr": "peak learning rate; none: by --init (1e-3 tiny, 5e-4 small and 1e-4 base/large from scratch, 2e-4 minilm, "
+              "1e-4 a pretrained BERT-base/large)",
         "warmup_frac": "fraction of the steps with a linear warmup; then linear decay to 0",
         "max_steps": "optimizer steps; 0: set by --epochs, else 8 epochs but at least 6,000 from scratch / 1,500 "
                      "from a pretrained BERT (printed at the start)",
@@ -66,7 +66,7 @@ class PretrainConfig(Config):
     # optimization
     batch_size: int = 32  # examples per process per micro-batch
     grad_accum: int = 1
-    lr: float | None = None  # None: by init (`resolved_lr`): 1e-3 for a small model from scratch, else 2e-4/1e-4
+    lr: float | None = None  # None: by init and size (`resolved_lr`)
     weight_decay: float = 0.01
     warmup_frac: float = 0.05  # of the total steps; then linear decay to 0
     max_steps: int = 0  # > 0 overrides epochs
@@ -159,13 +159,14 @@ class PretrainConfig(Config):
 
     def resolved_lr(self) -> float:
         """The learning rate: `lr`, else by init. From scratch the tiny model learns with 1e-3 (the
-        demo and the held-out corpus), the small one with 5e-4 (at 1e-3 it learned nothing),
-        larger ones 2e-4 (docs/learning.md); a pretrained text encoder keeps its knowledge with
-        2e-4 (minilm, measured) and 1e-4 for BERT-base/large (not measured here)."""
+        demo and the held-out corpus), the small one with 5e-4 (at 1e-3 it learned nothing), base
+        with 1e-4 (at 2e-4 it learned nothing; large: not measured, as base) (docs/learning.md
+        section 11); a pretrained text encoder keeps its knowledge with 2e-4 (minilm, measured)
+        and 1e-4 for BERT-base/large (not measured here)."""
         if self.lr is not None:
             return self.lr
         if self.from_scratch:
-            return {"tiny": 1e-3, "small": 5e-4}.get(self.size, 2e-4)
+            return {"tiny": 1e-3, "small": 5e-4}.get(self.size, 1e-4)
         return 2e-4 if self.init == "minilm" else 1e-4
 
     def auto_steps(self, batches_per_epoch: int) -> int:
