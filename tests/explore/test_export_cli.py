@@ -32,6 +32,9 @@ def test_export_writes_static_pages(demo_dir, tmp_path, monkeypatch, capsys):
             assert not link.startswith(("/", "http")), (page.name, link)  # relative: opens from disk
             target = link.split("#")[0]
             assert (out / target).is_file(), (page.name, link)
+    # the demo's text comes from caption files: a shared site names them, not the folders they sit in
+    video_page = (out / f"video-{ids[0]}.html").read_text()
+    assert "text: captions: " in video_page and f"captions:{demo_dir}" not in video_page
     vocab = (out / "index.html").read_text()
     assert vocab.count('class="word"') == n
     pages = [out / "videos.html"] + [out / f"videos-{k}.html" for k in range(2, -(-len(ids) // 3) + 1)]
@@ -57,3 +60,11 @@ def test_formats_browsers_may_not_play_are_named():
     assert browser_unplayable({"container": "avi", "codec": "mjpeg"}) == "avi / mjpeg"
     assert browser_unplayable({"container": "mov,mp4,m4a,3gp,3g2,mj2", "codec": "prores"}) == "mov / prores"
     assert browser_unplayable({"container": "mpegts", "codec": "mpeg2video"}) == "mpegts / mpeg2video"
+
+
+def test_a_caption_files_folders_are_left_out_of_its_name():
+    from videobert.explore.pages import source_name
+
+    assert source_name("captions:/home/me/cooking/x.en.vtt") == "captions: x.en.vtt"
+    assert source_name("asr:whisper") == "asr:whisper" and source_name("shard:subtitles:en") == "shard:subtitles:en"
+    assert source_name("none") == "none" and source_name("captions:") == "captions:"

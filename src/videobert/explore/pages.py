@@ -17,7 +17,17 @@ def environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["secs"] = lambda t: f"{int(t // 60)}:{t % 60:04.1f}"
+    env.filters["source_name"] = source_name
     return env
+
+
+def source_name(text_source: str) -> str:
+    """A video's text source with a caption file's folders left out ("captions:/home/me/v/x.vtt" is
+    "captions: x.vtt"): an exported site is for others to read, and the paths are the user's own."""
+    kind, sep, path = text_source.partition(":")
+    if kind != "captions" or not sep or not path:
+        return text_source
+    return f"captions: {Path(path).name}"
 
 
 class ServerLinks:
