@@ -284,6 +284,24 @@ def test_push_refuses_what_is_not_a_model(run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(OSError, match="HF_HUB_OFFLINE"):
         H.push_to_hub(run_dir / "model", "me/tiny")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+
+    class ConnectError(Exception):  # what the Hub's HTTP client raises without network
+        pass
+
+    def no_route(self, *a, **k):
+        raise ConnectError("[Errno -2] Name or service not known")
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "create_repo", no_route)
+    monkeypatch.setattr(H, "offline_reason", lambda url="": "huggingface.co:443 is unreachable (gaierror)")
+    with pytest.raises(OSError, match=r"cannot push to me/tiny on the Hugging Face Hub: huggingface.co:443 is "
+                                      r"unreachable"):  # one line, not the client's traceback
+        H.push_to_hub(run_dir / "model", "me/tiny")
+    monkeypatch.setattr(H, "offline_reason", lambda url="": None)  # reachable: the error is not about the network
+    with pytest.raises(ConnectError):
+        H.push_to_hub(run_dir / "model", "me/tiny")
 
 
 def fill_cache(cache, repo_id, model_dir, sha=SHA, ref="main"):

@@ -487,6 +487,11 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool | N
         hint = (" (log in with `hf auth login`, or give a token with write access: --token / HF_TOKEN)"
                 if status in (401, 403) else "")
         raise OSError(f"pushing to {repo_id} on the Hugging Face Hub failed: {str(e).splitlines()[0]}{hint}") from e
+    except Exception as e:  # no network comes from the HTTP client (ConnectError), not as an HfHubHTTPError
+        reason = offline_reason()
+        if reason is None:
+            raise
+        raise OSError(f"cannot push to {repo_id} on the Hugging Face Hub: {reason}") from e
     log.info("pushed %d files and the model card to %s", len(plan.files), getattr(info, "commit_url", repo_id))
     return info
 
