@@ -180,3 +180,26 @@ def test_retrieval_inputs_longer_than_the_positions_fail_in_one_line(tiny_model)
         mlm_scores(tiny_model, [LONG_PROMPT, "stir"], [[1], [2]], cfg)
     with pytest.raises(ValueError, match="at most 512 positions; lower the task's max_video_tokens"):
         alignment_scores(tiny_model, [LONG_PROMPT, "stir"], [[1], [2]], cfg)
+
+
+def test_text2video_with_an_empty_prompt_says_so(tiny_model, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="videobert"):
+        generate(tiny_model, "  ", TextToVideoConfig(length=2))
+    assert "the prompt '  ' has no words" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="videobert"):
+        generate(tiny_model, "cut the onion", TextToVideoConfig(length=2))
+    assert "has no words" not in caplog.text
+
+
+def test_counts_and_sizes_of_the_task_commands_are_checked_by_the_parser(capsys):
+    from videobert.cli import main
+
+    for argv, flag in ((["forecast", "m", "v", "--k", "0"], "--k"), (["forecast", "m", "v", "--context", "-1"], "--context"),
+                       (["text2video", "m", "x", "--size", "-5"], "--size"),
+                       (["caption", "predict", "c", "v", "--beam", "0"], "--beam")):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert f"argument {flag}: must be >= " in capsys.readouterr().err

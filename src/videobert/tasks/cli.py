@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..utils.cli import add_config_arguments, config_from_args
+from ..utils.cli import add_config_arguments, at_least, config_from_args
 from ..utils.io import atomic_write_json
 from ..utils.media import add_video_dir_argument
 from ..utils.progress import add_progress_argument
@@ -160,7 +160,7 @@ def _add_eval(sub) -> None:
             q.add_argument("--reference", choices=REFERENCES, default=None,
                            help="print the paper's rows beside ours (youcook2: Tables 1 and 3, YouCook II validation)")
         if name in ("caption", "all"):
-            q.add_argument("--beam", type=int, default=1, help="caption beam size (1 = greedy) (default: %(default)s)")
+            q.add_argument("--beam", type=at_least(1), default=1, help="caption beam size (1 = greedy) (default: %(default)s)")
             q.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts a Java VM)")
         for task in (TASKS if name == "all" else [name]):
             add_config_arguments(q, TASKS[task].config, CONFIG_SKIP.get(task, ()),
@@ -263,12 +263,12 @@ def _add_forecast(sub) -> None:
     p.add_argument("--corpus", help="read VIDEO's features from this corpus instead of ingesting a file")
     _force_arg(p)
     p.add_argument("--at", type=float, default=None, help="time point in seconds (default: the end)")
-    p.add_argument("--k", type=int, default=3, help="how many of the most likely next visual words to show "
+    p.add_argument("--k", type=at_least(1), default=3, help="how many of the most likely next visual words to show "
                                                    "(default: %(default)s)")
-    p.add_argument("--context", type=int, default=16, help="observed visual words the model reads before the "
+    p.add_argument("--context", type=at_least(1), default=16, help="observed visual words the model reads before the "
                                                          "forecast (default: %(default)s)")
     p.add_argument("--out", help="PNG strip: the last observed tokens, then the top-k forecasts")
-    p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
+    p.add_argument("--size", type=at_least(8), default=96, help="tile size in pixels (default: %(default)s)")
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     add_video_dir_argument(p)
     p.set_defaults(func=_forecast)
@@ -307,7 +307,7 @@ def _add_text2video(sub) -> None:
                    help="sample among the k most likely words (0: all) (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default: %(default)s)")
     p.add_argument("--out", help="PNG strip (one row per sample); the tokens go to the same name .json")
-    p.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
+    p.add_argument("--size", type=at_least(8), default=96, help="tile size in pixels (default: %(default)s)")
     p.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     add_video_dir_argument(p)
     p.set_defaults(func=_text2video)
@@ -411,7 +411,7 @@ def _add_caption(sub) -> None:
     for c in (e, q):
         _force_arg(c)
         c.add_argument("--model", help="VideoBERT model (default: the one the captioner was trained with)")
-        c.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy) (default: %(default)s)")
+        c.add_argument("--beam", type=at_least(1), default=1, help="beam size (1 = greedy) (default: %(default)s)")
         c.add_argument("--device", default=None, help="torch device for the model (default: CPU)")
     p.set_defaults(func=_caption)
 

@@ -12,6 +12,7 @@ Sampling uses a seeded `torch.Generator`, so a run is reproducible.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from typing import Any
 
@@ -20,6 +21,8 @@ import torch
 
 from ..utils.config import Config
 from .common import SPECIAL_TOKENS, fit_text, max_positions, mlm_logits_at, model_device, pad_batch, visual_id_tensor
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +57,9 @@ def generate(model: Any, text: str, config: TextToVideoConfig = TextToVideoConfi
     greedy = config.greedy if config.greedy is not None else config.samples == 1
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
 
+    if not tok.encode_text(text):
+        log.warning("text-to-video: the prompt %r has no words; the visual words generated come from the model "
+                    "alone, not from a sentence", text)
     limit = max_positions(model)
     text_ids = fit_text(model, tok.encode_text(text), config.length + SPECIAL_TOKENS, "text-to-video prompt",
                         f"generate fewer visual words: --length {(limit or 0) - SPECIAL_TOKENS - 1} or less "

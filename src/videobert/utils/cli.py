@@ -101,3 +101,18 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return repr(value)
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= `low` (argparse names the flag in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+
+    parse.__name__ = f"whole number >= {low}"
+    return parse
