@@ -51,3 +51,17 @@ def test_tasks_that_need_annotations_say_so(task, tiny_setup, capsys):
     with pytest.raises(SystemExit):
         main(["eval", task, tiny_setup["model"], "--corpus", tiny_setup["corpus"], "--out", "x"])
     assert "--annotations" in capsys.readouterr().err
+
+
+def test_a_model_from_another_corpus_is_not_evaluated_on_this_ones_videos(tiny_setup, tmp_path, capsys):
+    from videobert.corpus import Corpus
+    from videobert.tasks.report import heldout_video_ids
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_setup["model"], run / "model")
+    (run / "run.json").write_text(json.dumps({"corpus": "/data/other", "heldout_video_ids": ["latin1"]}))
+    with pytest.raises(ValueError, match=r"none of the 1 videos pretraining held out .*'latin1'.* is in corpus .*; the "
+                                         r"model was pretrained on /data/other"):
+        heldout_video_ids(Corpus(tiny_setup["corpus"]), str(run / "model"))
+    assert main(["eval", "forecast", str(run / "model"), "--corpus", tiny_setup["corpus"], "--no-progress"]) == 1
+    assert "the model was pretrained on /data/other" in capsys.readouterr().err

@@ -271,18 +271,25 @@ def heldout_video_ids(corpus: Corpus, model_path: str, annotations: str | None =
         run_cfg = Path(model_path) / "config.json"
     run_info = run_cfg.parent / "run.json"
     if run_info.is_file() and "heldout_video_ids" in read_json(run_info):  # the split pretraining made
-        have = set(ids)
-        held = [v for v in read_json(run_info)["heldout_video_ids"] if v in have]
+        info, have = read_json(run_info), set(ids)
+        listed = list(info["heldout_video_ids"])
+        held = [v for v in listed if v in have]
         if held:
             log.info("evaluating on the %d videos pretraining held out (%s)", len(held), run_info)
             return held
+        if listed:  # another corpus: its other videos may be the model's training videos, so not those
+            raise ValueError(
+                f"none of the {len(listed)} videos pretraining held out ({run_info}: e.g. {listed[0]!r}) is in corpus "
+                f"{corpus.root}; the model was pretrained on {info.get('corpus', 'another corpus')}: evaluate it on "
+                "that corpus, or give --annotations to name the evaluation videos")
     elif run_cfg.is_file():  # a run from before run.json listed them: the same hash split
         frac = float(read_json(run_cfg).get("heldout_fraction", 0.0))
         held = split_videos(ids, frac)[1] if frac > 0 else []
         if held:
             log.info("evaluating on the %d videos pretraining held out (%s)", len(held), run_cfg)
             return held
-    log.warning("no annotations and no videos held out by pretraining: evaluating on every video of %s", corpus.root)
+    log.warning("no annotations and no videos held out by pretraining: evaluating on every video of %s (videos the "
+                "model may have trained on)", corpus.root)
     return ids
 
 
