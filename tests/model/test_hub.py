@@ -265,6 +265,11 @@ def test_push_command(run_dir, fake_hub, capsys, tmp_path):
     assert main(["push", str(run_dir), "me/tiny", "--dry-run", "--dataset", "youcook2"]) == 0
     out = capsys.readouterr().out
     assert fake_hub.requests == [] and "- youcook2" in out and "  bert/model.safetensors" in out and "  README.md" in out
+    # a dry run refuses what the push would: a bad repo id, a report that is not there
+    assert main(["push", str(run_dir), "bad name!!", "--dry-run"]) == 1
+    assert "'bad name!!' is not a Hub model id" in capsys.readouterr().err
+    assert main(["push", str(run_dir), "me/tiny", "--dry-run", "--report", str(run_dir / "nosuch.json")]) == 1
+    assert "nosuch.json: no such file" in capsys.readouterr().err
 
 
 def test_push_refuses_what_is_not_a_model(run_dir, tmp_path, monkeypatch):

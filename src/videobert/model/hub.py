@@ -310,6 +310,8 @@ def model_card(model_dir: str | os.PathLike, *, repo_id: str | None = None, repo
     run = _read(d.parent / "run.json") if (d.parent / "run.json").is_file() else {}
     pcfg = _read(d.parent / "config.json") if run else {}
     report_path = Path(report) if report else (find_report(d) if find else None)
+    if report_path and not report_path.is_file():
+        raise FileNotFoundError(f"--report {report_path}: no such file (give the report.json of `videobert eval all`)")
     rep = _read(report_path) if report_path else {}
     if report_path and not rep:
         raise ValueError(f"{report_path}: not an evaluation report (expected the report.json of `videobert eval all`)")

@@ -482,7 +482,7 @@ class CaptionResult:
                 for r in self.rows]
         rows += [[name, *(cell(v, 2) for v in values)] for name, values in TABLE3.get(self.reference or "", [])]
         text = (f"Captioning on {self.rows[0].n} validation segments (BLEU-3, BLEU-4, METEOR and ROUGE-L x 100; "
-                "CIDEr not x 100, as the paper prints it; BLEU-1/2 in report.json).\n\n"
+                "CIDEr not x 100, as the paper prints it; BLEU-1/2 in the JSON written with the table).\n\n"
                 + markdown_table(header, rows) + "\n")
         if self.reference in TABLE3_NOTE:
             text += f"\n{TABLE3_NOTE[self.reference]}\n"
