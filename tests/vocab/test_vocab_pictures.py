@@ -59,6 +59,11 @@ def test_cli_fit_then_show_with_missing_sources(blob_corpus, tmp_path, capsys):
     assert (placeholder == 96).mean() > 0.5  # grey "source missing" tile
     with pytest.raises(SystemExit):
         main(["vocab", "show", str(out), "--k", "3"])
+    import shutil
+
+    shutil.copytree(out, tmp_path / "model" / "visual_vocab")  # a saved model carries its vocabulary there
+    assert main(["vocab", "show", str(tmp_path / "model"), "--out", str(tmp_path / "m.png"), "--top", "2"]) == 0
+    assert (tmp_path / "m.png").is_file()
     assert main(["vocab", str(tmp_path / "no_corpus")]) == 1
     assert "not a videobert corpus" in capsys.readouterr().err
 

@@ -371,7 +371,7 @@ def _caption(args: argparse.Namespace) -> int:
     if model is not None:  # a raw video's tokens: those of its freshly ingested record
         tokens = VideoTokens(corpus, model.vocab, None if args.corpus else model.visual_tokenizer())
     feats = segment_features(corpus, [seg], cfg, model, tokens)
-    print(tc.predict(feats, beam=args.beam)[0])
+    print(tc.predict(feats, beam=args.beam)[0] or "(empty caption: the captioner predicted no word)")
     return 0
 
 

@@ -85,6 +85,9 @@ class DistillConfig(Config):
                 self.fail(name, getattr(self, name), "must be >= 0")
         if not 0.0 <= self.heldout < 1.0:
             self.fail("heldout", self.heldout, "must be in [0, 1)")
+        if self.rand_augment and self.rand_augment.split("-")[0] != "rand":  # timm asserts it deep in the run
+            self.fail("rand_augment", self.rand_augment, "must be a timm RandAugment spec like 'rand-m9-mstd0.5-inc1', "
+                      "or '' to train without it")
         if self.init != "random" and not os.path.isfile(self.init):
             self.fail("init", self.init, "must be 'random' or an existing checkpoint file")
 

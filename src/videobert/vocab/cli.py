@@ -15,7 +15,7 @@ from .build import VocabConfig
 
 USAGE = """\
 videobert vocab CORPUS [--out DIR] [--levels L] [--k K] [--sample N] [--seed S] [--iters I] [--workers N]
-       videobert vocab show VOCAB_DIR_OR_CORPUS [--out sheet.png] [--top 48]"""
+       videobert vocab show VOCAB_DIR_OR_CORPUS_OR_MODEL [--out sheet.png] [--top 48]"""
 
 FIT_OPTIONS = tuple(f.name for f in dataclasses.fields(VocabConfig))
 
@@ -101,7 +101,12 @@ def show(target: Path, out: str | None, top: int, size: int) -> int:
     from .build import default_out
     from .pictures import contact_sheet, save_png
 
-    vocab_dir = target if (target / "vocab.json").is_file() else default_out(target)
+    if (target / "vocab.json").is_file():
+        vocab_dir = target
+    elif (target / "visual_vocab" / "vocab.json").is_file():  # a saved model (RUN/model) carries its vocabulary
+        vocab_dir = target / "visual_vocab"
+    else:
+        vocab_dir = default_out(target)
     vocab = VisualVocab.load(vocab_dir)
     path = save_png(contact_sheet(vocab, top=top, size=size), out or vocab_dir / "contact_sheet.png")
     print(f"contact sheet of the {min(top, int((vocab.counts > 0).sum()))} most used tokens: {path}")
