@@ -46,7 +46,6 @@ never overwrites or skips the first one, and re-running a batch skips exactly it
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -55,6 +54,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..corpus import FORMAT as CORPUS_FORMAT, VIDEO_EXTS, check_video_id
+from ..utils.io import read_json
 from ..utils.media import split_source
 from . import shards
 from .captions import CAPTION_EXTS
@@ -216,7 +216,7 @@ def _not_scanned(d: Path) -> str | None:
     video in the corpus twice, maybe on both sides of the held-out split). None otherwise."""
     if (d / "manifest.json").is_file():
         try:
-            manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+            manifest = read_json(d / "manifest.json")
         except (OSError, ValueError):  # another tool's manifest, or unreadable: an ordinary folder
             manifest = None
         if isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(CORPUS_FORMAT.split("/")[0] + "/"):

@@ -476,9 +476,8 @@ def _warn_other_text_settings(corpus: Corpus, config: IngestConfig, jobs: list, 
     done = [vid for vid, _ in jobs if vid not in todo_ids]
     diffs: dict[str, tuple] = {}  # setting -> (recorded, this run's), from the first video differing in it
     n = no_text = 0
-    manifest_text = text_settings(corpus.config)
     for vid in done:
-        old, source = texts[vid] if vid in texts else _recorded_text(corpus.read_meta(vid), manifest_text)
+        old, source = texts[vid] if vid in texts else _recorded_text(corpus.read_meta(vid), stored.manifest_text)
         d = {k: (old.get(k), new.get(k)) for k in TEXT_KEYS if old.get(k) != new.get(k)}
         if d:
             n += 1
