@@ -9,9 +9,8 @@ import argparse
 import importlib
 import logging
 import sys
-from pathlib import Path
 
-from .utils.preempt import Preempted
+from .utils.preempt import Preempted, finished_checkpoints
 
 # (module, ...) each defines add_parser(subparsers). Order = order in --help.
 COMMAND_MODULES = [
@@ -58,11 +57,10 @@ def _interrupted(args: argparse.Namespace) -> str:
     if args.command == "explore":
         return "stopped"
     if hasattr(args, "resume"):  # a training command: its checkpoints, continued with --resume
-        d = Path(getattr(args, "out", None) or ".") / "checkpoints"  # train.engine.Checkpoints' layout
-        done = sorted(p.name for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp"))
+        done = finished_checkpoints(getattr(args, "out", None) or ".")
         if not done:
             return "interrupted before the run's first checkpoint: nothing to resume; run the same command to start again"
-        return (f"interrupted; the run's last checkpoint ({d / done[-1]}) is kept: continue it with the same command"
+        return (f"interrupted; the run's last checkpoint ({done[-1]}) is kept: continue it with the same command"
                 + (" (with --resume)" if args.resume else " plus --resume"))
     return "interrupted; finished work is saved, re-run the same command to resume"
 

@@ -49,7 +49,7 @@ from torch import nn
 
 from ..utils.config import Config
 from ..utils.io import atomic_write_text, read_json
-from ..utils.preempt import Preempted, StopRequest, signal_name
+from ..utils.preempt import Preempted, StopRequest, finished_checkpoints, signal_name
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +229,7 @@ class Checkpoints:
 
     def list(self) -> list[Path]:
         """The finished checkpoints (``step-NNNNNNN``; not ``.tmp``), oldest first."""
-        d = self.dir
-        return sorted(p for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")) if d.is_dir() else []
+        return finished_checkpoints(self.out)
 
     def save(self, step: int, model: nn.Module, optimizer, scheduler, extra: dict[str, Any] | None = None) -> Path:
         from safetensors.torch import save_model

@@ -14,8 +14,10 @@ No torch here: `videobert.cli` imports it to catch `Preempted`.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,14 @@ SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "S
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for Ctrl-C
+
+
+def finished_checkpoints(run_dir: str | os.PathLike) -> list[Path]:
+    """The finished checkpoints of run directory `run_dir` (``checkpoints/step-NNNNNNN``; not the
+    ``.tmp`` one being written), oldest first: `train.engine.Checkpoints`' layout, read here without
+    torch so that the command's Ctrl-C message can name the last one."""
+    d = Path(run_dir) / "checkpoints"
+    return sorted(p for p in d.glob("step-*") if p.is_dir() and not p.name.endswith(".tmp")) if d.is_dir() else []
 
 
 class Preempted(Exception):
