@@ -14,10 +14,6 @@ def run(args: argparse.Namespace) -> int:
     common = dict(report=args.report, find_report_=not args.no_report, card=args.card, license=args.license,
                   datasets=args.dataset or (), tags=args.tag or ())
     if args.dry_run:
-        from .hub import is_repo_id
-
-        if not is_repo_id(args.repo_id):  # as the real push would refuse it
-            raise ValueError(f"{args.repo_id!r} is not a Hub model id (expected user/name or org/name)")
         plan = plan_push(args.model, args.repo_id, **common)
         print(plan.card)
         print(f"--- would upload to {args.repo_id}" + (f" (branch {args.revision})" if args.revision else "") + ":")

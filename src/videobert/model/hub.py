@@ -444,7 +444,10 @@ class PushPlan:
 def plan_push(model_dir: str | os.PathLike, repo_id: str | None = None, *, report: str | os.PathLike | None = None,
               find_report_: bool = True, card: str | os.PathLike | None = None, license: str = DEFAULT_LICENSE,
               datasets: Sequence[str] = (), tags: Sequence[str] = ()) -> PushPlan:
-    """The files and the card `push_to_hub` would upload (no network)."""
+    """The files and the card `push_to_hub` would upload (no network); a `repo_id` that is not a Hub
+    model id is refused here, so a dry run refuses what the push would."""
+    if repo_id is not None and not is_repo_id(repo_id):
+        raise ValueError(f"{repo_id!r} is not a Hub model id (expected user/name or org/name)")
     d = check_model_dir(model_dir)
     files = model_files(d)
     rep = Path(report) if report else (find_report(d) if find_report_ else None)
@@ -464,8 +467,6 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool | N
     when new) with a generated model card (or the markdown file `card`), in one commit on `branch`
     (default the main branch; created from main when missing). Returns huggingface_hub's
     ``CommitInfo`` (``.commit_url``, ``.oid``)."""
-    if not is_repo_id(repo_id):
-        raise ValueError(f"{repo_id!r} is not a Hub model id (expected user/name or org/name)")
     plan = plan_push(model_dir, repo_id, report=report, find_report_=find_report_, card=card, license=license,
                      datasets=datasets, tags=tags)
     hub = _hub()
